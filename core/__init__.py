@@ -1,0 +1,1 @@
+"""The engine of Privacy Tradeoff Explorer: pure functions of a Scenario (no Streamlit here)."""

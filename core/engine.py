@@ -1,0 +1,382 @@
+"""Evaluate a Scenario: train the private recommender, measure what personalisation is left.
+
+:func:`evaluate` gives one Result for the Scenario's ε; :func:`frontier` gives one row per
+(ε, repeat) for a list of ε. Both reuse everything that does not depend on the noise
+(:class:`Workbench`: prepared data, the non-private twin, the floor, GaussianNB's sufficient
+statistics), and draw only the noise per (ε, repeat). The noise of repeat ``r`` at ``ε`` comes
+from its own seeded stream, so the current point and the frontier agree exactly.
+
+Budget: when some people opted out, 10% of ε releases the DP popularity list they receive and 90%
+trains the model; otherwise the model gets all of ε. Each repeat is a what-if of one release and
+gets its own explicit ``BudgetAccountant``; ``epsilon_spent`` is what one release spent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from diffprivlib.accountant import BudgetAccountant
+
+from core.controls import AGE_BANDS, PreparedData, integer_seed, prepare, stream
+from core.encoding import model_bounds
+from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
+from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
+from core.models import (
+    dp_popularity_counts,
+    exact_popularity_counts,
+    fit_nonprivate,
+    fit_private,
+    nb_recommender,
+)
+from core.population import SEGMENTS, Population
+from core.scenario import Scenario
+from core.schema import Schema, load_schema
+
+POPULARITY_BUDGET_SHARE = 0.1
+ATTACK_SAMPLE = 2_000
+MIN_TRAIN_PEOPLE = 2
+_STREAM_NOISE, _STREAM_MODEL_SEED, _STREAM_POPULARITY, _STREAM_ATTACK = 10, 11, 12, 13
+
+Progress = Callable[[float, str], None]
+
+
+def budget_split(scenario: Scenario, epsilon: float) -> tuple[float, float]:
+    """(ε for the model, ε for the popularity list) of one release."""
+    if scenario.opt_out > 0:
+        return epsilon * (1 - POPULARITY_BUDGET_SHARE), epsilon * POPULARITY_BUDGET_SHARE
+    return epsilon, 0.0
+
+
+def _epsilon_key(epsilon: float) -> int:
+    # Part of a seed: ε rounded to 1e-9 so that 0.1 typed and 0.1 computed agree.
+    return int(round(epsilon * 1e9))
+
+
+@dataclass
+class Workbench:
+    """Everything about a Scenario that does not depend on ε or the noise draw."""
+
+    scenario: Scenario
+    schema: Schema
+    data: PreparedData
+    nonprivate_scores: np.ndarray | None  # (n_test, n_classes), None if no one to train on
+    nonprivate_proba_members: np.ndarray | None
+    floor_counts: np.ndarray
+    attack_members: np.ndarray  # indices into train
+    attack_non_members: np.ndarray  # indices into test (opted-in people only)
+    nb_statistics: NBStatistics | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def can_personalise(self) -> bool:
+        return len(self.data.train.y) >= MIN_TRAIN_PEOPLE
+
+
+def build_workbench(
+    scenario: Scenario, population: Population | None = None, schema: Schema | None = None
+) -> Workbench:
+    """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics)."""
+    schema = schema or load_schema()
+    data = prepare(scenario, population, schema)
+    train, test = data.train, data.test
+    rng = stream(scenario.seed, _STREAM_ATTACK)
+    members = rng.permutation(len(train.y))[:ATTACK_SAMPLE]
+    opted_in_test = np.flatnonzero(~test.opted_out)
+    non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
+    nonprivate_scores = nonprivate_proba = None
+    nb_statistics = None
+    if len(train.y) >= MIN_TRAIN_PEOPLE:
+        twin = fit_nonprivate(
+            scenario.model,
+            train.X,
+            train.y,
+            schema=schema,
+            random_state=integer_seed(scenario.seed, _STREAM_MODEL_SEED),
+        )
+        nonprivate_scores = twin.score(test.X, test.observed)
+        nonprivate_proba = {
+            "members": twin.predict_proba(train.X[members], train.observed[members]),
+            "non_members": twin.predict_proba(test.X[non_members], test.observed[non_members]),
+        }
+        if scenario.model == "gaussian_nb":
+            nb_statistics = NBStatistics.from_data(
+                train.X, train.y, schema.n_classes, model_bounds(schema)
+            )
+    return Workbench(
+        scenario=scenario,
+        schema=schema,
+        data=data,
+        nonprivate_scores=nonprivate_scores,
+        nonprivate_proba_members=nonprivate_proba,
+        floor_counts=exact_popularity_counts(data.popularity_labels, schema.n_classes),
+        attack_members=members,
+        attack_non_members=non_members,
+        nb_statistics=nb_statistics,
+    )
+
+
+def _popularity_scores(counts: np.ndarray, n_people: int) -> np.ndarray:
+    # Tiny decreasing offsets break ties by class order, the same for everyone.
+    ranked = counts - np.arange(len(counts)) * 1e-9
+    return np.broadcast_to(ranked, (n_people, len(counts)))
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One private release at one ε: who got a right recommendation."""
+
+    epsilon: float
+    repeat: int
+    top1: np.ndarray  # bool per test person
+    top3: np.ndarray
+    epsilon_spent: float
+    member_confidence: np.ndarray | None = None
+    non_member_confidence: np.ndarray | None = None
+
+
+def _private_draws(
+    bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
+) -> list[Draw]:
+    scenario, schema, data = bench.scenario, bench.schema, bench.data
+    test = data.test
+    model_epsilon, popularity_epsilon = budget_split(scenario, epsilon)
+    opted_out = test.opted_out
+    draws = []
+    for repeat in repeats:
+        key = (_epsilon_key(epsilon), repeat)
+        accountant = BudgetAccountant()
+        scores = np.empty((len(test.y), schema.n_classes))
+        member_conf = non_member_conf = None
+        if bench.can_personalise:
+            if bench.nb_statistics is not None:
+                # Fast path: same distribution as diffprivlib's GaussianNB.fit (see fast_nb).
+                accountant.check(model_epsilon, 0)
+                params = draw_parameters(
+                    bench.nb_statistics,
+                    model_epsilon,
+                    1,
+                    stream(scenario.seed, _STREAM_NOISE, *key),
+                )
+                accountant.spend(model_epsilon, 0)
+                recommender = nb_recommender(params)
+                scores[:] = joint_log_likelihood(params, test.X, test.observed)[0]
+            else:
+                recommender = fit_private(
+                    scenario.model,
+                    data.train.X,
+                    data.train.y,
+                    epsilon=model_epsilon,
+                    schema=schema,
+                    random_state=integer_seed(scenario.seed, _STREAM_NOISE, *key),
+                    accountant=accountant,
+                )
+                scores[:] = recommender.score(test.X, test.observed)
+            if with_attack:
+                train = data.train
+                members, non_members = bench.attack_members, bench.attack_non_members
+                proba_members = recommender.predict_proba(train.X[members], train.observed[members])
+                proba_non = recommender.predict_proba(
+                    test.X[non_members], test.observed[non_members]
+                )
+                member_conf = proba_members[np.arange(len(members)), train.y[members]]
+                non_member_conf = proba_non[np.arange(len(non_members)), test.y[non_members]]
+        if opted_out.any():
+            counts = dp_popularity_counts(
+                data.popularity_labels,
+                epsilon=popularity_epsilon if bench.can_personalise else epsilon,
+                n_classes=schema.n_classes,
+                random_state=integer_seed(scenario.seed, _STREAM_POPULARITY, *key),
+                accountant=accountant,
+            )
+            use_popularity = opted_out if bench.can_personalise else np.ones_like(opted_out)
+            scores[use_popularity] = _popularity_scores(counts, int(use_popularity.sum()))
+        draws.append(
+            Draw(
+                epsilon=epsilon,
+                repeat=repeat,
+                top1=top_k_hits(scores, test.y, 1),
+                top3=top_k_hits(scores, test.y, 3),
+                epsilon_spent=accountant.total()[0],
+                member_confidence=member_conf,
+                non_member_confidence=non_member_conf,
+            )
+        )
+    return draws
+
+
+def _groups(bench: Workbench) -> dict[str, np.ndarray]:
+    test = bench.data.test
+    groups = {name: test.segment == i for i, name in enumerate(SEGMENTS)}
+    groups["opted_in"] = ~test.opted_out
+    groups["opted_out"] = test.opted_out
+    for index, (low, high, _) in enumerate(AGE_BANDS):
+        groups[f"age_{low}_{high}"] = test.age_band == index
+    return groups
+
+
+def _group_accuracy(hits: np.ndarray, mask: np.ndarray) -> float:
+    return float(hits[mask].mean()) if mask.any() else math.nan
+
+
+def frontier(
+    bench: Workbench,
+    epsilons: Sequence[float],
+    repeats: int,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """One row per (ε, repeat): accuracy, hit@3 and per-group accuracy.
+
+    Parameters
+    ----------
+    epsilons : sequence of float
+        Central ε values, each > 0.
+    repeats : int
+        Noise draws per ε.
+    progress : callable(fraction, message), optional
+    """
+    groups = _groups(bench)
+    rows = []
+    for index, epsilon in enumerate(epsilons):
+        for draw in _private_draws(bench, float(epsilon), range(repeats)):
+            row = {
+                "epsilon": float(epsilon),
+                "repeat": draw.repeat,
+                "accuracy": float(draw.top1.mean()),
+                "hit_at_3": float(draw.top3.mean()),
+                "epsilon_spent": draw.epsilon_spent,
+            }
+            for name, mask in groups.items():
+                row[f"accuracy_{name}"] = _group_accuracy(draw.top1, mask)
+            rows.append(row)
+        if progress is not None:
+            progress((index + 1) / len(epsilons), f"ε = {epsilon:g} done")
+    return pd.DataFrame(rows)
+
+
+def references(bench: Workbench) -> dict[str, float]:
+    """Ceiling (non-private twin, same controls) and floor (exact popularity), same test split."""
+    test = bench.data.test
+    floor_scores = _popularity_scores(bench.floor_counts, len(test.y))
+    floor = {
+        "popularity_accuracy": float(top_k_hits(floor_scores, test.y, 1).mean()),
+        "popularity_hit_at_3": float(top_k_hits(floor_scores, test.y, 3).mean()),
+    }
+    if bench.nonprivate_scores is None:
+        return {
+            **floor,
+            "nonprivate_accuracy": floor["popularity_accuracy"],
+            "nonprivate_hit_at_3": floor["popularity_hit_at_3"],
+        }
+    scores = bench.nonprivate_scores.copy()
+    opted_out = test.opted_out
+    scores[opted_out] = floor_scores[opted_out]
+    return {
+        **floor,
+        "nonprivate_accuracy": float(top_k_hits(scores, test.y, 1).mean()),
+        "nonprivate_hit_at_3": float(top_k_hits(scores, test.y, 3).mean()),
+    }
+
+
+def evaluate(
+    scenario: Scenario,
+    bench: Workbench | None = None,
+    population: Population | None = None,
+) -> dict:
+    """Evaluate one Scenario at its ε over ``scenario.repeats`` noise draws.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (mean over draws), ``accuracy_std``, ``accuracy_quantiles``, ``hit_at_3``,
+        ``hit_at_3_std``, ``nonprivate_accuracy``, ``popularity_accuracy``, ``epsilon_spent``,
+        ``max_membership_guess``, ``membership_attack``, ``segments``, ``anonymity``,
+        ``data_collected_share``, ``scenario`` and more; see the README for every key.
+    """
+    if bench is None or bench.scenario != _noise_free_part(scenario):
+        bench = build_workbench(_noise_free_part(scenario), population)
+    draws = _private_draws(bench, scenario.epsilon, range(scenario.repeats), with_attack=True)
+    accuracy = [d.top1.mean() for d in draws]
+    hit3 = [d.top3.mean() for d in draws]
+    spent = {d.epsilon_spent for d in draws}
+    assert len(spent) == 1, "every repeat is the same release and must spend the same ε"
+    epsilon_spent = spent.pop()
+    groups = _groups(bench)
+    segments = {}
+    for name, mask in groups.items():
+        values = [_group_accuracy(d.top1, mask) for d in draws]
+        segments[name] = {
+            "accuracy": float(np.mean(values)) if mask.any() else None,
+            "accuracy_std": float(np.std(values, ddof=1))
+            if mask.any() and len(values) > 1
+            else 0.0,
+            "people": int(mask.sum()),
+        }
+    model_epsilon, popularity_epsilon = budget_split(scenario, scenario.epsilon)
+    result = {
+        "accuracy": float(np.mean(accuracy)),
+        "accuracy_std": summarise(accuracy)["std"],
+        "accuracy_quantiles": summarise(accuracy),
+        "accuracy_draws": [float(a) for a in accuracy],
+        "hit_at_3": float(np.mean(hit3)),
+        "hit_at_3_std": summarise(hit3)["std"],
+        **references(bench),
+        "epsilon_spent": float(epsilon_spent),
+        "epsilon_model": model_epsilon if bench.can_personalise else 0.0,
+        "epsilon_popularity": popularity_epsilon if bench.data.test.opted_out.any() else 0.0,
+        "max_membership_guess": membership_guess_bound(epsilon_spent),
+        "posterior_odds_factor": math.exp(min(epsilon_spent, 700)),
+        "segments": segments,
+        "membership_attack": _attack_report(bench, draws[0]),
+        "anonymity": _anonymity_report(bench),
+        "data_collected_share": bench.data.data_collected_share,
+        "category_collected_share": bench.data.category_collected_share,
+        "local_epsilon": scenario.local_epsilon,
+        "local_max_membership_guess": (
+            membership_guess_bound(scenario.local_epsilon) if scenario.local_epsilon > 0 else None
+        ),
+        "n_train": int(len(bench.data.train.y)),
+        "n_test": int(len(bench.data.test.y)),
+        "scenario": scenario.to_dict(),
+    }
+    return result
+
+
+def _noise_free_part(scenario: Scenario) -> Scenario:
+    """The Scenario with ε and repeats at defaults: what a Workbench depends on."""
+    return scenario.replace(epsilon=1.0, repeats=1)
+
+
+def workbench_for(scenario: Scenario, population: Population | None = None) -> Workbench:
+    """The Workbench of a Scenario (ε and repeats do not matter to it)."""
+    return build_workbench(_noise_free_part(scenario), population)
+
+
+def _attack_report(bench: Workbench, draw: Draw) -> dict | None:
+    if draw.member_confidence is None or bench.nonprivate_proba_members is None:
+        return None
+    train, test = bench.data.train, bench.data.test
+    members, non_members = bench.attack_members, bench.attack_non_members
+    twin = bench.nonprivate_proba_members
+    return {
+        "private": membership_attack(draw.member_confidence, draw.non_member_confidence),
+        "nonprivate": membership_attack(
+            twin["members"][np.arange(len(members)), train.y[members]],
+            twin["non_members"][np.arange(len(non_members)), test.y[non_members]],
+        ),
+        "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
+    }
+
+
+def _anonymity_report(bench: Workbench) -> dict:
+    result = bench.data.anonymisation
+    return {
+        "k": result.k,
+        "generalisation": result.describe_levels(),
+        "share_suppressed": result.share_suppressed,
+        "before": vars(result.before),
+        "after": vars(result.after),
+    }

@@ -1,0 +1,109 @@
+"""Vectorised samplers for three diffprivlib mechanisms, equal in distribution to the originals.
+
+diffprivlib mechanisms are scalar: one Python call per value (~11 µs). A frontier of 15 ε x 10
+draws of a GaussianNB on 29 columns x 8 classes needs ~14,000 mechanism calls, and the
+``LaplaceBoundedDomain`` scale is a root-finding per call. Here each mechanism draws a whole
+array at once from the same distribution:
+
+- :func:`laplace_truncated` ~ ``diffprivlib.mechanisms.LaplaceTruncated``
+- :func:`laplace_bounded_domain` ~ ``diffprivlib.mechanisms.LaplaceBoundedDomain``
+  (diffprivlib rejects draws outside the domain; we sample the same conditional distribution by
+  inverting its CDF, and solve the scale with diffprivlib's own fixed-point bisection, run on
+  arrays)
+- :func:`geometric_truncated` ~ ``diffprivlib.mechanisms.GeometricTruncated``
+
+``tests/core/test_mechanisms.py`` checks each against diffprivlib with two-sample tests.
+All functions take a ``numpy.random.Generator``; they are pure otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _standard_laplace(rng: np.random.Generator, shape) -> np.ndarray:
+    # The same four-uniform construction diffprivlib uses ([HB21]), vectorised.
+    u1, u2, u3, u4 = rng.random((4, *shape))
+    return np.log(1 - u1) * np.cos(np.pi * u2) + np.log(1 - u3) * np.cos(np.pi * u4)
+
+
+def laplace_truncated(
+    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
+) -> np.ndarray:
+    """Laplace noise of scale ``sensitivity / epsilon``, then clamped to ``[lower, upper]``.
+
+    All arguments broadcast together; ``epsilon`` > 0.
+    """
+    values, epsilon, sensitivity, lower, upper = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (values, epsilon, sensitivity, lower, upper))
+    )
+    scale = sensitivity / epsilon
+    noisy = values - scale * _standard_laplace(rng, values.shape)
+    return np.clip(noisy, lower, upper)
+
+
+def bounded_domain_scale(epsilon, sensitivity, lower, upper) -> np.ndarray:
+    """Scale of ``LaplaceBoundedDomain`` (diffprivlib's ``_find_scale``), for arrays at once.
+
+    The same fixed-point bisection as diffprivlib, run for a fixed number of halvings (enough for
+    float64 to stop shrinking) on every element together.
+    """
+    epsilon, delta_q, lower, upper = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (epsilon, sensitivity, lower, upper))
+    )
+    diam = upper - lower
+
+    def fixed_point(shape):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            delta_c = (2 - np.exp(-delta_q / shape) - np.exp(-(diam - delta_q) / shape)) / (
+                1 - np.exp(-diam / shape)
+            )
+            return delta_q / (epsilon - np.log(delta_c))
+
+    left = delta_q / epsilon
+    right = fixed_point(left)
+    for _ in range(200):
+        middle = (left + right) / 2
+        f_middle = fixed_point(middle)
+        left = np.where(f_middle >= middle, middle, left)
+        right = np.where(f_middle <= middle, middle, right)
+        if np.all(right - left <= np.abs(right) * 1e-15):
+            break
+    return (left + right) / 2
+
+
+def laplace_bounded_domain(
+    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
+) -> np.ndarray:
+    """Laplace noise conditioned on landing in ``[lower, upper]`` (no mass piles on the bounds).
+
+    ``values`` are first clamped to the domain, as diffprivlib does.
+    """
+    values, epsilon, sensitivity, lower, upper = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (values, epsilon, sensitivity, lower, upper))
+    )
+    scale = bounded_domain_scale(epsilon, sensitivity, lower, upper)
+    centre = np.clip(values, lower, upper)
+    # Inverse-CDF sampling of a Laplace(centre, scale) restricted to [lower, upper]. The centre is
+    # inside the domain, so the lower bound is on the left branch and the upper on the right one.
+    cdf_lower = 0.5 * np.exp((lower - centre) / scale)
+    cdf_upper = 1 - 0.5 * np.exp(-(upper - centre) / scale)
+    u = cdf_lower + rng.random(values.shape) * (cdf_upper - cdf_lower)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left_branch = centre + scale * np.log(2 * u)
+        right_branch = centre - scale * np.log(2 * (1 - u))
+    return np.clip(np.where(u < 0.5, left_branch, right_branch), lower, upper)
+
+
+def geometric_truncated(
+    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
+) -> np.ndarray:
+    """Two-sided geometric noise with ratio ``exp(-epsilon / sensitivity)``, clamped, integers."""
+    values = np.asarray(values, dtype=float)
+    scale = -np.asarray(epsilon, dtype=float) / np.asarray(sensitivity, dtype=float)
+    # diffprivlib's formula: shift the uniform so the two signed halves do not both count zero.
+    unif = (rng.random(values.shape) - 0.5) * (1 + np.exp(scale))
+    sign = np.where(unif < 0, -1.0, 1.0)
+    with np.errstate(divide="ignore"):
+        noisy = values + sign * np.floor(np.log(sign * unif) / scale)
+    return np.round(np.clip(noisy, lower, upper)).astype(np.int64)

@@ -1,0 +1,152 @@
+"""The recommenders: diffprivlib models, their non-private scikit-learn twins, popularity.
+
+Every model is given what DP needs from the public schema only: column bounds (0, 1), the L2
+``data_norm`` and the class list. Fitted models are wrapped as :class:`Recommender`, which turns a
+model matrix into one score per public class, so metrics never care which model it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import diffprivlib.models as dp_models
+import numpy as np
+from diffprivlib.accountant import BudgetAccountant
+from diffprivlib.tools import histogram as dp_histogram
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+
+from core.encoding import data_norm, model_bounds
+from core.fast_nb import NBParameters, joint_log_likelihood, parameters_from_estimator
+from core.schema import Schema
+
+RF_TREES = 10
+RF_MAX_DEPTH = 6
+LR_MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class Recommender:
+    """Scores every public class for each person; higher means more likely."""
+
+    score: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (X, observed) -> (n, n_classes)
+    predict_proba: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    finite = np.where(np.isfinite(scores), scores, -np.inf)
+    shifted = finite - finite.max(axis=1, keepdims=True)
+    weights = np.exp(shifted)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def nb_recommender(params: NBParameters) -> Recommender:
+    def score(X, observed):
+        return joint_log_likelihood(params, X, observed)[0]
+
+    return Recommender(score=score, predict_proba=lambda X, o: _softmax(score(X, o)))
+
+
+def _sklearn_recommender(estimator, n_classes: int) -> Recommender:
+    """Map an estimator's ``classes_`` (seen in training) onto the public class list."""
+
+    def predict_proba(X, observed):
+        proba = np.zeros((len(X), n_classes))
+        proba[:, estimator.classes_.astype(int)] = estimator.predict_proba(X)
+        return proba
+
+    def score(X, observed):
+        with np.errstate(divide="ignore"):
+            return np.log(predict_proba(X, observed))
+
+    return Recommender(score=score, predict_proba=predict_proba)
+
+
+def fit_private(
+    model: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    epsilon: float,
+    schema: Schema,
+    random_state: int,
+    accountant: BudgetAccountant,
+) -> Recommender:
+    """Fit the diffprivlib version of ``model`` with ``epsilon``; spends on ``accountant``."""
+    classes = np.arange(schema.n_classes)
+    bounds = model_bounds(schema)
+    if model == "gaussian_nb":
+        estimator = dp_models.GaussianNB(
+            epsilon=epsilon, bounds=bounds, random_state=random_state, accountant=accountant
+        )
+        estimator.partial_fit(X, y, classes=classes)
+        return nb_recommender(parameters_from_estimator(estimator))
+    if model == "logistic_regression":
+        estimator = dp_models.LogisticRegression(
+            epsilon=epsilon,
+            data_norm=data_norm(schema),
+            max_iter=LR_MAX_ITER,
+            random_state=random_state,
+            accountant=accountant,
+        )
+    elif model == "random_forest":
+        estimator = dp_models.RandomForestClassifier(
+            n_estimators=RF_TREES,
+            epsilon=epsilon,
+            bounds=bounds,
+            classes=classes,
+            max_depth=RF_MAX_DEPTH,
+            random_state=random_state,
+            accountant=accountant,
+        )
+    else:
+        raise ValueError(f"Unknown model {model!r}.")
+    estimator.fit(X, y)
+    return _sklearn_recommender(estimator, schema.n_classes)
+
+
+def fit_nonprivate(
+    model: str, X: np.ndarray, y: np.ndarray, *, schema: Schema, random_state: int
+) -> Recommender:
+    """Fit the scikit-learn twin of ``model`` (no noise): the accuracy ceiling."""
+    classes = np.arange(schema.n_classes)
+    if model == "gaussian_nb":
+        estimator = GaussianNB().partial_fit(X, y, classes=classes)
+        return nb_recommender(parameters_from_estimator(estimator))
+    if model == "logistic_regression":
+        estimator = LogisticRegression(max_iter=500, random_state=random_state)
+    elif model == "random_forest":
+        estimator = RandomForestClassifier(
+            n_estimators=RF_TREES, max_depth=RF_MAX_DEPTH, random_state=random_state, n_jobs=1
+        )
+    else:
+        raise ValueError(f"Unknown model {model!r}.")
+    estimator.fit(X, y)
+    return _sklearn_recommender(estimator, schema.n_classes)
+
+
+def dp_popularity_counts(
+    labels: np.ndarray,
+    *,
+    epsilon: float,
+    n_classes: int,
+    random_state: int,
+    accountant: BudgetAccountant,
+) -> np.ndarray:
+    """Engagement count per category, released with diffprivlib's DP histogram."""
+    counts, _ = dp_histogram(
+        labels,
+        epsilon=epsilon,
+        bins=n_classes,
+        range=(-0.5, n_classes - 0.5),
+        random_state=random_state,
+        accountant=accountant,
+    )
+    return counts.astype(float)
+
+
+def exact_popularity_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Engagement count per category without noise (the reference floor, never shown per person)."""
+    return np.bincount(labels, minlength=n_classes).astype(float)
