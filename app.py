@@ -1,0 +1,82 @@
+"""Explore: the landing page. Move ε and watch what privacy costs in personalisation."""
+
+import streamlit as st
+
+import ui
+from core.explain import epsilon_card, frontier_takeaway
+from core.figures import frontier_figure
+
+scenario = ui.page_setup(
+    "Privacy Tradeoff Explorer",
+    "A recommender learns from synthetic shoppers under differential privacy. "
+    "Move ε in the sidebar: left is more private, right is more accurate.",
+)
+
+table = ui.frontier_for(scenario)
+refs = ui.references_for(scenario)
+point = ui.current_point(scenario, table)
+card = epsilon_card(scenario.epsilon)
+
+columns = st.columns(4)
+columns[0].metric(
+    "Right first suggestion",
+    ui.percent(point["accuracy"]),
+    help="Share of people whose next purchase category was the model's top suggestion, "
+    f"averaged over {point['draws']} noise draws.",
+)
+columns[0].caption(f"± {point['accuracy_std']:.1%} between noise draws")
+columns[1].metric(
+    "Right within top 3",
+    ui.percent(point["hit_at_3"]),
+    help="Share of people whose next purchase category was among the top 3 suggestions.",
+)
+columns[1].caption(f"± {point['hit_at_3_std']:.1%} between noise draws")
+columns[2].metric(
+    "Without privacy",
+    ui.percent(refs["nonprivate_accuracy"]),
+    help="The same model trained without noise on the same people (the ceiling).",
+)
+columns[2].caption(f"No personalisation: {refs['popularity_accuracy']:.0%}")
+columns[3].metric(
+    "Attacker's best membership guess",
+    card["headline"],
+    help="Differential privacy caps how well anyone can tell whether you are in the data.",
+)
+columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
+
+st.info(
+    frontier_takeaway(
+        scenario.epsilon,
+        point["accuracy"],
+        point["accuracy_std"],
+        refs["popularity_accuracy"],
+        refs["nonprivate_accuracy"],
+    ),
+    icon=":material/lightbulb:",
+)
+figure = frontier_figure(
+    table,
+    current_epsilon=scenario.epsilon,
+    current_mean=point["accuracy"],
+    current_std=point["accuracy_std"],
+    ceiling=refs["nonprivate_accuracy"],
+    floor=refs["popularity_accuracy"],
+    font_size=ui.font_size(),
+)
+st.plotly_chart(figure, key="frontier_chart", width="stretch")
+st.caption(
+    f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land at "
+    "each ε. Each draw is a different private model trained on the same people."
+)
+
+with st.container(border=True):
+    st.markdown(f"#### What ε = {scenario.epsilon:g} means for you")
+    st.write(card["sentence"])
+
+st.download_button(
+    "Download the frontier (CSV)",
+    data=table.to_csv(index=False).encode("utf-8"),
+    file_name="privacy_frontier.csv",
+    mime="text/csv",
+    key="download_frontier",
+)

@@ -1,0 +1,103 @@
+"""Plain-language sentences computed from results: what a newcomer reads in ten seconds.
+
+Every sentence is built from numbers the engine computed, so it changes with the data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from core.figures import frontier_summary
+from core.metrics import membership_guess_bound
+
+
+def epsilon_card(epsilon: float) -> dict[str, str]:
+    """What ε means for one person, as a headline and a sentence."""
+    guess = membership_guess_bound(epsilon)
+    odds = math.exp(min(epsilon, 700))
+    odds_text = f"{odds:,.1f}" if odds < 1e6 else "more than a million"
+    return {
+        "headline": f"At most {guess:.0%} right",
+        "sentence": (
+            f"With ε = {epsilon:g}, an attacker who knows everything else about the data guesses "
+            f"whether you are in it correctly at most {guess:.0%} of the time, against 50% by "
+            f"coin flip. Seeing the model can multiply their odds by at most e^ε = {odds_text}."
+        ),
+        "strength": (
+            "strong protection"
+            if epsilon <= 1
+            else "moderate protection"
+            if epsilon <= 5
+            else "weak protection"
+            if epsilon <= 10
+            else "mostly symbolic protection"
+        ),
+    }
+
+
+def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> float | None:
+    """Where ``accuracy`` sits between no personalisation (0) and no privacy (1)."""
+    if ceiling - floor < 1e-9:
+        return None
+    return (accuracy - floor) / (ceiling - floor)
+
+
+def frontier_takeaway(
+    epsilon: float, accuracy: float, accuracy_std: float, floor: float, ceiling: float
+) -> str:
+    """One sentence on the current point of the frontier."""
+    share = share_of_personalisation(accuracy, floor, ceiling)
+    base = (
+        f"At ε = {epsilon:g} the private recommender gets {accuracy:.0%} (± {accuracy_std:.0%}) "
+        f"of next choices right"
+    )
+    if share is None:
+        return base + ", the same as recommending what is popular: nothing is personalised."
+    if share < 0.05:
+        return (
+            base + f": no better than the popular-items list ({floor:.0%}). At this ε the noise "
+            "drowns what the data says."
+        )
+    if share > 0.95:
+        return (
+            base + f", as good as without privacy ({ceiling:.0%}): at this ε privacy costs "
+            "almost nothing here, and protects little."
+        )
+    return (
+        base + f": {share:.0%} of the way from the popular-items list ({floor:.0%}) to the model "
+        f"without privacy ({ceiling:.0%})."
+    )
+
+
+def smallest_epsilon_for(
+    table: pd.DataFrame, target: float, column: str = "accuracy", statistic: str = "mean"
+) -> float | None:
+    """Smallest ε at which ``statistic`` of ``column`` reaches ``target``.
+
+    Interpolates linearly in log ε between the frontier's ε values and returns None when the
+    target is never reached. ``statistic`` is "mean" or "q05" (reached in 95% of draws).
+    """
+    summary = frontier_summary(table, column).sort_values("epsilon")
+    eps = summary["epsilon"].to_numpy()
+    values = summary[statistic].to_numpy()
+    # Smallest ε after which the curve stays above the target (noise can make it wiggle).
+    reached = np.flatnonzero(values >= target)
+    if len(reached) == 0:
+        return None
+    above_from = len(values)
+    for i in range(len(values) - 1, -1, -1):
+        if values[i] >= target:
+            above_from = i
+        else:
+            break
+    if above_from == len(values):
+        return None
+    if above_from == 0:
+        return float(eps[0])
+    lo, hi = above_from - 1, above_from
+    fraction = (target - values[lo]) / (values[hi] - values[lo])
+    log_eps = np.log(eps[lo]) + fraction * (np.log(eps[hi]) - np.log(eps[lo]))
+    return float(np.exp(log_eps))

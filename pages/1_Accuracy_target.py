@@ -1,0 +1,75 @@
+"""Accuracy target: "I need at least X% accuracy" → the least privacy loss that gives it."""
+
+import streamlit as st
+
+import ui
+from core.explain import epsilon_card, smallest_epsilon_for
+from core.figures import PALETTE, frontier_figure
+
+scenario = ui.page_setup(
+    "Accuracy target",
+    "Policy question first: how much accuracy do you need? This finds the smallest ε "
+    "(the least privacy loss) on the frontier that delivers it.",
+)
+table = ui.frontier_for(scenario)
+refs = ui.references_for(scenario)
+floor, ceiling = refs["popularity_accuracy"], refs["nonprivate_accuracy"]
+
+target = st.slider(
+    "I need at least this share of right first suggestions",
+    min_value=0.05,
+    max_value=0.95,
+    value=round(min(max((floor + ceiling) / 2, 0.05), 0.95), 2),
+    step=0.01,
+    format="percent",
+    key="accuracy_target",
+    help="The accuracy your service needs. The model without privacy reaches "
+    f"{ceiling:.0%}; recommending popular items reaches {floor:.0%}.",
+)
+typical = smallest_epsilon_for(table, target, statistic="mean")
+safe = smallest_epsilon_for(table, target, statistic="q05")
+
+left, right = st.columns(2)
+with left, st.container(border=True):
+    st.markdown("#### On average")
+    if typical is None:
+        st.error(
+            f"Not reachable: even the model without privacy gets {ceiling:.0%}. "
+            "Lower the target or collect more data (consent, more people)."
+        )
+    else:
+        st.metric("Smallest ε", f"{typical:.2g}")
+        st.write(epsilon_card(typical)["sentence"])
+with right, st.container(border=True):
+    st.markdown("#### In 95% of noise draws")
+    if safe is None:
+        st.warning(
+            "No ε on the frontier reaches the target in 95% of draws. "
+            "A single private model can be unlucky; plan with margin."
+        )
+    else:
+        st.metric("Smallest ε", f"{safe:.2g}")
+        st.write(
+            "Noise differs from one training run to the next. At this ε, at least 95% of "
+            "private models reach the target, not just the average one."
+        )
+
+figure = frontier_figure(
+    table,
+    current_epsilon=typical or scenario.epsilon,
+    current_mean=target if typical else ui.current_point(scenario, table)["accuracy"],
+    current_std=0.0,
+    ceiling=ceiling,
+    floor=floor,
+    font_size=ui.font_size(),
+)
+figure.add_hline(
+    y=target,
+    line={"color": PALETTE["target"], "width": 2},
+    annotation_text=f"Your target: {target:.0%}",
+)
+st.plotly_chart(figure, key="target_chart", width="stretch")
+st.caption(
+    "Between the ε values that were trained, the answer is interpolated on the log scale; "
+    "the frontier uses the settings in the sidebar (consent, opt-out, k, people)."
+)

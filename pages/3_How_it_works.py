@@ -1,0 +1,71 @@
+"""How it works: the people, the data categories, the budget, and what the numbers mean."""
+
+import streamlit as st
+
+import ui
+from core.engine import POPULARITY_BUDGET_SHARE
+from core.population import describe, generate_profiles
+from core.schema import load_schema
+
+scenario = ui.page_setup(
+    "How it works",
+    "Where the numbers come from, in plain language. Nothing on these pages is hard-coded: "
+    "every figure is computed from the synthetic people for the settings in the sidebar.",
+)
+schema = load_schema()
+
+st.markdown("#### What is collected, and why")
+rows = []
+for category, info in schema.category_info.items():
+    rows.append(
+        {
+            "Data": info["label"],
+            "What it is": info["plain"].capitalize(),
+            "What it is used for": info["purpose"].capitalize(),
+            "People who agreed": f"{scenario.consent(category) * (1 - scenario.opt_out):.0%}",
+        }
+    )
+st.table(rows)
+
+st.markdown("#### The synthetic people")
+st.write(
+    f"{scenario.profiles:,} made-up shoppers. Each has a hidden taste over 8 product categories "
+    "that drives what they browse and buy; age, gender, income and where they live shift that "
+    "taste, realistically but imperfectly. About 8% have distinct tastes (a minority segment). "
+    "The model predicts the category of each person's next purchase."
+)
+sample = describe(generate_profiles(1_000, scenario.seed)).head(8)
+st.dataframe(sample, width="stretch", hide_index=True, key="sample_people")
+
+st.markdown("#### The privacy budget")
+st.write(
+    f"ε = {scenario.epsilon:g} is the whole budget of one release. When some people opt out, "
+    f"{POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items list they receive "
+    "(a differentially private histogram) and the rest trains the model; otherwise the model "
+    "gets all of it. Every bound the noise depends on (age 18–90, at most 60 page views, …) is "
+    "fixed in a public schema before any data is seen, so nothing leaks through the bounds."
+)
+with st.expander("The public schema"):
+    st.dataframe(
+        [
+            {
+                "feature": f.name,
+                "category": f.category,
+                "range or values": ", ".join(f.values)
+                if f.values
+                else f"{f.lower:g} – {f.upper:g}",
+                "unit": f.unit,
+                "quasi-identifier": "yes" if f.quasi_identifier else "",
+            }
+            for f in schema.features
+        ],
+        width="stretch",
+        hide_index=True,
+    )
+
+st.markdown("#### Reading the charts")
+st.write(
+    "**Band**: private models differ by luck of the noise; the band holds 90% of them. "
+    "**Ceiling** (dashed): the same model without privacy. **Floor** (dotted): recommending "
+    "the most popular categories to everyone, which needs no personal data."
+)

@@ -1,0 +1,261 @@
+"""The app's small UI helper: shared controls, URL state, cached core calls, page chrome.
+
+Pages stay thin: ``scenario = ui.page_setup("Title")`` draws the shared sidebar (built once from
+the Scenario table, widget keys = field names), keeps the URL in sync with the Scenario and returns
+it. Caching lives here, bounded, keyed by the (hashable) Scenario; core stays cache-free.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.scenario import (
+    EPSILON_STOPS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    MODELS,
+    Field,
+    Scenario,
+    parse_lenient,
+)
+
+PAGES = (
+    ("app.py", "Explore", ":material/insights:"),
+    ("pages/1_Accuracy_target.py", "Accuracy target", ":material/target:"),
+    ("pages/2_Who_pays.py", "Who pays", ":material/groups:"),
+    ("pages/3_How_it_works.py", "How it works", ":material/menu_book:"),
+)
+PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
+LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+FAST_MODELS = {"gaussian_nb"}
+SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
+UI_FLAGS = ("projector",)
+
+
+# -- cached core calls (bounded; keyed by the hashable Scenario) --------------------------------
+@st.cache_resource(max_entries=6, ttl=3600, show_spinner="Generating people and training…")
+def get_workbench(scenario: Scenario) -> Workbench:
+    # Read-only after construction (arrays and a fitted twin's scores), safe to share between
+    # sessions; the private models are refitted per draw and never cached here.
+    return workbench_for(scenario)
+
+
+def noise_free(scenario: Scenario) -> Scenario:
+    return scenario.replace(epsilon=1.0)
+
+
+def frontier_repeats(scenario: Scenario) -> int:
+    if scenario.model in FAST_MODELS:
+        return scenario.repeats
+    return min(scenario.repeats, SLOW_MODEL_FRONTIER_REPEATS)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def get_frontier(scenario: Scenario) -> pd.DataFrame:
+    """Frontier over the ε stops for everything in ``scenario`` except ε (callers normalise)."""
+    bench = get_workbench(scenario)
+    return frontier(bench, EPSILON_STOPS, frontier_repeats(scenario))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def get_references(scenario: Scenario) -> dict:
+    return references(get_workbench(scenario))
+
+
+def references_for(scenario: Scenario) -> dict:
+    """Ceiling and floor of ``scenario`` (they do not depend on ε)."""
+    return get_references(noise_free(scenario))
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Evaluating this setting…")
+def get_evaluation(scenario: Scenario) -> dict:
+    return evaluate(scenario, get_workbench(scenario))
+
+
+def frontier_for(scenario: Scenario) -> pd.DataFrame:
+    """Cached frontier of ``scenario`` (its ε does not matter), with a visible spinner."""
+    key = noise_free(scenario)
+    seconds = "a second" if scenario.model in FAST_MODELS else "about a minute"
+    with st.spinner(
+        f"Training the private model at {len(EPSILON_STOPS)} privacy levels ({seconds})…"
+    ):
+        return get_frontier(key)
+
+
+def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:
+    """Accuracy and hit@3 at the Scenario's ε: read from the frontier when ε is a stop."""
+    rows = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
+    if rows.empty or len(rows) < scenario.repeats and scenario.model in FAST_MODELS:
+        result = get_evaluation(scenario)
+        return {
+            "accuracy": result["accuracy"],
+            "accuracy_std": result["accuracy_std"],
+            "hit_at_3": result["hit_at_3"],
+            "hit_at_3_std": result["hit_at_3_std"],
+            "draws": scenario.repeats,
+        }
+    return {
+        "accuracy": float(rows["accuracy"].mean()),
+        "accuracy_std": float(rows["accuracy"].std(ddof=1)) if len(rows) > 1 else 0.0,
+        "hit_at_3": float(rows["hit_at_3"].mean()),
+        "hit_at_3_std": float(rows["hit_at_3"].std(ddof=1)) if len(rows) > 1 else 0.0,
+        "draws": len(rows),
+    }
+
+
+# -- state: URL <-> session <-> widgets ----------------------------------------------------------
+def _init_state() -> None:
+    """First run of a session: the URL decides; later runs: keep values across pages."""
+    if "_scenario_ready" not in st.session_state:
+        params = st.query_params.to_dict()
+        scenario, notices = parse_lenient(params)
+        for spec in FIELDS:
+            st.session_state[spec.name] = getattr(scenario, spec.name)
+        st.session_state["projector"] = params.get("projector", "0") in ("1", "true", "yes")
+        st.session_state["_notices"] = notices
+        st.session_state["_scenario_ready"] = True
+    else:
+        # Streamlit forgets a widget's value when a page without it runs; re-assigning keeps it.
+        for name in (*FIELDS_BY_NAME, *UI_FLAGS):
+            if name in st.session_state:
+                st.session_state[name] = st.session_state[name]
+
+
+def reset_to(scenario: Scenario) -> None:
+    """Callback: set every control to ``scenario`` (presets, reset)."""
+    for spec in FIELDS:
+        st.session_state[spec.name] = getattr(scenario, spec.name)
+
+
+def _options_with(stops: tuple, value) -> list:
+    return sorted({*stops, value})
+
+
+def _control(spec: Field, container) -> None:
+    """One widget for one Scenario field, its range and help taken from the table."""
+    key = spec.name
+    if spec.name == "model":
+        container.selectbox(
+            spec.label, list(MODELS), key=key, help=spec.help, format_func=MODELS.__getitem__
+        )
+    elif spec.name == "epsilon":
+        container.select_slider(
+            spec.label,
+            options=_options_with(EPSILON_STOPS, st.session_state[key]),
+            key=key,
+            help=spec.help,
+            format_func=lambda v: f"{v:g}",
+        )
+    elif spec.name == "local_epsilon":
+        container.select_slider(
+            spec.label,
+            options=_options_with(LOCAL_EPSILON_STOPS, st.session_state[key]),
+            key=key,
+            help=spec.help,
+            format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        )
+    elif spec.name == "profiles":
+        container.select_slider(
+            spec.label,
+            options=_options_with(PROFILE_STOPS, st.session_state[key]),
+            key=key,
+            help=spec.help,
+            format_func=lambda v: f"{v:,}",
+        )
+    elif spec.name == "seed":
+        container.number_input(
+            spec.label,
+            min_value=int(spec.minimum),
+            max_value=int(spec.maximum),
+            step=1,
+            key=key,
+            help=spec.help,
+        )
+    elif spec.kind is float:
+        container.slider(
+            spec.label,
+            min_value=float(spec.minimum),
+            max_value=float(spec.maximum),
+            step=float(spec.step),
+            key=key,
+            help=spec.help,
+            format="percent",
+        )
+    else:
+        container.slider(
+            spec.label,
+            min_value=int(spec.minimum),
+            max_value=int(spec.maximum),
+            step=int(spec.step),
+            key=key,
+            help=spec.help,
+        )
+
+
+def sidebar_controls() -> Scenario:
+    """Draw the shared controls once, from the Scenario table; return the validated Scenario."""
+    sidebar = st.sidebar
+    sidebar.markdown("### Privacy settings")
+    for spec in FIELDS:
+        if not spec.advanced:
+            _control(spec, sidebar)
+    with sidebar.expander("Advanced: model, people, noise", expanded=False):
+        for spec in FIELDS:
+            if spec.advanced:
+                _control(spec, st)
+    sidebar.button("Reset to defaults", on_click=reset_to, args=(Scenario(),), key="reset")
+    sidebar.toggle(
+        "Projector mode (large text)",
+        key="projector",
+        help="Bigger fonts and charts for a room.",
+    )
+    values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
+    return Scenario(**values)
+
+
+def _sync_url(scenario: Scenario) -> None:
+    params = scenario.to_params()
+    if st.session_state.get("projector"):
+        params["projector"] = "1"
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+
+
+def _page_links(scenario: Scenario) -> None:
+    params = scenario.to_params()
+    st.sidebar.markdown("### Pages")
+    for path, label, icon in PAGES:
+        st.sidebar.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def _style(projector: bool) -> None:
+    size = "1.25rem" if projector else "1rem"
+    st.markdown(
+        f"<style>html, body, [class*='st-'] {{ font-size: {size}; }}</style>",
+        unsafe_allow_html=True,
+    )
+
+
+def font_size() -> int:
+    return 22 if st.session_state.get("projector") else 14
+
+
+def page_setup(title: str, subtitle: str) -> Scenario:
+    """Top of every page: config, shared controls, URL sync, notices; returns the Scenario."""
+    st.set_page_config(page_title=f"{title} · Privacy Tradeoff Explorer", layout="wide")
+    _init_state()
+    scenario = sidebar_controls()
+    _page_links(scenario)
+    _sync_url(scenario)
+    _style(bool(st.session_state.get("projector")))
+    st.title(title)
+    st.caption(subtitle)
+    for notice in st.session_state.get("_notices", []):
+        st.warning(notice, icon=":material/link_off:")
+    return scenario
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}%}"
