@@ -1,0 +1,104 @@
+"""Explore page (app.py): widgets by key, ε moves the chart, URL in and out."""
+
+import pytest
+
+from core.scenario import FIELDS, Scenario
+from tests.app.conftest import chart_specs, open_page, trace
+
+
+def test_runs_and_has_every_shared_control(no_exceptions):
+    """The landing page runs and every Scenario field has a widget keyed by its name."""
+    at = open_page()
+    no_exceptions(at)
+    for spec in FIELDS:
+        assert spec.name in at.session_state, spec.name
+    assert at.select_slider(key="epsilon").value == Scenario().epsilon
+    assert at.slider(key="opt_out").value == 0.0
+    assert at.selectbox(key="model").value == "gaussian_nb"
+
+
+def test_moving_epsilon_changes_the_chart(no_exceptions):
+    """Moving ε moves the current point on the frontier and the headline accuracy."""
+    at = open_page()
+    before = trace(chart_specs(at)[0], "Your setting")
+    headline_before = at.metric[0].value
+    at.select_slider(key="epsilon").set_value(10.0).run()
+    no_exceptions(at)
+    after = trace(chart_specs(at)[0], "Your setting")
+    assert before["x"] != after["x"]
+    assert after["y"][0] > before["y"][0]
+    assert at.metric[0].value != headline_before
+
+
+def test_query_params_set_the_widgets(no_exceptions):
+    """A shared link's parameters become the widget values."""
+    at = open_page(epsilon=0.5, opt_out=0.2, consent_location=0.5, k=5, seed=7)
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == 0.5
+    assert at.slider(key="opt_out").value == pytest.approx(0.2)
+    assert at.slider(key="consent_location").value == pytest.approx(0.5)
+    assert at.slider(key="k").value == 5
+    assert at.number_input(key="seed").value == 7
+    assert not at.warning
+
+
+def test_an_off_stop_epsilon_from_the_url_is_kept(no_exceptions):
+    """An ε between the slider's stops (e.g. 0.7) is honoured, not rounded away."""
+    at = open_page(epsilon=0.7)
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == 0.7
+    assert trace(chart_specs(at)[0], "Your setting")["x"] == [0.7]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("epsilon", "abc"),
+        ("epsilon", "0"),
+        ("epsilon", "nan"),
+        ("opt_out", "1.5"),
+        ("k", "500"),
+        ("model", "svm"),
+        ("profiles", "10"),
+        ("local_epsilon", "-1"),
+    ],
+)
+def test_bad_query_params_give_a_notice_and_defaults(name, value, no_exceptions):
+    """A bad URL value is replaced by the default, with a visible notice naming the field."""
+    at = open_page(**{name: value})
+    no_exceptions(at)
+    notices = [w.value for w in at.warning]
+    assert any(name in notice for notice in notices), notices
+    widget_value = at.session_state[name]
+    assert widget_value == getattr(Scenario(), name)
+    assert chart_specs(at), "the chart still renders"
+
+
+def test_url_follows_the_controls(no_exceptions):
+    """After a change, the URL holds every Scenario field so a copied link reproduces it."""
+    at = open_page()
+    at.slider(key="opt_out").set_value(0.3).run()
+    no_exceptions(at)
+    params = {k: v for k, v in at.query_params.items()}
+    restored = Scenario.from_params(
+        {k: v[0] if isinstance(v, list) else v for k, v in params.items() if k != "projector"}
+    )
+    assert restored.opt_out == pytest.approx(0.3)
+
+
+def test_reset_restores_defaults(no_exceptions):
+    """The reset button puts every control back to its default."""
+    at = open_page(epsilon=5, opt_out=0.4)
+    at.button(key="reset").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == Scenario().epsilon
+    assert at.slider(key="opt_out").value == 0.0
+
+
+def test_takeaway_sentence_follows_the_data():
+    """The one-sentence takeaway names the current ε and changes when it moves."""
+    at = open_page(epsilon=0.1)
+    first = at.info[0].value
+    at.select_slider(key="epsilon").set_value(50.0).run()
+    second = at.info[0].value
+    assert "ε = 0.1" in first and "ε = 50" in second
