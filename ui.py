@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.presets import load_presets
 from core.scenario import (
     EPSILON_STOPS,
     FIELDS,
@@ -31,7 +32,7 @@ PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 
 LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 FAST_MODELS = {"gaussian_nb"}
 SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
-UI_FLAGS = ("projector",)
+UI_FLAGS = ("projector", "preset")
 
 
 # -- cached core calls (bounded; keyed by the hashable Scenario) --------------------------------
@@ -205,7 +206,19 @@ def sidebar_controls() -> Scenario:
         for spec in FIELDS:
             if spec.advanced:
                 _control(spec, st)
-    sidebar.button("Reset to defaults", on_click=reset_to, args=(Scenario(),), key="reset")
+    presets = {preset.name: preset for preset in load_presets()}
+    chosen = sidebar.selectbox(
+        "Start from a preset",
+        list(presets),
+        key="preset",
+        help="Named settings for a workshop or a meeting. Applying one replaces every control.",
+    )
+    sidebar.caption(presets[chosen].description)
+    apply, reset = sidebar.columns(2)
+    apply.button(
+        "Apply preset", on_click=reset_to, args=(presets[chosen].scenario,), key="apply_preset"
+    )
+    reset.button("Reset", on_click=reset_to, args=(Scenario(),), key="reset")
     sidebar.toggle(
         "Projector mode (large text)",
         key="projector",

@@ -51,7 +51,6 @@ def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.F
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.35, "x": 0},
         hovermode="x unified",
         yaxis={"title": y_title, "tickformat": ".0%", "rangemode": "tozero"},
-        template="plotly_white",
     )
     return fig
 

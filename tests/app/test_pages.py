@@ -84,3 +84,17 @@ def test_consent_changes_the_frontier(no_exceptions):
     at.slider(key="consent_browsing").set_value(0.0).run()
     no_exceptions(at)
     assert trace(chart_specs(at)[0], "Without privacy")["y"][0] < ceiling_before
+
+
+def test_presets_apply_every_field(no_exceptions):
+    """Applying a preset sets the controls to the preset's Scenario."""
+    from core.presets import load_presets
+
+    preset = next(p for p in load_presets() if p.name == "Strict regulator")
+    at = open_page()
+    at.selectbox(key="preset").set_value(preset.name).run()
+    at.button(key="apply_preset").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == preset.scenario.epsilon
+    assert at.slider(key="k").value == preset.scenario.k
+    assert at.slider(key="consent_location").value == pytest.approx(0.5)
