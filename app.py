@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from core.explain import epsilon_card, frontier_takeaway
-from core.figures import frontier_figure
+from core.figures import format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",
@@ -38,9 +38,10 @@ columns[2].metric(
 )
 columns[2].caption(f"No personalisation: {refs['popularity_accuracy']:.0%}")
 columns[3].metric(
-    "Attacker's best membership guess",
+    "Attacker's best guess",
     card["headline"],
-    help="Differential privacy caps how well anyone can tell whether you are in the data.",
+    help="Differential privacy caps how often anyone can correctly tell whether you are in "
+    "the data: e^ε / (1 + e^ε).",
 )
 columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
 
@@ -70,7 +71,7 @@ st.caption(
 )
 
 with st.container(border=True):
-    st.markdown(f"#### What ε = {scenario.epsilon:g} means for you")
+    st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you")
     st.write(card["sentence"])
 
 st.download_button(

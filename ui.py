@@ -124,8 +124,10 @@ def _init_state() -> None:
                 st.session_state[name] = st.session_state[name]
 
 
-def reset_to(scenario: Scenario) -> None:
+def reset_to(scenario: Scenario | None) -> None:
     """Callback: set every control to ``scenario`` (presets, reset)."""
+    if scenario is None:
+        return
     for spec in FIELDS:
         st.session_state[spec.name] = getattr(scenario, spec.name)
 
@@ -149,6 +151,7 @@ def _control(spec: Field, container) -> None:
             help=spec.help,
             format_func=lambda v: f"{v:g}",
         )
+        container.caption("← more private  ·  more accurate →")
     elif spec.name == "local_epsilon":
         container.select_slider(
             spec.label,
@@ -210,13 +213,20 @@ def sidebar_controls() -> Scenario:
     chosen = sidebar.selectbox(
         "Start from a preset",
         list(presets),
+        index=None,
+        placeholder="Choose a preset…",
         key="preset",
         help="Named settings for a workshop or a meeting. Applying one replaces every control.",
     )
-    sidebar.caption(presets[chosen].description)
+    if chosen is not None:
+        sidebar.caption(presets[chosen].description)
     apply, reset = sidebar.columns(2)
     apply.button(
-        "Apply preset", on_click=reset_to, args=(presets[chosen].scenario,), key="apply_preset"
+        "Apply preset",
+        on_click=reset_to,
+        args=(presets[chosen].scenario if chosen else None,),
+        key="apply_preset",
+        disabled=chosen is None,
     )
     reset.button("Reset", on_click=reset_to, args=(Scenario(),), key="reset")
     sidebar.toggle(
@@ -238,29 +248,29 @@ def _sync_url(scenario: Scenario) -> None:
 
 def _page_links(scenario: Scenario) -> None:
     params = scenario.to_params()
-    st.sidebar.markdown("### Pages")
     for path, label, icon in PAGES:
-        st.sidebar.page_link(path, label=label, icon=icon, query_params=params)
+        st.page_link(path, label=label, icon=icon, query_params=params)
 
 
 def _style(projector: bool) -> None:
-    size = "1.25rem" if projector else "1rem"
-    st.markdown(
-        f"<style>html, body, [class*='st-'] {{ font-size: {size}; }}</style>",
-        unsafe_allow_html=True,
-    )
+    # Streamlit sizes everything in rem, so scaling the root font scales headings, metrics and
+    # widgets together for a projector.
+    if projector:
+        st.markdown("<style>html { font-size: 22px; }</style>", unsafe_allow_html=True)
 
 
 def font_size() -> int:
-    return 22 if st.session_state.get("projector") else 14
+    return 22 if st.session_state.get("projector") else 15
 
 
 def page_setup(title: str, subtitle: str) -> Scenario:
     """Top of every page: config, shared controls, URL sync, notices; returns the Scenario."""
     st.set_page_config(page_title=f"{title} · Privacy Tradeoff Explorer", layout="wide")
     _init_state()
+    links = st.sidebar.container()
     scenario = sidebar_controls()
-    _page_links(scenario)
+    with links:
+        _page_links(scenario)
     _sync_url(scenario)
     _style(bool(st.session_state.get("projector")))
     st.title(title)

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.figures import frontier_summary
+from core.figures import format_epsilon, frontier_summary
 from core.metrics import membership_guess_bound
 
 
@@ -22,9 +22,10 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
     return {
         "headline": f"At most {guess:.0%} right",
         "sentence": (
-            f"With ε = {epsilon:g}, an attacker who knows everything else about the data guesses "
-            f"whether you are in it correctly at most {guess:.0%} of the time, against 50% by "
-            f"coin flip. Seeing the model can multiply their odds by at most e^ε = {odds_text}."
+            f"With ε = {format_epsilon(epsilon)}, an attacker who knows everything else about "
+            f"the data guesses whether you are in it correctly at most {guess:.0%} of the time, "
+            "against 50% by coin flip. Seeing the model can multiply their odds by at most "
+            f"e^ε = {odds_text}."
         ),
         "strength": (
             "strong protection"
@@ -51,11 +52,16 @@ def frontier_takeaway(
     """One sentence on the current point of the frontier."""
     share = share_of_personalisation(accuracy, floor, ceiling)
     base = (
-        f"At ε = {epsilon:g} the private recommender gets {accuracy:.0%} (± {accuracy_std:.0%}) "
-        f"of next choices right"
+        f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
+        f"(± {accuracy_std:.0%}) of next choices right"
     )
     if share is None:
         return base + ", the same as recommending what is popular: nothing is personalised."
+    if accuracy < floor - 0.01:
+        return (
+            base + f": worse than simply recommending popular items ({floor:.0%}). At this ε the "
+            "noise drowns what the data says; a careful platform would not personalise at all."
+        )
     if share < 0.05:
         return (
             base + f": no better than the popular-items list ({floor:.0%}). At this ε the noise "
@@ -84,9 +90,6 @@ def smallest_epsilon_for(
     eps = summary["epsilon"].to_numpy()
     values = summary[statistic].to_numpy()
     # Smallest ε after which the curve stays above the target (noise can make it wiggle).
-    reached = np.flatnonzero(values >= target)
-    if len(reached) == 0:
-        return None
     above_from = len(values)
     for i in range(len(values) - 1, -1, -1):
         if values[i] >= target:

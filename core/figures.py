@@ -19,7 +19,7 @@ PALETTE = {
     "current": "#E69F00",  # orange: the setting you are looking at
     "majority": "#009E73",  # green
     "minority": "#CC79A7",  # purple
-    "target": "#56B4E9",  # sky blue: an accuracy target
+    "target": "#000000",  # black: an accuracy target
 }
 
 
@@ -43,15 +43,31 @@ def frontier_summary(table: pd.DataFrame, column: str = "accuracy") -> pd.DataFr
     return summary.reset_index()
 
 
+EPSILON_TICKS = {"tickvals": [0.01, 0.1, 1, 10, 100], "ticktext": ["0.01", "0.1", "1", "10", "100"]}
+EPSILON_AXIS_TITLE = "ε  (← more private          less private →)"
+
+
+def format_epsilon(epsilon: float) -> str:
+    """ε with at most 2 significant digits past the stops (1.71066 → 1.7, 0.05 → 0.05)."""
+    return f"{epsilon:.2g}" if epsilon < 100 else f"{epsilon:.0f}"
+
+
 def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.35, "x": 0},
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.22,
+            "x": 0,
+            "font": {"size": font_size},
+        },
         hovermode="x unified",
         yaxis={"title": y_title, "tickformat": ".0%", "rangemode": "tozero"},
     )
+    fig.update_xaxes(type="log", title=EPSILON_AXIS_TITLE, **EPSILON_TICKS)
     return fig
 
 
@@ -63,9 +79,10 @@ def frontier_figure(
     current_std: float,
     ceiling: float,
     floor: float,
-    font_size: int = 14,
+    font_size: int = 15,
     column: str = "accuracy",
     y_title: str = "Recommendations that were right",
+    current_label: str | None = None,
 ) -> go.Figure:
     """Privacy-accuracy frontier: mean over draws, 5-95% band, reference lines, current point.
 
@@ -123,8 +140,8 @@ def frontier_figure(
                 "line": {"color": "black", "width": 1},
             },
             error_y={"type": "data", "array": [current_std], "color": PALETTE["current"]},
-            name=f"Your setting: ε = {current_epsilon:g}",
-            hovertemplate="Your setting: %{y:.1%}<extra></extra>",
+            name=current_label or f"Your setting: ε = {format_epsilon(current_epsilon)}",
+            hovertemplate="%{y:.1%}<extra></extra>",
         )
     )
     _layout(
@@ -132,12 +149,6 @@ def frontier_figure(
         title="What privacy costs: accuracy of recommendations against ε",
         y_title=y_title,
         font_size=font_size,
-    )
-    fig.update_xaxes(
-        type="log",
-        title="ε  (← more private        less private →)",
-        tickvals=[0.01, 0.1, 1, 10, 100],
-        ticktext=["0.01", "0.1", "1", "10", "100"],
     )
     return fig
 
@@ -147,7 +158,7 @@ def segment_figure(
     groups: dict[str, str],
     *,
     current_epsilon: float,
-    font_size: int = 14,
+    font_size: int = 15,
 ) -> go.Figure:
     """Accuracy per group against ε (mean over draws), one line per ``groups`` entry."""
     colours = [PALETTE["majority"], PALETTE["minority"], PALETTE["private"], PALETTE["current"]]
@@ -165,7 +176,15 @@ def segment_figure(
                 name=label,
             )
         )
-    fig.add_vline(x=current_epsilon, line={"color": PALETTE["current"], "dash": "dot"})
-    _layout(fig, title="Who pays for privacy", y_title="Right recommendations", font_size=font_size)
-    fig.update_xaxes(type="log", title="ε  (← more private        less private →)")
+    fig.add_vline(
+        x=current_epsilon,
+        line={"color": PALETTE["current"], "dash": "dot", "width": 3},
+        annotation_text=f"Your ε = {format_epsilon(current_epsilon)}",
+    )
+    _layout(
+        fig,
+        title="Right recommendations per group (bars: ±1 standard deviation over noise draws)",
+        y_title="Right recommendations",
+        font_size=font_size,
+    )
     return fig

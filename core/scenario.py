@@ -200,7 +200,7 @@ FIELDS: tuple[Field, ...] = (
         1,
         "k-anonymity: every stored record must look identical (in age, gender and postcode "
         "region) to at least k−1 others. 1 means no anonymisation.",
-        "k-anonymity k",
+        "Anonymity: crowd size k",
         1,
         100,
         1,

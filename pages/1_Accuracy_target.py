@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from core.explain import epsilon_card, smallest_epsilon_for
-from core.figures import PALETTE, frontier_figure
+from core.figures import PALETTE, format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
     "Accuracy target",
@@ -38,7 +38,7 @@ with left, st.container(border=True):
             "Lower the target or collect more data (consent, more people)."
         )
     else:
-        st.metric("Smallest ε", f"{typical:.2g}")
+        st.metric("Smallest ε", format_epsilon(typical))
         st.write(epsilon_card(typical)["sentence"])
 with right, st.container(border=True):
     st.markdown("#### In 95% of noise draws")
@@ -48,7 +48,7 @@ with right, st.container(border=True):
             "A single private model can be unlucky; plan with margin."
         )
     else:
-        st.metric("Smallest ε", f"{safe:.2g}")
+        st.metric("Smallest ε", format_epsilon(safe))
         st.write(
             "Noise differs from one training run to the next. At this ε, at least 95% of "
             "private models reach the target, not just the average one."
@@ -62,14 +62,20 @@ figure = frontier_figure(
     ceiling=ceiling,
     floor=floor,
     font_size=ui.font_size(),
+    current_label=(
+        f"Smallest ε for the target: {format_epsilon(typical)}"
+        if typical
+        else f"Your setting: ε = {format_epsilon(scenario.epsilon)}"
+    ),
 )
 figure.add_hline(
     y=target,
-    line={"color": PALETTE["target"], "width": 2},
+    line={"color": PALETTE["target"], "width": 2, "dash": "dashdot"},
     annotation_text=f"Your target: {target:.0%}",
 )
 st.plotly_chart(figure, key="target_chart", width="stretch")
 st.caption(
+    f"The model without privacy reaches {ceiling:.0%}: no ε can promise more. "
     "Between the ε values that were trained, the answer is interpolated on the log scale; "
     "the frontier uses the settings in the sidebar (consent, opt-out, k, people)."
 )

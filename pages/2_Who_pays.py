@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from core.controls import AGE_BANDS
-from core.figures import frontier_summary, segment_figure
+from core.figures import format_epsilon, frontier_summary, segment_figure
 
 scenario = ui.page_setup(
     "Who pays for privacy",
@@ -22,9 +22,9 @@ view = st.radio(
     help="Segments: majority tastes vs a minority with distinct tastes. Age bands: by true age.",
 )
 if view == "Taste segments":
-    groups = {"accuracy_majority": "Majority tastes", "accuracy_minority": "Minority tastes (8%)"}
+    groups = {"accuracy_majority": "Majority tastes", "accuracy_minority": "Minority tastes"}
 else:
-    groups = {f"accuracy_age_{low}_{high}": f"Age {label}" for low, high, label in AGE_BANDS}
+    groups = {f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in AGE_BANDS}
 
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
 st.plotly_chart(figure, key="segments_chart", width="stretch")
@@ -33,10 +33,11 @@ at_current = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
 if not at_current.empty:
     means = {label: at_current[column].mean() for column, label in groups.items()}
     best, worst = max(means, key=means.get), min(means, key=means.get)
+    gap = 100 * (means[best] - means[worst])
     st.info(
-        f"At ε = {scenario.epsilon:g}: {best} get {means[best]:.0%} right, "
-        f"{worst} {means[worst]:.0%}. A gap of {means[best] - means[worst]:.0%} points, "
-        "averaged over the noise draws.",
+        f"At ε = {format_epsilon(scenario.epsilon)}, people with {best.lower()} get "
+        f"{means[best]:.0%} of recommendations right and people with {worst.lower()} "
+        f"{means[worst]:.0%}: a gap of {gap:.0f} percentage points (average over noise draws).",
         icon=":material/lightbulb:",
     )
 summary = pd.DataFrame(
@@ -45,4 +46,6 @@ summary = pd.DataFrame(
         for column, label in groups.items()
     }
 )
-st.dataframe(summary.style.format("{:.1%}"), width="stretch")
+summary.index = [format_epsilon(e) for e in summary.index]
+summary.index.name = "ε"
+st.dataframe(summary.style.format("{:.1%}"), width="stretch", height=35 * (len(summary) + 1) + 3)

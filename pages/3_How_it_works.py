@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core.engine import POPULARITY_BUDGET_SHARE
+from core.figures import format_epsilon
 from core.population import describe, generate_profiles
 from core.schema import load_schema
 
@@ -22,7 +23,9 @@ for category, info in schema.category_info.items():
             "Data": info["label"],
             "What it is": info["plain"].capitalize(),
             "What it is used for": info["purpose"].capitalize(),
-            "People who agreed": f"{scenario.consent(category) * (1 - scenario.opt_out):.0%}",
+            "Shared by (consent, after opt-out)": (
+                f"{scenario.consent(category) * (1 - scenario.opt_out):.0%} of people"
+            ),
         }
     )
 st.table(rows)
@@ -35,14 +38,16 @@ st.write(
     "The model predicts the category of each person's next purchase."
 )
 sample = describe(generate_profiles(1_000, scenario.seed)).head(8)
-st.dataframe(sample, width="stretch", hide_index=True, key="sample_people")
+labels = {f.name: f"{f.label} ({f.unit})" if f.unit else f.label for f in schema.features}
+labels.update(segment="Taste segment", next_category="Next purchase (label)")
+st.dataframe(sample.rename(columns=labels), width="stretch", hide_index=True, key="sample_people")
 
 st.markdown("#### The privacy budget")
 st.write(
-    f"ε = {scenario.epsilon:g} is the whole budget of one release. When some people opt out, "
-    f"{POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items list they receive "
-    "(a differentially private histogram) and the rest trains the model; otherwise the model "
-    "gets all of it. Every bound the noise depends on (age 18–90, at most 60 page views, …) is "
+    f"ε = {format_epsilon(scenario.epsilon)} is the whole budget of one release. "
+    f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
+    "list they receive (a differentially private histogram) and the rest trains the model; "
+    "otherwise the model gets all of it. Every bound the noise depends on (age 18–90, at most 60 page views, …) is "
     "fixed in a public schema before any data is seen, so nothing leaks through the bounds."
 )
 with st.expander("The public schema"):
