@@ -48,7 +48,8 @@ st.write(
     f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
     "list they receive (a differentially private histogram) and the rest trains the model; "
     "otherwise the model gets all of it. Every bound the noise depends on (age 18–90, at most "
-    "60 page views, …) is fixed in a public schema before any data is seen, so nothing leaks through the bounds."
+    "60 page views, …) is fixed in a public schema before any data is seen, so nothing leaks "
+    "through the bounds."
 )
 with st.expander("The public schema"):
     st.dataframe(
