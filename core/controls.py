@@ -59,7 +59,7 @@ class Split:
 
 @dataclass(frozen=True)
 class PreparedData:
-    train: Split  # opted-in, not suppressed: what the model learns from
+    train: Split  # opted-in people: what the model learns from
     test: Split  # everyone held out; opted-out people get popularity recommendations
     anonymisation: AnonymisationResult
     data_collected_share: float  # share of (person, data category) cells collected
@@ -146,6 +146,16 @@ def prepare(
     )
     if scenario.k > 1:
         X = _apply_generalisation(X, anonymisation, schema)
+        # Suppression as ARX does it: the record stays, its quasi-identifiers become '*'.
+        qi_columns = [
+            i
+            for i, name in enumerate(schema.columns)
+            if name.split("=")[0] in {f.name for f in schema.quasi_identifiers}
+        ]
+        suppressed = anonymisation.suppressed
+        placeholder = not_collected_values(schema)
+        X[np.ix_(suppressed, qi_columns)] = placeholder[qi_columns]
+        observed[np.ix_(suppressed, qi_columns)] = False
 
     local_epsilon_per_column = 0.0
     if scenario.local_epsilon > 0:
@@ -169,8 +179,7 @@ def prepare(
     # Opting out stops personalisation, not being counted: the (DP) popularity list counts
     # everyone's engagements.
     popularity_labels = population.label[train_index]
-    suppressed = anonymisation.suppressed if anonymisation is not None else np.zeros(n, dtype=bool)
-    train_index = train_index[~opted_out[train_index] & ~suppressed[train_index]]
+    train_index = train_index[~opted_out[train_index]]
 
     age_band = _age_band(population.features["age"].to_numpy())
 

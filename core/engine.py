@@ -23,7 +23,7 @@ from diffprivlib.accountant import BudgetAccountant
 
 from core.controls import AGE_BANDS, PreparedData, integer_seed, prepare, stream
 from core.encoding import model_bounds
-from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
+from core.fast_nb import NBStatistics, draw_parameters
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
     dp_popularity_counts,
@@ -138,43 +138,66 @@ class Draw:
     non_member_confidence: np.ndarray | None = None
 
 
-def _private_draws(
+def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: BudgetAccountant):
+    """Fit the private model of one release (draw ``repeat`` at ``epsilon``), spending on
+    ``accountant``. Returns a Recommender, or None when nobody is left to personalise for."""
+    scenario = bench.scenario
+    if not bench.can_personalise:
+        return None
+    model_epsilon, _ = budget_split(scenario, epsilon)
+    key = (_epsilon_key(epsilon), repeat)
+    if bench.nb_statistics is not None:
+        # Fast path: same distribution as diffprivlib's GaussianNB.fit (see fast_nb).
+        accountant.check(model_epsilon, 0)
+        params = draw_parameters(
+            bench.nb_statistics, model_epsilon, 1, stream(scenario.seed, _STREAM_NOISE, *key)
+        )
+        accountant.spend(model_epsilon, 0)
+        return nb_recommender(params)
+    return fit_private(
+        scenario.model,
+        bench.data.train.X,
+        bench.data.train.y,
+        epsilon=model_epsilon,
+        schema=bench.schema,
+        random_state=integer_seed(scenario.seed, _STREAM_NOISE, *key),
+        accountant=accountant,
+    )
+
+
+def release_popularity(
+    bench: Workbench, epsilon: float, repeat: int, accountant: BudgetAccountant
+) -> np.ndarray | None:
+    """The DP popular-items counts of one release, or None when nobody opted out."""
+    scenario = bench.scenario
+    if scenario.opt_out == 0:
+        return None
+    _, popularity_epsilon = budget_split(scenario, epsilon)
+    return dp_popularity_counts(
+        bench.data.popularity_labels,
+        # With no one to personalise for, the whole budget goes to the list.
+        epsilon=popularity_epsilon if bench.can_personalise else epsilon,
+        n_classes=bench.schema.n_classes,
+        random_state=integer_seed(scenario.seed, _STREAM_POPULARITY, _epsilon_key(epsilon), repeat),
+        accountant=accountant,
+    )
+
+
+def private_draws(
     bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
 ) -> list[Draw]:
-    scenario, schema, data = bench.scenario, bench.schema, bench.data
+    """One :class:`Draw` per repeat: a full release (model + popularity list) at ``epsilon``."""
+    data = bench.data
     test = data.test
-    model_epsilon, popularity_epsilon = budget_split(scenario, epsilon)
-    opted_out = test.opted_out
     draws = []
     for repeat in repeats:
-        key = (_epsilon_key(epsilon), repeat)
         accountant = BudgetAccountant()
-        scores = np.empty((len(test.y), schema.n_classes))
+        recommender = fit_release(bench, epsilon, repeat, accountant)
+        counts = release_popularity(bench, epsilon, repeat, accountant)
+        scores = np.zeros((len(test.y), bench.schema.n_classes))
         member_conf = non_member_conf = None
-        if bench.can_personalise:
-            if bench.nb_statistics is not None:
-                # Fast path: same distribution as diffprivlib's GaussianNB.fit (see fast_nb).
-                accountant.check(model_epsilon, 0)
-                params = draw_parameters(
-                    bench.nb_statistics,
-                    model_epsilon,
-                    1,
-                    stream(scenario.seed, _STREAM_NOISE, *key),
-                )
-                accountant.spend(model_epsilon, 0)
-                recommender = nb_recommender(params)
-                scores[:] = joint_log_likelihood(params, test.X, test.observed)[0]
-            else:
-                recommender = fit_private(
-                    scenario.model,
-                    data.train.X,
-                    data.train.y,
-                    epsilon=model_epsilon,
-                    schema=schema,
-                    random_state=integer_seed(scenario.seed, _STREAM_NOISE, *key),
-                    accountant=accountant,
-                )
-                scores[:] = recommender.score(test.X, test.observed)
+        if recommender is not None:
+            scores[:] = recommender.score(test.X, test.observed)
             if with_attack:
                 train = data.train
                 members, non_members = bench.attack_members, bench.attack_non_members
@@ -184,16 +207,9 @@ def _private_draws(
                 )
                 member_conf = proba_members[np.arange(len(members)), train.y[members]]
                 non_member_conf = proba_non[np.arange(len(non_members)), test.y[non_members]]
-        if opted_out.any():
-            counts = dp_popularity_counts(
-                data.popularity_labels,
-                epsilon=popularity_epsilon if bench.can_personalise else epsilon,
-                n_classes=schema.n_classes,
-                random_state=integer_seed(scenario.seed, _STREAM_POPULARITY, *key),
-                accountant=accountant,
-            )
-            use_popularity = opted_out if bench.can_personalise else np.ones_like(opted_out)
-            scores[use_popularity] = _popularity_scores(counts, int(use_popularity.sum()))
+        if counts is not None:
+            served = test.opted_out if recommender is not None else np.ones_like(test.opted_out)
+            scores[served] = _popularity_scores(counts, int(served.sum()))
         draws.append(
             Draw(
                 epsilon=epsilon,
@@ -206,6 +222,10 @@ def _private_draws(
             )
         )
     return draws
+
+
+# Kept for callers written against the first version of this module.
+_private_draws = private_draws
 
 
 def _groups(bench: Workbench) -> dict[str, np.ndarray]:
@@ -241,7 +261,7 @@ def frontier(
     groups = _groups(bench)
     rows = []
     for index, epsilon in enumerate(epsilons):
-        for draw in _private_draws(bench, float(epsilon), range(repeats)):
+        for draw in private_draws(bench, float(epsilon), range(repeats)):
             row = {
                 "epsilon": float(epsilon),
                 "repeat": draw.repeat,
@@ -298,7 +318,7 @@ def evaluate(
     """
     if bench is None or bench.scenario != _noise_free_part(scenario):
         bench = build_workbench(_noise_free_part(scenario), population)
-    draws = _private_draws(bench, scenario.epsilon, range(scenario.repeats), with_attack=True)
+    draws = private_draws(bench, scenario.epsilon, range(scenario.repeats), with_attack=True)
     accuracy = [d.top1.mean() for d in draws]
     hit3 = [d.top3.mean() for d in draws]
     spent = {d.epsilon_spent for d in draws}
@@ -326,7 +346,11 @@ def evaluate(
         **references(bench),
         "epsilon_spent": float(epsilon_spent),
         "epsilon_model": model_epsilon if bench.can_personalise else 0.0,
-        "epsilon_popularity": popularity_epsilon if bench.data.test.opted_out.any() else 0.0,
+        "epsilon_popularity": (
+            (popularity_epsilon if bench.can_personalise else epsilon_spent)
+            if scenario.opt_out > 0
+            else 0.0
+        ),
         "max_membership_guess": membership_guess_bound(epsilon_spent),
         "posterior_odds_factor": math.exp(min(epsilon_spent, 700)),
         "segments": segments,

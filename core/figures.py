@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 # One colour per concept, everywhere.
 PALETTE = {
@@ -187,4 +188,287 @@ def segment_figure(
         y_title="Right recommendations",
         font_size=font_size,
     )
+    return fig
+
+
+def _summary_by(table: pd.DataFrame, by: list[str], column: str = "accuracy") -> pd.DataFrame:
+    grouped = table.groupby(by)[column]
+    return pd.DataFrame(
+        {"mean": grouped.mean(), "std": grouped.std(ddof=1).fillna(0.0)}
+    ).reset_index()
+
+
+CATEGORY_COLOURS = {
+    "demographics": "#009E73",
+    "location": "#CC79A7",
+    "browsing": "#0072B2",
+    "purchases": "#E69F00",
+}
+
+
+def consent_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
+    """Accuracy against the consent rate of each data category (others held fixed)."""
+    summary = _summary_by(table, ["category", "consent_rate"])
+    fig = go.Figure()
+    for category, rows in summary.groupby("category"):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["consent_rate"],
+                y=rows["mean"],
+                error_y={"type": "data", "array": rows["std"], "thickness": 1},
+                mode="lines+markers",
+                line={"color": CATEGORY_COLOURS[category], "width": 3},
+                name=category.capitalize(),
+            )
+        )
+    _layout(
+        fig,
+        title="Which data is worth asking for? Accuracy as consent grows (bars: ±1 sd)",
+        y_title="Right recommendations",
+        font_size=font_size,
+    )
+    fig.update_xaxes(
+        type="linear",
+        title="Share of people who consent",
+        tickformat=".0%",
+        tickvals=None,
+        ticktext=None,
+    )
+    return fig
+
+
+def collected_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
+    """Accuracy against the share of personal data collected: data as a privacy-loss axis."""
+    summary = (
+        table.groupby(["category", "consent_rate"])
+        .agg(mean=("accuracy", "mean"), collected=("data_collected_share", "mean"))
+        .reset_index()
+    )
+    fig = go.Figure()
+    for category, rows in summary.groupby("category"):
+        fig.add_trace(
+            go.Scatter(
+                x=rows["collected"],
+                y=rows["mean"],
+                mode="markers+lines",
+                marker={"size": 10, "color": CATEGORY_COLOURS[category]},
+                line={"color": CATEGORY_COLOURS[category], "dash": "dot"},
+                name=category.capitalize(),
+            )
+        )
+    _layout(
+        fig,
+        title="Accuracy per share of personal data collected",
+        y_title="Right recommendations",
+        font_size=font_size,
+    )
+    fig.update_xaxes(
+        type="linear",
+        title="Personal data collected (person × category cells)",
+        tickformat=".0%",
+        tickvals=None,
+        ticktext=None,
+    )
+    return fig
+
+
+def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
+    """Mean accuracy over ε (columns) and opt-out rate (rows)."""
+    grid = table.groupby(["opt_out", "epsilon"])["accuracy"].mean().unstack("epsilon")
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[f"{e:g}" for e in grid.columns],
+            y=[f"{r:.0%}" for r in grid.index],
+            colorscale="Cividis",
+            colorbar={"title": "Right", "tickformat": ".0%"},
+            text=[[f"{v:.0%}" for v in row] for row in grid.to_numpy()],
+            texttemplate="%{text}",
+            hovertemplate="ε %{x}, opt-out %{y}: %{z:.1%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": "Accuracy for everyone, by ε and opt-out rate", "x": 0},
+        font={"size": font_size},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
+        yaxis={"title": "People who opted out"},
+    )
+    return fig
+
+
+def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size: int = 15):
+    """Bars with ±1 sd error bars, one per named group: {label: (mean, std)}."""
+    labels = list(values)
+    colours = [PALETTE["private"], PALETTE["floor"], PALETTE["nonprivate"], PALETTE["current"]]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[values[k][0] for k in labels],
+            error_y={"type": "data", "array": [values[k][1] for k in labels]},
+            marker_color=colours[: len(labels)],
+            text=[f"{values[k][0]:.0%}" for k in labels],
+            textposition="outside",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        font={"size": font_size},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        yaxis={"title": "Right recommendations", "tickformat": ".0%", "rangemode": "tozero"},
+        showlegend=False,
+    )
+    return fig
+
+
+def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: int = 15):
+    """k-anonymity and DP side by side: accuracy against k and against ε."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        subplot_titles=(
+            "k-anonymity: accuracy as k grows",
+            "Differential privacy: accuracy as ε shrinks",
+        ),
+    )
+    k_summary = _summary_by(table, ["k"])
+    fig.add_trace(
+        go.Scatter(
+            x=k_summary["k"],
+            y=k_summary["mean"],
+            mode="lines+markers",
+            error_y={"type": "data", "array": k_summary["std"]},
+            line={"color": PALETTE["majority"], "width": 3},
+            name="Private model with k-anonymity",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=table.groupby("k")["nonprivate_accuracy"].mean().index,
+            y=table.groupby("k")["nonprivate_accuracy"].mean().to_numpy(),
+            mode="lines",
+            line={"color": PALETTE["nonprivate"], "dash": "dash"},
+            name="Model without DP, with k-anonymity",
+        ),
+        row=1,
+        col=1,
+    )
+    dp_summary = frontier_summary(dp_table)
+    fig.add_trace(
+        go.Scatter(
+            x=dp_summary["epsilon"],
+            y=dp_summary["mean"],
+            mode="lines+markers",
+            error_y={"type": "data", "array": dp_summary["std"]},
+            line={"color": PALETTE["private"], "width": 3},
+            name="Private model, k = 1",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(type="log", title="k (← less anonymous     more anonymous →)", row=1, col=1)
+    fig.update_xaxes(
+        type="log",
+        title="ε (← more private     less private →)",
+        autorange="reversed",
+        row=1,
+        col=2,
+        **EPSILON_TICKS,
+    )
+    fig.update_yaxes(
+        tickformat=".0%", rangemode="tozero", title="Right recommendations", row=1, col=1
+    )
+    fig.update_layout(
+        font={"size": font_size},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "y": -0.25, "x": 0},
+    )
+    return fig
+
+
+def local_central_figure(table: pd.DataFrame, *, floor: float, font_size: int = 15) -> go.Figure:
+    """The same ε spent centrally or locally: two curves on one chart."""
+    fig = go.Figure()
+    names = {
+        "central": ("Central DP: the platform adds noise to the model", PALETTE["private"]),
+        "local": ("Local DP: each person adds noise to their own data", PALETTE["minority"]),
+    }
+    for mode, rows in _summary_by(table, ["mode", "epsilon"]).groupby("mode"):
+        label, colour = names[mode]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["epsilon"],
+                y=rows["mean"],
+                error_y={"type": "data", "array": rows["std"], "thickness": 1},
+                mode="lines+markers",
+                line={"color": colour, "width": 3},
+                name=label,
+            )
+        )
+    fig.add_hline(
+        y=floor,
+        line={"color": PALETTE["floor"], "dash": "dot"},
+        annotation_text=f"No personalisation: {floor:.0%}",
+    )
+    _layout(
+        fig,
+        title="The same ε, central or local (bars: ±1 sd)",
+        y_title="Right recommendations",
+        font_size=font_size,
+    )
+    return fig
+
+
+def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
+    """Measured membership-attack success against the theoretical cap, across ε."""
+    private = table[table["model"] == "private"].sort_values("epsilon")
+    twin = table[table["model"] == "non-private"]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=private["epsilon"],
+            y=private["theoretical_max_guess"],
+            mode="lines",
+            line={"color": PALETTE["floor"], "dash": "dash", "width": 2},
+            name="Cap DP guarantees: e^ε/(1+e^ε)",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=private["epsilon"],
+            y=private["auc"],
+            mode="lines+markers",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": private["auc_high"] - private["auc"],
+                "arrayminus": private["auc"] - private["auc_low"],
+            },
+            line={"color": PALETTE["private"], "width": 3},
+            name="Measured attack on the private model (AUC, 95% CI)",
+        )
+    )
+    if not twin.empty:
+        twin_auc = float(twin["auc"].iloc[0])
+        fig.add_hline(
+            y=twin_auc,
+            line={"color": PALETTE["nonprivate"], "width": 2},
+            annotation_text=f"Attack on the model without privacy: AUC {twin_auc:.3f}",
+        )
+    fig.add_hline(
+        y=0.5,
+        line={"color": "black", "dash": "dot", "width": 1},
+        annotation_text="Coin flip",
+        annotation_position="bottom right",
+    )
+    _layout(
+        fig,
+        title="Can an attacker tell who was in the training data?",
+        y_title="Attacker success (AUC / guess accuracy)",
+        font_size=font_size,
+    )
+    fig.update_yaxes(range=[0.4, 1.02], rangemode=None)
     return fig

@@ -19,7 +19,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
 from core.encoding import data_norm, model_bounds
-from core.fast_nb import NBParameters, joint_log_likelihood, parameters_from_estimator
+from core.fast_nb import (
+    VAR_SMOOTHING,
+    NBParameters,
+    joint_log_likelihood,
+    parameters_from_estimator,
+)
 from core.schema import Schema
 
 RF_TREES = 10
@@ -79,7 +84,11 @@ def fit_private(
     bounds = model_bounds(schema)
     if model == "gaussian_nb":
         estimator = dp_models.GaussianNB(
-            epsilon=epsilon, bounds=bounds, random_state=random_state, accountant=accountant
+            epsilon=epsilon,
+            bounds=bounds,
+            var_smoothing=VAR_SMOOTHING,
+            random_state=random_state,
+            accountant=accountant,
         )
         estimator.partial_fit(X, y, classes=classes)
         return nb_recommender(parameters_from_estimator(estimator))
