@@ -65,8 +65,16 @@ class PreparedData:
     data_collected_share: float  # share of (person, data category) cells collected
     category_collected_share: dict[str, float]
     popularity_labels: np.ndarray  # engagement categories of everyone in the train split
+    labels: np.ndarray  # every person's label, in population order (for anonymity examples)
+    purchase_unique_share: float  # people unique on their purchase history alone
     n_opted_out_train: int
     local_epsilon_per_column: float
+
+
+def _unique_share(rows: np.ndarray) -> float:
+    """Share of rows that no other row equals (re-identifiable by these values alone)."""
+    _, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    return float(np.mean(counts[inverse.ravel()] == 1))
 
 
 def _age_band(age: np.ndarray) -> np.ndarray:
@@ -182,6 +190,7 @@ def prepare(
     train_index = train_index[~opted_out[train_index]]
 
     age_band = _age_band(population.features["age"].to_numpy())
+    purchase_columns = [f.name for f in schema.features_in("purchases")]
 
     def split(index: np.ndarray) -> Split:
         return Split(
@@ -200,6 +209,8 @@ def prepare(
         data_collected_share=float(consent.mean()),
         category_collected_share={c: float(consent[:, i].mean()) for i, c in enumerate(CATEGORIES)},
         popularity_labels=popularity_labels,
+        labels=population.label,
+        purchase_unique_share=_unique_share(population.features[purchase_columns].to_numpy()),
         n_opted_out_train=int(opted_out[order[n_test:]].sum()),
         local_epsilon_per_column=local_epsilon_per_column,
     )

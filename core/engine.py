@@ -26,6 +26,7 @@ from core.encoding import model_bounds
 from core.fast_nb import NBStatistics, draw_parameters
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
+    Recommender,
     dp_popularity_counts,
     exact_popularity_counts,
     fit_nonprivate,
@@ -64,6 +65,7 @@ class Workbench:
     schema: Schema
     data: PreparedData
     nonprivate_scores: np.ndarray | None  # (n_test, n_classes), None if no one to train on
+    nonprivate_model: Recommender | None  # the twin, read-only once fitted
     nonprivate_proba_members: np.ndarray | None
     floor_counts: np.ndarray
     attack_members: np.ndarray  # indices into train
@@ -87,7 +89,7 @@ def build_workbench(
     members = rng.permutation(len(train.y))[:ATTACK_SAMPLE]
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
-    nonprivate_scores = nonprivate_proba = None
+    nonprivate_scores = nonprivate_proba = twin = None
     nb_statistics = None
     if len(train.y) >= MIN_TRAIN_PEOPLE:
         twin = fit_nonprivate(
@@ -111,6 +113,7 @@ def build_workbench(
         schema=schema,
         data=data,
         nonprivate_scores=nonprivate_scores,
+        nonprivate_model=twin,
         nonprivate_proba_members=nonprivate_proba,
         floor_counts=exact_popularity_counts(data.popularity_labels, schema.n_classes),
         attack_members=members,

@@ -104,3 +104,61 @@ def smallest_epsilon_for(
     fraction = (target - values[lo]) / (values[hi] - values[lo])
     log_eps = np.log(eps[lo]) + fraction * (np.log(eps[hi]) - np.log(eps[lo]))
     return float(np.exp(log_eps))
+
+
+def privacy_label(scenario, result: dict, schema) -> list[tuple[str, str]]:
+    """A plain-language privacy notice for the Scenario, as (heading, text) sections.
+
+    ``result`` is :func:`core.engine.evaluate` of the same Scenario; every number comes from it.
+    """
+    collected = []
+    for category, info in schema.category_info.items():
+        share = result["category_collected_share"][category]
+        collected.append(
+            f"- **{info['label']}** ({info['plain']}), {info['purpose']}: "
+            f"collected from {share:.0%} of people, only with their consent."
+        )
+    card = epsilon_card(result["epsilon_spent"])
+    protections = [
+        f"- **Differential privacy, ε = {format_epsilon(result['epsilon_spent'])}** "
+        f"({card['strength']}): {card['sentence']}"
+    ]
+    if result["epsilon_popularity"]:
+        protections.append(
+            f"- The popular-items list for people who opt out is itself released with "
+            f"differential privacy (ε = {format_epsilon(result['epsilon_popularity'])} of the "
+            "budget)."
+        )
+    anonymity = result["anonymity"]
+    if scenario.k > 1:
+        protections.append(
+            f"- **k-anonymity, k = {scenario.k}**: stored records are generalised "
+            f"({anonymity['generalisation']}) so that each looks like at least {scenario.k - 1} "
+            f"others in age, gender and region; {anonymity['share_suppressed']:.1%} of records "
+            "had these details removed. This does not stop linkage through other attributes."
+        )
+    if scenario.local_epsilon > 0:
+        protections.append(
+            f"- **Local differential privacy, ε = {format_epsilon(scenario.local_epsilon)}**: "
+            "your device adds noise before anything is sent; we never see your true values."
+        )
+    protections.append(
+        "- **Encryption** in transit and at rest protects against outsiders and stolen disks. "
+        "It does not limit what the trained model reveals, and it costs no accuracy."
+    )
+    cost = (
+        f"Recommendations are right {result['accuracy']:.0%} of the time "
+        f"(± {result['accuracy_std']:.0%}), against {result['nonprivate_accuracy']:.0%} without "
+        f"these protections and {result['popularity_accuracy']:.0%} with no personalisation."
+    )
+    controls = [
+        "- Switch off any data category above, at any time: it is then neither collected nor used.",
+        "- Opt out of personalisation entirely: you get the same popular-items list as everyone "
+        f"who opted out ({scenario.opt_out:.0%} of people today).",
+    ]
+    return [
+        ("What we collect, and why", "\n".join(collected)),
+        ("How it is protected", "\n".join(protections)),
+        ("What it costs you in recommendations", cost),
+        ("What you can switch off", "\n".join(controls)),
+    ]

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
-from core.engine import build_workbench, private_draws, references, workbench_for
+from core.anonymity import AGE_BAND_WIDTHS, HIDDEN, MACRO_REGION
+from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
 from core.metrics import membership_attack, membership_guess_bound
 from core.scenario import Scenario
 from core.schema import CATEGORIES
@@ -56,6 +57,14 @@ def _draw_rows(bench, epsilon: float, repeats: int, **labels) -> list[dict]:
     return rows
 
 
+def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
+    """Draws at the Scenario's ε with ``category``'s consent rate set to ``rate``."""
+    bench = workbench_for(scenario.replace(**{f"consent_{category}": float(rate)}))
+    return pd.DataFrame(
+        _draw_rows(bench, scenario.epsilon, scenario.repeats, category=category, consent_rate=rate)
+    )
+
+
 def consent_sweep(
     scenario: Scenario, rates: Sequence[float] = CONSENT_RATES, progress: Progress = None
 ) -> pd.DataFrame:
@@ -64,16 +73,22 @@ def consent_sweep(
     Returns one row per (category, consent_rate, repeat) with ``accuracy``,
     ``nonprivate_accuracy`` and ``data_collected_share``.
     """
+    items = [(c, r) for c in CATEGORIES for r in rates]
+    parts = []
+    for i, (category, rate) in enumerate(items):
+        parts.append(consent_point(scenario, category, rate))
+        _tick(progress, i + 1, len(items), f"{category} at {rate:.0%}")
+    return pd.concat(parts, ignore_index=True)
+
+
+def opt_out_row(
+    scenario: Scenario, rate: float, epsilons: Sequence[float] = LENS_EPSILONS, repeats: int = 3
+) -> pd.DataFrame:
+    """Draws over ``epsilons`` with the opt-out rate set to ``rate``."""
+    bench = workbench_for(scenario.replace(opt_out=float(rate)))
     rows = []
-    total = len(CATEGORIES) * len(rates)
-    for i, category in enumerate(CATEGORIES):
-        for j, rate in enumerate(rates):
-            varied = scenario.replace(**{f"consent_{category}": float(rate)})
-            bench = workbench_for(varied)
-            rows += _draw_rows(
-                bench, scenario.epsilon, scenario.repeats, category=category, consent_rate=rate
-            )
-            _tick(progress, i * len(rates) + j + 1, total, f"{category} at {rate:.0%}")
+    for epsilon in epsilons:
+        rows += _draw_rows(bench, float(epsilon), repeats, opt_out=rate)
     return pd.DataFrame(rows)
 
 
@@ -81,17 +96,31 @@ def opt_out_grid(
     scenario: Scenario,
     epsilons: Sequence[float] = LENS_EPSILONS,
     rates: Sequence[float] = OPT_OUT_RATES,
-    repeats: int | None = None,
+    repeats: int = 3,
     progress: Progress = None,
 ) -> pd.DataFrame:
     """Accuracy over ε x opt-out rate: one row per (opt_out, epsilon, repeat)."""
-    repeats = repeats or scenario.repeats
-    rows = []
+    parts = []
     for i, rate in enumerate(rates):
-        bench = workbench_for(scenario.replace(opt_out=float(rate)))
-        for epsilon in epsilons:
-            rows += _draw_rows(bench, float(epsilon), repeats, opt_out=rate)
+        parts.append(opt_out_row(scenario, rate, epsilons, repeats))
         _tick(progress, i + 1, len(rates), f"opt-out {rate:.0%}")
+    return pd.concat(parts, ignore_index=True)
+
+
+def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
+    """Draws at the Scenario's ε with k-anonymity ``k``, plus the re-identification risk."""
+    bench = workbench_for(scenario.replace(k=int(k)))
+    anonymisation = bench.data.anonymisation
+    rows = _draw_rows(bench, scenario.epsilon, scenario.repeats, k=int(k))
+    for row in rows:
+        row.update(
+            share_suppressed=anonymisation.share_suppressed,
+            mean_risk=anonymisation.after.mean_risk,
+            max_risk=anonymisation.after.max_risk,
+            share_unique=anonymisation.after.share_unique,
+            share_below_k_before=anonymisation.before.share_below_k,
+            generalisation=anonymisation.describe_levels(),
+        )
     return pd.DataFrame(rows)
 
 
@@ -99,20 +128,33 @@ def k_sweep(
     scenario: Scenario, ks: Sequence[int] = K_VALUES, progress: Progress = None
 ) -> pd.DataFrame:
     """Accuracy and re-identification risk as k grows: one row per (k, repeat)."""
-    rows = []
+    parts = []
     for i, k in enumerate(ks):
-        bench = workbench_for(scenario.replace(k=int(k)))
-        anonymisation = bench.data.anonymisation
-        for row in _draw_rows(bench, scenario.epsilon, scenario.repeats, k=int(k)):
-            row.update(
-                share_suppressed=anonymisation.share_suppressed,
-                mean_risk=anonymisation.after.mean_risk,
-                max_risk=anonymisation.after.max_risk,
-                share_unique=anonymisation.after.share_unique,
-                generalisation=anonymisation.describe_levels(),
-            )
-            rows.append(row)
+        parts.append(k_point(scenario, k))
         _tick(progress, i + 1, len(ks), f"k = {k}")
+    return pd.concat(parts, ignore_index=True)
+
+
+def local_central_point(scenario: Scenario, epsilon: float, repeats: int = 3) -> pd.DataFrame:
+    """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
+
+    Central: local DP off, diffprivlib model at ε. Local: every person randomises their own data
+    with ε, and the platform trains the non-private twin on what it received (the model adds
+    nothing, so the people's ε is the whole story). Each local repeat re-randomises the data.
+    """
+    central_bench = workbench_for(scenario.replace(local_epsilon=0.0))
+    rows = _draw_rows(central_bench, float(epsilon), repeats, mode="central")
+    for repeat in range(repeats):
+        local = scenario.replace(local_epsilon=float(epsilon), seed=scenario.seed + repeat)
+        refs = references(build_workbench(local.replace(epsilon=1.0, repeats=1)))
+        rows.append(
+            {
+                "mode": "local",
+                "epsilon": float(epsilon),
+                "repeat": repeat,
+                "accuracy": refs["nonprivate_accuracy"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -122,30 +164,12 @@ def local_vs_central(
     repeats: int = 3,
     progress: Progress = None,
 ) -> pd.DataFrame:
-    """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
-
-    Central: local DP off, diffprivlib model at ε. Local: every person randomises their own data
-    with ε, and the platform trains the non-private twin on what it received (the model adds
-    nothing, so the people's ε is the whole story). Each local repeat re-randomises the data.
-    """
-    central_bench = workbench_for(scenario.replace(local_epsilon=0.0))
-    rows = []
+    """:func:`local_central_point` over ``epsilons``."""
+    parts = []
     for i, epsilon in enumerate(epsilons):
-        for row in _draw_rows(central_bench, float(epsilon), repeats, mode="central"):
-            rows.append(row)
-        for repeat in range(repeats):
-            local = scenario.replace(local_epsilon=float(epsilon), seed=scenario.seed + repeat)
-            refs = references(build_workbench(local.replace(epsilon=1.0, repeats=1)))
-            rows.append(
-                {
-                    "mode": "local",
-                    "epsilon": float(epsilon),
-                    "repeat": repeat,
-                    "accuracy": refs["nonprivate_accuracy"],
-                }
-            )
+        parts.append(local_central_point(scenario, epsilon, repeats))
         _tick(progress, i + 1, len(epsilons), f"ε = {epsilon:g}")
-    return pd.DataFrame(rows)
+    return pd.concat(parts, ignore_index=True)
 
 
 def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -190,6 +214,49 @@ def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[s
     return {"epsilon_lower_bound": bound(test_m, test_n, best), "threshold": float(best)}
 
 
+def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
+    """Membership-inference attack on the private model at each ε (one draw each)."""
+    rows = []
+    if not bench.can_personalise:
+        return pd.DataFrame(rows)
+    for epsilon in epsilons:
+        draw = private_draws(bench, float(epsilon), [0], with_attack=True)[0]
+        rows.append(
+            {
+                "epsilon": float(epsilon),
+                "model": "private",
+                **membership_attack(draw.member_confidence, draw.non_member_confidence),
+                **empirical_epsilon(
+                    draw.member_confidence, draw.non_member_confidence, bench.scenario.seed
+                ),
+                "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def nonprivate_attack_row(bench: Workbench) -> pd.DataFrame:
+    """The same attack on the non-private twin."""
+    if bench.nonprivate_proba_members is None:
+        return pd.DataFrame([])
+    train, test = bench.data.train, bench.data.test
+    members, non_members = bench.attack_members, bench.attack_non_members
+    twin = bench.nonprivate_proba_members
+    twin_members = twin["members"][np.arange(len(members)), train.y[members]]
+    twin_non = twin["non_members"][np.arange(len(non_members)), test.y[non_members]]
+    return pd.DataFrame(
+        [
+            {
+                "epsilon": math.inf,
+                "model": "non-private",
+                **membership_attack(twin_members, twin_non),
+                **empirical_epsilon(twin_members, twin_non, bench.scenario.seed),
+                "theoretical_max_guess": 1.0,
+            }
+        ]
+    )
+
+
 def attack_audit(
     scenario: Scenario, epsilons: Sequence[float] = LENS_EPSILONS, progress: Progress = None
 ) -> pd.DataFrame:
@@ -199,35 +266,64 @@ def attack_audit(
     accuracy, the empirical ε lower bound and the theoretical cap e^ε/(1+e^ε).
     """
     bench = workbench_for(scenario)
-    train, test = bench.data.train, bench.data.test
-    members, non_members = bench.attack_members, bench.attack_non_members
-    rows = []
-    if bench.nonprivate_proba_members is None:
-        return pd.DataFrame(rows)
-    twin = bench.nonprivate_proba_members
-    twin_members = twin["members"][np.arange(len(members)), train.y[members]]
-    twin_non = twin["non_members"][np.arange(len(non_members)), test.y[non_members]]
-    rows.append(
+    parts = [nonprivate_attack_row(bench)]
+    for i, epsilon in enumerate(epsilons):
+        parts.append(attack_rows(bench, [epsilon]))
+        _tick(progress, i + 1, len(epsilons), f"ε = {epsilon:g}")
+    return pd.concat(parts, ignore_index=True)
+
+
+def homogeneity_example(bench: Workbench) -> dict | None:
+    """The k-anonymous group whose members most often share the same next purchase category.
+
+    k-anonymity hides who is who inside a group, but if (almost) everyone in the group shares a
+    sensitive value, knowing someone is in the group reveals it anyway (homogeneity attack).
+    """
+    result = bench.data.anonymisation
+    schema = bench.schema
+    keep = ~result.suppressed
+    frame = pd.DataFrame(
         {
-            "epsilon": math.inf,
-            "model": "non-private",
-            **membership_attack(twin_members, twin_non),
-            **empirical_epsilon(twin_members, twin_non, scenario.seed),
-            "theoretical_max_guess": 1.0,
+            "age": result.age_codes[keep],
+            "gender": result.gender_codes[keep],
+            "region": result.region_codes[keep],
+            "label": bench.data.labels[keep],
         }
     )
-    for i, epsilon in enumerate(epsilons):
-        draw = private_draws(bench, float(epsilon), [0], with_attack=True)[0]
-        rows.append(
-            {
-                "epsilon": float(epsilon),
-                "model": "private",
-                **membership_attack(draw.member_confidence, draw.non_member_confidence),
-                **empirical_epsilon(
-                    draw.member_confidence, draw.non_member_confidence, scenario.seed
-                ),
-                "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
-            }
-        )
-        _tick(progress, i + 1, len(epsilons), f"ε = {epsilon:g}")
-    return pd.DataFrame(rows)
+    groups = frame.groupby(["age", "gender", "region"])["label"]
+    size = groups.size()
+    top_share = groups.agg(lambda labels: labels.value_counts(normalize=True).iloc[0])
+    candidates = top_share[size >= max(result.k, 5)]
+    if candidates.empty:
+        return None
+    (age_code, gender_code, region_code) = candidates.idxmax()
+    members = groups.get_group((age_code, gender_code, region_code))
+    dominant = int(members.value_counts().idxmax())
+    return {
+        "description": _describe_group(result, schema, age_code, gender_code, region_code),
+        "size": int(len(members)),
+        "category": schema.class_label(dominant),
+        "share": float(candidates.max()),
+        "base_rate": float(np.mean(bench.data.labels == dominant)),
+    }
+
+
+def _describe_group(result, schema, age_code: int, gender_code: int, region_code: int) -> str:
+    parts = []
+    width = AGE_BAND_WIDTHS[result.age_level]
+    lower = int(schema.feature("age").lower)
+    if age_code != HIDDEN and width is not None:
+        start = lower + age_code * width
+        parts.append(f"aged {start}" if width == 1 else f"aged {start}–{start + width - 1}")
+    if gender_code != HIDDEN:
+        parts.append(schema.feature("gender").values[gender_code])
+    if region_code != HIDDEN:
+        regions = schema.feature("region").values
+        if result.region_level == 0:
+            parts.append(f"in the {regions[region_code]} region")
+        else:
+            names = [
+                r for r, macro in zip(regions, MACRO_REGION, strict=True) if macro == region_code
+            ]
+            parts.append("in " + " or ".join(names))
+    return "people " + ", ".join(parts) if parts else "everyone"

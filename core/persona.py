@@ -1,0 +1,143 @@
+"""One synthetic person up close: what is collected, what the model infers, what they are shown.
+
+Personas live in ``data/personas.json``: raw feature values (schema names and values) and the
+person's own choices (which data categories they share, whether they opted out).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from diffprivlib.accountant import BudgetAccountant
+
+from core.controls import integer_seed, stream
+from core.encoding import encode, model_bounds, not_collected_values
+from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release
+from core.mechanisms import laplace_truncated
+from core.models import dp_popularity_counts
+from core.schema import CATEGORIES, DATA_DIR, Schema
+
+PERSONAS_PATH = DATA_DIR / "personas.json"
+_STREAM_PERSONA_LOCAL_DP, _STREAM_PERSONA_POPULARITY = 30, 31
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    description: str
+    features: dict
+    shares: tuple[str, ...]
+    opted_out: bool = False
+
+
+@cache
+def load_personas(path: str | Path = PERSONAS_PATH) -> tuple[Persona, ...]:
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    personas = []
+    for name, entry in raw.items():
+        unknown = set(entry["shares"]) - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"Persona {name!r} shares unknown categories {sorted(unknown)}.")
+        personas.append(
+            Persona(
+                name=name,
+                description=entry["description"],
+                features=dict(entry["features"]),
+                shares=tuple(entry["shares"]),
+                opted_out=bool(entry.get("opted_out", False)),
+            )
+        )
+    return tuple(personas)
+
+
+def persona_matrix(
+    persona: Persona, schema: Schema, shares: tuple[str, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The persona's model row and which columns are collected, given what they share."""
+    shares = persona.shares if shares is None else shares
+    row = {}
+    for feature in schema.features:
+        value = persona.features[feature.name]
+        row[feature.name] = feature.values.index(value) if feature.type == "categorical" else value
+    X = encode(pd.DataFrame([row]), schema)
+    observed = np.isin(schema.column_categories, shares)[None, :]
+    return np.where(observed, X, not_collected_values(schema)), observed
+
+
+def collected_table(persona: Persona, schema: Schema, shares: tuple[str, ...]) -> pd.DataFrame:
+    """What the platform holds about the persona: every feature, collected or not."""
+    return pd.DataFrame(
+        [
+            {
+                "Data": schema.category_info[f.category]["label"],
+                "Feature": f.label,
+                "Value": persona.features[f.name],
+                "Collected": "yes" if f.category in shares else "no",
+            }
+            for f in schema.features
+        ]
+    )
+
+
+def _top3(scores: np.ndarray) -> list[int]:
+    return [int(i) for i in np.argsort(-scores, kind="stable")[:3]]
+
+
+def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: int) -> dict:
+    """Recommendations for ``persona`` under the Scenario of ``bench`` at ``epsilon``.
+
+    Returns the private model's class probabilities averaged over ``repeats`` draws (with how
+    often each class made the top 3), the top 3 with full personalisation (the non-private twin
+    on everything) and the top 3 of the DP popular-items list (opt-out).
+    """
+    scenario, schema = bench.scenario, bench.schema
+    shares = () if persona.opted_out else persona.shares
+    X, observed = persona_matrix(persona, schema, shares)
+    if scenario.local_epsilon > 0:
+        lower, upper = model_bounds(schema)
+        noisy = laplace_truncated(
+            X,
+            epsilon=scenario.local_epsilon / X.shape[1],
+            sensitivity=upper - lower,
+            lower=lower,
+            upper=upper,
+            rng=stream(scenario.seed, _STREAM_PERSONA_LOCAL_DP),
+        )
+        X = np.where(observed, noisy, X)
+
+    popularity = dp_popularity_counts(
+        bench.data.popularity_labels,
+        epsilon=epsilon * POPULARITY_BUDGET_SHARE,
+        n_classes=schema.n_classes,
+        random_state=integer_seed(scenario.seed, _STREAM_PERSONA_POPULARITY),
+        accountant=BudgetAccountant(),
+    )
+    popular_top3 = _top3(popularity - np.arange(len(popularity)) * 1e-9)
+
+    probabilities, in_top3 = [], np.zeros(schema.n_classes)
+    if not persona.opted_out and bench.can_personalise:
+        for repeat in range(repeats):
+            recommender = fit_release(bench, epsilon, repeat, BudgetAccountant())
+            proba = recommender.predict_proba(X, observed)[0]
+            probabilities.append(proba)
+            in_top3[_top3(proba)] += 1
+    full_top3 = None
+    if bench.nonprivate_model is not None:
+        X_all, observed_all = persona_matrix(persona, schema, CATEGORIES)
+        full_top3 = _top3(bench.nonprivate_model.predict_proba(X_all, observed_all)[0])
+    mean_proba = np.mean(probabilities, axis=0) if probabilities else None
+    return {
+        "shares": shares,
+        "private_probabilities": mean_proba,
+        "private_probabilities_std": np.std(probabilities, axis=0) if probabilities else None,
+        "private_top3": _top3(mean_proba) if mean_proba is not None else popular_top3,
+        "private_top3_frequency": in_top3 / max(len(probabilities), 1),
+        "full_top3": full_top3,
+        "opt_out_top3": popular_top3,
+        "draws": len(probabilities),
+    }
