@@ -7,10 +7,14 @@ it. Caching lives here, bounded, keyed by the (hashable) Scenario; core stays ca
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
+from core import lenses
 from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.persona import load_personas, persona_report
 from core.presets import load_presets
 from core.scenario import (
     EPSILON_STOPS,
@@ -26,7 +30,14 @@ PAGES = (
     ("app.py", "Explore", ":material/insights:"),
     ("pages/1_Accuracy_target.py", "Accuracy target", ":material/target:"),
     ("pages/2_Who_pays.py", "Who pays", ":material/groups:"),
-    ("pages/3_How_it_works.py", "How it works", ":material/menu_book:"),
+    ("pages/4_Consent_and_control.py", "Consent & control", ":material/toggle_on:"),
+    ("pages/5_Anonymisation.py", "Anonymisation", ":material/masks:"),
+    ("pages/6_Local_vs_central.py", "Local vs central DP", ":material/devices:"),
+    ("pages/7_Attack_audit.py", "Attack audit", ":material/policy:"),
+    ("pages/8_Persona.py", "A persona", ":material/person:"),
+    ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
+    ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
+    ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
 LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
@@ -73,6 +84,61 @@ def references_for(scenario: Scenario) -> dict:
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Evaluating this setting…")
 def get_evaluation(scenario: Scenario) -> dict:
     return evaluate(scenario, get_workbench(scenario))
+
+
+# -- the lenses, cached one setting at a time so a progress bar can follow them --------------------
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
+    return lenses.consent_point(scenario, category, rate)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
+    return lenses.opt_out_row(noise_free(scenario), rate)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
+    return lenses.k_point(scenario, k)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def local_central_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
+    return lenses.local_central_point(noise_free(scenario), epsilon)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def attack_point(scenario: Scenario, epsilon: float | None) -> pd.DataFrame:
+    """Attack on the private model at ``epsilon``, or on the twin when ``epsilon`` is None."""
+    bench = get_workbench(noise_free(scenario))
+    if epsilon is None:
+        return lenses.nonprivate_attack_row(bench)
+    return lenses.attack_rows(bench, [epsilon])
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def homogeneity_example(scenario: Scenario) -> dict | None:
+    return lenses.homogeneity_example(get_workbench(noise_free(scenario)))
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Asking the model about this person…")
+def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict:
+    persona = next(p for p in load_personas() if p.name == name)
+    persona = replace(persona, shares=shares)
+    return persona_report(
+        get_workbench(noise_free(scenario)), persona, scenario.epsilon, frontier_repeats(scenario)
+    )
+
+
+def progressive(label: str, items: list, compute) -> pd.DataFrame:
+    """Compute ``compute(item)`` for each item (each cached) under a progress bar."""
+    bar = st.progress(0.0, text=label)
+    parts = []
+    for index, item in enumerate(items):
+        parts.append(compute(item))
+        bar.progress((index + 1) / len(items), text=f"{label} ({index + 1}/{len(items)})")
+    bar.empty()
+    return pd.concat(parts, ignore_index=True)
 
 
 def frontier_for(scenario: Scenario) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def collected_table(persona: Persona, schema: Schema, shares: tuple[str, ...]) -
             {
                 "Data": schema.category_info[f.category]["label"],
                 "Feature": f.label,
-                "Value": persona.features[f.name],
+                "Value": str(persona.features[f.name]),
                 "Collected": "yes" if f.category in shares else "no",
             }
             for f in schema.features

@@ -7,7 +7,7 @@ from tests.app.conftest import chart_specs, open_page, trace
 PAGES = [
     "pages/1_Accuracy_target.py",
     "pages/2_Who_pays.py",
-    "pages/3_How_it_works.py",
+    "pages/11_How_it_works.py",
 ]
 
 

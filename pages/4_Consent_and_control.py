@@ -1,0 +1,80 @@
+"""Consent & control: which data is worth asking for, and what opting out costs whom."""
+
+import streamlit as st
+
+import ui
+from core.figures import collected_figure, consent_figure, group_bars, opt_out_heatmap
+from core.lenses import CONSENT_RATES, OPT_OUT_RATES
+from core.schema import CATEGORIES
+
+scenario = ui.page_setup(
+    "Consent & control",
+    "Each person decides which data categories to share, or opts out of personalisation. "
+    "Move the consent and opt-out sliders in the sidebar; the charts vary one at a time.",
+)
+result = ui.get_evaluation(scenario)
+
+columns = st.columns(3)
+columns[0].metric(
+    "Personal data collected",
+    ui.percent(result["data_collected_share"]),
+    help="Share of (person × data category) cells the platform holds: a privacy-loss measure "
+    "of its own, separate from ε.",
+)
+segments = result["segments"]
+columns[1].metric("Right for people who opted in", ui.percent(segments["opted_in"]["accuracy"]))
+columns[2].metric(
+    "Right for people who opted out",
+    ui.percent(segments["opted_out"]["accuracy"]),
+    help="They get the differentially private popular-items list.",
+)
+
+sweep = ui.progressive(
+    "Retraining for every consent rate",
+    [(c, r) for c in CATEGORIES for r in CONSENT_RATES],
+    lambda item: ui.consent_point(scenario, *item),
+)
+gain = (
+    sweep[sweep["consent_rate"] == 1.0].groupby("category")["accuracy"].mean()
+    - sweep[sweep["consent_rate"] == 0.0].groupby("category")["accuracy"].mean()
+)
+best = gain.idxmax()
+st.info(
+    f"At ε = {scenario.epsilon:g}, going from nobody to everybody sharing **{best}** data adds "
+    f"{100 * gain[best]:.0f} percentage points of accuracy, the most of any category; "
+    f"{gain.idxmin()} adds {100 * gain.min():.0f}.",
+    icon=":material/lightbulb:",
+)
+left, right = st.columns(2)
+left.plotly_chart(consent_figure(sweep, font_size=ui.font_size()), key="consent_chart")
+right.plotly_chart(collected_figure(sweep, font_size=ui.font_size()), key="collected_chart")
+
+st.markdown("#### Opting out")
+if scenario.opt_out == 0:
+    st.info("Nobody has opted out. Move the opt-out slider in the sidebar to compare the groups.")
+else:
+    bars = {
+        "Opted in (personalised)": (
+            segments["opted_in"]["accuracy"],
+            segments["opted_in"]["accuracy_std"],
+        ),
+        "Opted out (popular items)": (
+            segments["opted_out"]["accuracy"],
+            segments["opted_out"]["accuracy_std"],
+        ),
+    }
+    st.plotly_chart(
+        group_bars(bars, title="Who gets good recommendations", font_size=ui.font_size()),
+        key="opt_out_bars",
+    )
+grid = ui.progressive(
+    "Retraining for every opt-out rate",
+    list(OPT_OUT_RATES),
+    lambda rate: ui.opt_out_row(scenario, rate),
+)
+st.plotly_chart(opt_out_heatmap(grid, font_size=ui.font_size()), key="opt_out_heatmap")
+st.caption(
+    "Each cell: accuracy for everyone (opted-in people get the private model, opted-out people "
+    "the popular-items list), averaged over 3 noise draws. Fewer people left to learn from "
+    "makes the same ε cost more."
+)

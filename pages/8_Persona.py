@@ -1,0 +1,91 @@
+"""A persona: one synthetic person's data, what the model infers, what they are shown."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import ui
+from core.figures import PALETTE
+from core.persona import collected_table, load_personas
+from core.schema import CATEGORIES, load_schema
+
+scenario = ui.page_setup(
+    "A persona",
+    "Privacy is personal. Pick someone, choose what they share, and see what the platform "
+    "collects, what the private model infers and what they are recommended.",
+)
+schema = load_schema()
+personas = {p.name: p for p in load_personas()}
+
+
+def _reset_shares():
+    persona = personas[st.session_state["persona"]]
+    st.session_state["persona_shares"] = [] if persona.opted_out else list(persona.shares)
+
+
+name = st.selectbox("Person", list(personas), key="persona", on_change=_reset_shares)
+persona = personas[name]
+if "persona_shares" not in st.session_state:
+    _reset_shares()
+st.write(persona.description)
+if persona.opted_out:
+    st.info(f"{name} opted out of personalisation: nothing is collected for recommendations.")
+    shares = ()
+else:
+    shares = tuple(
+        st.multiselect(
+            f"What {name} shares",
+            list(CATEGORIES),
+            key="persona_shares",
+            help="Each category is collected only with consent.",
+        )
+    )
+report = ui.persona_view(scenario, name, shares)
+
+left, right = st.columns([2, 3])
+with left:
+    st.markdown("#### What is collected")
+    st.dataframe(
+        collected_table(persona, schema, shares), hide_index=True, height=420, key="collected"
+    )
+with right:
+    st.markdown(f"#### What the private model infers (ε = {scenario.epsilon:g})")
+    if report["private_probabilities"] is None:
+        st.write("Nothing: no personal model is used for this person.")
+    else:
+        figure = go.Figure(
+            go.Bar(
+                x=list(schema.class_labels),
+                y=report["private_probabilities"],
+                error_y={"type": "data", "array": report["private_probabilities_std"]},
+                marker_color=PALETTE["private"],
+            )
+        )
+        figure.update_layout(
+            title={"text": f"How likely each next purchase looks ({report['draws']} noise draws)"},
+            yaxis={"tickformat": ".0%", "title": "Model's probability"},
+            font={"size": ui.font_size()},
+            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        )
+        st.plotly_chart(figure, key="persona_chart")
+
+st.markdown("#### Top 3 recommendations")
+columns = st.columns(3)
+lists = [
+    ("With these settings", report["private_top3"]),
+    ("Full personalisation (no privacy, all data)", report["full_top3"]),
+    ("Opted out (popular items)", report["opt_out_top3"]),
+]
+for column, (title, top3) in zip(columns, lists, strict=True):
+    with column, st.container(border=True):
+        st.markdown(f"**{title}**")
+        if top3 is None:
+            st.write("Not available: nobody left to learn from.")
+        else:
+            st.markdown("\n".join(f"{i + 1}. {schema.class_label(c)}" for i, c in enumerate(top3)))
+frequency = pd.Series(report["private_top3_frequency"], index=schema.class_labels)
+if report["draws"]:
+    st.caption(
+        "How often each category made the private top 3 across noise draws: "
+        + ", ".join(f"{label} {share:.0%}" for label, share in frequency.items() if share > 0)
+    )
