@@ -1,8 +1,10 @@
 """Shared helpers for AppTest tests: open a page of the app with query parameters."""
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,3 +37,12 @@ def no_exceptions():
         assert not at.exception, [e.value for e in at.exception]
 
     return check
+
+
+def values(data) -> np.ndarray:
+    """Plotly array data as numpy (Plotly ≥ 6 may send typed arrays as base64 ``bdata``)."""
+    if isinstance(data, dict) and "bdata" in data:
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        return array.reshape([int(s) for s in str(shape).split(",")]) if shape else array
+    return np.asarray(data)
