@@ -1,0 +1,159 @@
+"""Real-browser checks: deep links, keyboard on the ε slider, bad URLs, every page renders.
+
+Runs `streamlit run app.py` on a free loopback port and drives the system Chromium headless
+(see ``conftest.py``). Run with ``pytest tests/browser -m browser``.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
+EXCEPTION = '[data-testid="stException"]'
+WAIT_MS = 60_000
+DEEP_LINK = "epsilon=0.5&opt_out=0.2&consent_location=0.5"
+
+# (path, screenshot name, title, has a plotly chart)
+PAGES = [
+    ("", "explore", "Privacy Tradeoff Explorer", True),
+    ("Accuracy_target", "accuracy_target", "Accuracy target", True),
+    ("Who_pays", "who_pays", "Who pays for privacy", True),
+    ("Consent_and_control", "consent_and_control", "Consent & control", True),
+    ("Anonymisation", "anonymisation", "Anonymisation", True),
+    ("Local_vs_central", "local_vs_central", "Local vs central differential privacy", True),
+    ("Attack_audit", "attack_audit", "Attack audit", True),
+    ("Persona", "persona", "A persona", True),
+    ("Threats_and_controls", "threats_and_controls", "What protects against what", False),
+    ("Privacy_label", "privacy_label", "Privacy label", False),
+    ("How_it_works", "how_it_works", "How it works", False),
+]
+
+# Snapshot of the page's render state: a rerun is over when the script is idle, no element is
+# stale (Streamlit marks the previous run's elements until the new run replaces them) and the
+# number of charts stops changing (old and new chart briefly coexist during an update).
+RENDER_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return {
+        state: app ? app.getAttribute('data-test-script-state') : null,
+        stale: document.querySelectorAll('[data-stale="true"]').length,
+        spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
+        charts: document.querySelectorAll('.js-plotly-plot').length,
+    };
+}"""
+
+# y of the "Your setting" marker in the last (newest) plotly chart, or null while none is drawn.
+CURRENT_POINT_JS = """() => {
+    const plots = document.querySelectorAll('.js-plotly-plot');
+    const plot = plots[plots.length - 1];
+    const traces = plot && (plot._fullData || plot.data);
+    if (!traces) return null;
+    const trace = traces.find((t) => (t.name || '').startsWith('Your setting'));
+    return trace && trace.y && trace.y.length ? Number(trace.y[0]) : null;
+}"""
+
+
+def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -> None:
+    """Block until the script run is over and the page has settled (bounded)."""
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
+    if chart:
+        page.locator(CHART).last.wait_for(state="attached", timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    previous, stable_polls = None, 0
+    while stable_polls < 3:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"page did not settle in {timeout_ms} ms: {previous}")
+        snapshot = page.evaluate(RENDER_STATE_JS)
+        settled = (
+            snapshot["state"] == "notRunning"
+            and snapshot["stale"] == 0
+            and snapshot["spinners"] == 0
+            and (snapshot["charts"] > 0 or not chart)
+        )
+        stable_polls = stable_polls + 1 if settled and snapshot == previous else 0
+        previous = snapshot
+        page.wait_for_timeout(150)
+
+
+def epsilon_slider(page: Page):
+    """The ε select-slider's thumb: the range input inside the sidebar widget keyed `epsilon`."""
+    widget = page.get_by_test_id("stSidebar").locator(".st-key-epsilon")
+    return widget.get_by_role("slider", name="Privacy budget ε")
+
+
+def query_param(url: str, name: str) -> str | None:
+    values = parse_qs(urlparse(url).query).get(name)
+    return values[-1] if values else None
+
+
+def test_deep_link_then_epsilon_by_keyboard(page: Page, app_url: str):
+    """A deep link opens its page with its ε; ArrowRight on ε moves the chart and the URL."""
+    # First request on the fresh server goes straight to a non-root page.
+    page.goto(f"{app_url}/Accuracy_target?{DEEP_LINK}")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Accuracy target", level=1)).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(epsilon_slider(page)).to_have_attribute("aria-valuetext", "0.5")
+    expect(page.get_by_test_id("stSidebar").locator(".st-key-epsilon")).to_contain_text("0.5")
+    assert query_param(page.url, "epsilon") == "0.5"
+    assert query_param(page.url, "opt_out") == "0.2"
+    assert query_param(page.url, "consent_location") == "0.5"
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    page.goto(f"{app_url}/?epsilon=1")
+    wait_for_app(page)
+    slider = epsilon_slider(page)
+    expect(slider).to_have_attribute("aria-valuetext", "1")
+    before = page.evaluate(CURRENT_POINT_JS)
+    assert before is not None, "no 'Your setting' trace in the chart"
+
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"(before) => {{ const y = ({CURRENT_POINT_JS})(); return y !== null && y !== before; }}",
+        arg=before,
+        timeout=WAIT_MS,
+    )
+    wait_for_app(page)
+    page.wait_for_url(lambda url: query_param(url, "epsilon") == "2", timeout=WAIT_MS)
+    expect(slider).to_have_attribute("aria-valuetext", "2")
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_bad_url_values_warn_and_fall_back(page: Page, app_url: str):
+    """Unparseable or out-of-range URL values each get a visible warning; the chart still draws."""
+    page.goto(f"{app_url}/?epsilon=abc&k=500")
+    wait_for_app(page)
+    warnings = page.get_by_test_id("stAlertContentWarning")
+    expect(warnings.filter(has_text="Ignored epsilon=")).to_be_visible()
+    expect(warnings.filter(has_text="Ignored k=")).to_be_visible()
+    expect(page.locator(CHART).last).to_be_visible()
+    assert query_param(page.url, "epsilon") == "1"
+    assert query_param(page.url, "k") == "1"
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+@pytest.mark.parametrize(("path", "name", "title", "chart"), PAGES, ids=[p[1] for p in PAGES])
+def test_every_page_renders(page: Page, app_url: str, screenshot_dir, path, name, title, chart):
+    """Each page opens from a deep link without an exception; a full-page screenshot is saved."""
+    page.goto(f"{app_url}/{path}?{DEEP_LINK}")
+    wait_for_app(page, chart=chart)
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    # The main area and the sidebar scroll inside a fixed-height app shell, so a "full page"
+    # screenshot would stop at the viewport: grow the viewport to the tallest scroller instead.
+    height = page.evaluate(
+        """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stSidebarContent"]'
+        )].map((e) => e.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": 1400, "height": int(height)})
+    wait_for_app(page, chart=chart)
+    page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)

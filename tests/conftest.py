@@ -1,0 +1,17 @@
+"""Shared fixtures: the public schema and one small synthetic population (read-only)."""
+
+import pytest
+
+from core.population import Population, generate_profiles
+from core.schema import Schema, load_schema
+
+
+@pytest.fixture(scope="session")
+def schema() -> Schema:
+    return load_schema()
+
+
+@pytest.fixture(scope="session")
+def population_5k(schema: Schema) -> Population:
+    """5,000 people from seed 7; tests must not modify it."""
+    return generate_profiles(5_000, 7, schema)
