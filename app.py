@@ -24,13 +24,13 @@ columns[0].metric(
     help="Share of people whose next purchase category was the model's top suggestion, "
     f"averaged over {point['draws']} noise draws.",
 )
-columns[0].caption(f"± {point['accuracy_std']:.1%} between noise draws")
+columns[0].caption(f"± {100 * point['accuracy_std']:.1f} pp between noise draws")
 columns[1].metric(
     "Right within top 3",
     ui.percent(point["hit_at_3"]),
     help="Share of people whose next purchase category was among the top 3 suggestions.",
 )
-columns[1].caption(f"± {point['hit_at_3_std']:.1%} between noise draws")
+columns[1].caption(f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws")
 columns[2].metric(
     "Without privacy",
     ui.percent(refs["nonprivate_accuracy"]),

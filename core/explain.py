@@ -20,7 +20,7 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
     odds = math.exp(min(epsilon, 700))
     odds_text = f"{odds:,.1f}" if odds < 1e6 else "more than a million"
     return {
-        "headline": f"At most {guess:.0%} right",
+        "headline": f"≤ {guess:.0%} right",
         "sentence": (
             f"With ε = {format_epsilon(epsilon)}, an attacker who knows everything else about "
             f"the data guesses whether you are in it correctly at most {guess:.0%} of the time, "

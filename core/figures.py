@@ -223,7 +223,7 @@ def consent_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         )
     _layout(
         fig,
-        title="Which data is worth asking for? Accuracy as consent grows (bars: ±1 sd)",
+        title="Which data is worth asking for?",
         y_title="Right recommendations",
         font_size=font_size,
     )
@@ -292,7 +292,7 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
-        yaxis={"title": "People who opted out"},
+        yaxis={"title": "People who opted out", "type": "category"},
     )
     return fig
 
@@ -308,7 +308,8 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
             error_y={"type": "data", "array": [values[k][1] for k in labels]},
             marker_color=colours[: len(labels)],
             text=[f"{values[k][0]:.0%}" for k in labels],
-            textposition="outside",
+            textposition="inside",
+            insidetextanchor="middle",
         )
     )
     fig.update_layout(
@@ -430,10 +431,10 @@ def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=private["epsilon"],
-            y=private["theoretical_max_guess"],
+            y=private["theoretical_max_auc"],
             mode="lines",
             line={"color": PALETTE["floor"], "dash": "dash", "width": 2},
-            name="Cap DP guarantees: e^ε/(1+e^ε)",
+            name="Highest AUC any attack can reach under ε-DP",
         )
     )
     fig.add_trace(

@@ -16,7 +16,7 @@ from scipy.stats import beta
 
 from core.anonymity import AGE_BAND_WIDTHS, HIDDEN, MACRO_REGION
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
-from core.metrics import membership_attack, membership_guess_bound
+from core.metrics import membership_attack, membership_auc_bound, membership_guess_bound
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -230,6 +230,7 @@ def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
                     draw.member_confidence, draw.non_member_confidence, bench.scenario.seed
                 ),
                 "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
+                "theoretical_max_auc": membership_auc_bound(draw.epsilon_spent),
             }
         )
     return pd.DataFrame(rows)
@@ -252,6 +253,7 @@ def nonprivate_attack_row(bench: Workbench) -> pd.DataFrame:
                 **membership_attack(twin_members, twin_non),
                 **empirical_epsilon(twin_members, twin_non, bench.scenario.seed),
                 "theoretical_max_guess": 1.0,
+                "theoretical_max_auc": 1.0,
             }
         ]
     )

@@ -79,3 +79,16 @@ def membership_attack(member_confidence, non_member_confidence) -> dict[str, flo
         "n_members": n1,
         "n_non_members": n0,
     }
+
+
+def membership_auc_bound(epsilon: float) -> float:
+    """Highest ROC AUC any membership attack can reach against an ε-DP model.
+
+    ε-DP confines every attack's ROC curve under TPR <= min(e^ε FPR, 1 - e^-ε (1 - FPR));
+    this is the area under that boundary (0.5 at ε = 0, tending to 1 as ε grows).
+    """
+    if epsilon > 700:
+        return 1.0
+    growth, shrink = math.exp(epsilon), math.exp(-epsilon)
+    knee = 1.0 / (growth + 1.0)
+    return growth * knee**2 / 2 + (1 - shrink) * (1 - knee) + shrink * (1 - knee**2) / 2
