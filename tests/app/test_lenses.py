@@ -61,7 +61,7 @@ def test_attack_audit_page(no_exceptions):
     no_exceptions(at)
     spec = chart_specs(at)[0]
     measured = next(t for t in spec["data"] if t["name"].startswith("Measured"))
-    cap = next(t for t in spec["data"] if t["name"].startswith("Cap"))
+    cap = next(t for t in spec["data"] if t["name"].startswith("Highest AUC"))
     assert ((values(measured["y"]) >= 0) & (values(measured["y"]) <= 1)).all()
     assert values(cap["y"])[-1] > 0.99
     at.number_input(key="seed").set_value(7).run()
