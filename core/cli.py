@@ -114,19 +114,19 @@ def _progress_printer(stream):
 
 
 def run(argv: list[str]) -> int:
-    # Imported here so that `--help` and input errors answer without loading the models.
-    from core.engine import evaluate, frontier, workbench_for
-
     args = build_parser().parse_args(argv)
     scenario = scenario_from_args(args)
+    epsilons = parse_epsilons(args.epsilons) if args.command == "sweep" else None
+    # Imported only now so that `--help` and input errors answer without loading the models.
+    from core.engine import evaluate, frontier, workbench_for
+
     if args.command == "evaluate":
         result = evaluate(scenario)
         if args.json:
-            print(json.dumps(result, allow_nan=False, default=_json_default))
+            print(json.dumps(_finite(result), allow_nan=False))
         else:
             _print_summary(result)
         return 0
-    epsilons = parse_epsilons(args.epsilons)
     out = Path(args.out)
     if not out.parent.exists():
         raise UsageError(f"The 'out' option needs an existing folder. Got {str(out)!r} instead.")
@@ -137,10 +137,15 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _json_default(value):
-    if isinstance(value, float) and math.isnan(value):
+def _finite(value):
+    """JSON has no NaN or infinity: write them as null."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    raise TypeError(f"Cannot write {type(value).__name__} as JSON")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -385,6 +385,8 @@ def workbench_for(scenario: Scenario, population: Population | None = None) -> W
 def _attack_report(bench: Workbench, draw: Draw) -> dict | None:
     if draw.member_confidence is None or bench.nonprivate_proba_members is None:
         return None
+    if len(bench.attack_members) == 0 or len(bench.attack_non_members) == 0:
+        return None
     train, test = bench.data.train, bench.data.test
     members, non_members = bench.attack_members, bench.attack_non_members
     twin = bench.nonprivate_proba_members

@@ -217,7 +217,7 @@ def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[s
 def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
     """Membership-inference attack on the private model at each ε (one draw each)."""
     rows = []
-    if not bench.can_personalise:
+    if not bench.can_personalise or len(bench.attack_non_members) == 0:
         return pd.DataFrame(rows)
     for epsilon in epsilons:
         draw = private_draws(bench, float(epsilon), [0], with_attack=True)[0]
@@ -238,7 +238,7 @@ def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
 
 def nonprivate_attack_row(bench: Workbench) -> pd.DataFrame:
     """The same attack on the non-private twin."""
-    if bench.nonprivate_proba_members is None:
+    if bench.nonprivate_proba_members is None or len(bench.attack_non_members) == 0:
         return pd.DataFrame([])
     train, test = bench.data.train, bench.data.test
     members, non_members = bench.attack_members, bench.attack_non_members

@@ -51,15 +51,18 @@ def membership_guess_bound(epsilon: float) -> float:
     return math.exp(epsilon) / (1.0 + math.exp(epsilon))
 
 
-def membership_attack(member_confidence, non_member_confidence) -> dict[str, float]:
+def membership_attack(member_confidence, non_member_confidence) -> dict[str, float] | None:
     """Loss-threshold membership inference (Yeom et al. 2018), measured on a trained model.
 
     The attacker guesses "member" when the model's confidence in a person's true class is above a
     threshold. Reports the ROC AUC with a 95% interval (Hanley & McNeil), the best advantage
     max(TPR - FPR) over thresholds, and the accuracy of that best guess on balanced classes.
+    Returns None when either side is empty (nobody to attack).
     """
     members = np.asarray(member_confidence, dtype=float)
     non_members = np.asarray(non_member_confidence, dtype=float)
+    if len(members) == 0 or len(non_members) == 0:
+        return None
     truth = np.r_[np.ones(len(members)), np.zeros(len(non_members))]
     scores = np.r_[members, non_members]
     auc = float(roc_auc_score(truth, scores))

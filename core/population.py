@@ -107,8 +107,10 @@ def generate_profiles(n_profiles: int, seed: int, schema: Schema | None = None) 
         raise ValueError(
             f"n_profiles must be in [{MIN_PROFILES:,}, {MAX_PROFILES:,}]. Got {n_profiles} instead."
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise TypeError(f"seed must be a non-negative integer. Got {seed!r} instead.")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer. Got {seed!r} instead.")
     schema = schema or load_schema()
     rng = np.random.default_rng(int(seed))
     n = int(n_profiles)

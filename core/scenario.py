@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -64,40 +65,42 @@ class Field:
             if value not in self.choices:
                 raise ValueError(self._message(value))
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(self._message(value))
-        if self.kind is int:
-            if isinstance(value, float) and not value.is_integer():
-                raise ValueError(self._message(value))
-            value = int(value)
-        else:
-            value = float(value)
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(self._message(value)) from None
+        if not math.isfinite(number):
             raise ValueError(self._message(value))
-        if self.zero_means_off and value == 0:
-            return value
-        if not self.minimum <= value <= self.maximum:
+        if self.kind is int and not number.is_integer():
             raise ValueError(self._message(value))
-        return value
+        if self.zero_means_off and number == 0:
+            return self.kind(0)  # also turns -0.0 into 0
+        if not self.minimum <= number <= self.maximum:
+            raise ValueError(self._message(value))
+        return int(number) if self.kind is int else number
 
     def parse(self, text: str) -> Any:
         """Parse the text form used by URLs, CLI flags and saved rows."""
         if not isinstance(text, str):
             raise TypeError(self._message(text))
-        text = text.strip()
+        stripped = text.strip()
         if self.kind is str:
-            return self.check(text)
+            return self.check(stripped)
         try:
-            number = float(text)
-        except ValueError:
+            # Plain ASCII decimal notation only: float() would also take '1_0' or Arabic digits.
+            if not stripped.isascii() or "_" in stripped:
+                raise ValueError
+            return self.check(float(stripped))
+        except (TypeError, ValueError):
             raise ValueError(self._message(text)) from None
-        if self.kind is int and number.is_integer() and abs(number) < 2**53:
-            number = int(number)
-        return self.check(number)
 
     def format(self, value: Any) -> str:
+        """Shortest text that parses back to exactly ``value`` (1.0 -> "1", 0.1 -> "0.1")."""
         if self.kind is float:
-            return _format_number(value)
+            text = repr(float(value))
+            return text[:-2] if text.endswith(".0") else text
         return str(value)
 
     def _message(self, value: Any) -> str:

@@ -11,7 +11,12 @@ def test_every_preset_is_a_valid_scenario():
     """Each named preset parses, has a description, and the names are the documented ones."""
     presets = load_presets()
     names = {p.name for p in presets}
-    assert {"Workshop start", "Strict regulator", "Ad-tech maximum", "Privacy-first startup"} <= names
+    assert {
+        "Workshop start",
+        "Strict regulator",
+        "Ad-tech maximum",
+        "Privacy-first startup",
+    } <= names
     assert all(p.description for p in presets)
 
 

@@ -1,0 +1,147 @@
+"""The command line, run as a user would: ``python -m core`` in a subprocess."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 180
+
+EVALUATE_JSON = ("evaluate", "--json", "--repeats", "2", "--profiles", "5000")
+
+# (arguments, text the one error line must contain)
+BAD_INPUTS = [
+    (("evaluate", "--epsilon", "0"), "'epsilon'"),
+    (("evaluate", "--epsilon", "abc"), "'epsilon'"),
+    (("evaluate", "--epsilon", "nan"), "'epsilon'"),
+    (("evaluate", "--opt-out", "1.5"), "'opt_out'"),
+    (("evaluate", "--model", "svm"), "'model'"),
+    (("evaluate", "--foo", "1"), "--foo"),
+    (("evaluate", "--profiles", "10"), "'profiles'"),
+    (("evaluate", "--k", "0"), "'k'"),
+    (
+        ("sweep", "--epsilons", "0.1,x", "--repeats", "2", "--out", "no/such/dir/x.csv"),
+        "'epsilons'",
+    ),
+]
+# Cheaper to check in-process: main() is what `python -m core` calls.
+MORE_BAD_INPUTS = [
+    (["evaluate", "--epsilon"], "--epsilon"),
+    (["evaluate", "--k", "1e300"], "'k'"),
+    (["sweep", "--epsilons", "0.1", "--out", "no/such/folder/out.csv"], "'out'"),
+    (["sweep", "--epsilons", "0,1", "--out", "no/such/folder/out.csv"], "'epsilons'"),
+    (["sweep", "--out", "no/such/folder/out.csv"], "--epsilons"),
+    ([], "command"),
+]
+
+
+def _start(args) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "core", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every command of this module, started together (each pays the interpreter start-up).
+
+    Returns {arguments: (exit code, stdout, stderr)} and the sweep's output path.
+    """
+    sweep_csv = tmp_path_factory.mktemp("cli") / "frontier.csv"
+    sweep = ("sweep", "--epsilons", "0.1,1", "--repeats", "2", "--profiles", "5000")
+    sweep += ("--out", str(sweep_csv))
+    commands = [EVALUATE_JSON, sweep, *(args for args, _ in BAD_INPUTS)]
+    processes = {args: _start(args) for args in commands}
+    results = {}
+    for args, process in processes.items():
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+        results[args] = (process.returncode, stdout, stderr)
+    return results, sweep, sweep_csv
+
+
+def test_evaluate_json_prints_one_object(runs):
+    """evaluate --json exits 0 and prints exactly one JSON object with the documented keys."""
+    results, _, _ = runs
+    code, stdout, stderr = results[EVALUATE_JSON]
+    assert code == 0, stderr
+    assert stdout.count("\n") == 1
+    result = json.loads(stdout)
+    assert isinstance(result, dict)
+    expected = {
+        "accuracy",
+        "accuracy_std",
+        "hit_at_3",
+        "nonprivate_accuracy",
+        "popularity_accuracy",
+        "epsilon_spent",
+        "max_membership_guess",
+        "segments",
+        "scenario",
+    }
+    assert expected <= set(result)
+    assert result["scenario"]["profiles"] == 5_000
+    assert result["scenario"]["repeats"] == 2
+    assert 0.0 <= result["accuracy"] <= 1.0
+    assert result["epsilon_spent"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    BAD_INPUTS,
+    ids=[" ".join(args) for args, _ in BAD_INPUTS],
+)
+def test_bad_input_exits_2_with_one_line(runs, args, names):
+    """A bad input exits with code 2 and one stderr line naming the field, without a traceback."""
+    results, _, _ = runs
+    code, stdout, stderr = results[args]
+    assert code == 2
+    assert stdout == ""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert names in lines[0]
+    assert "Traceback" not in stderr
+
+
+def test_sweep_writes_one_row_per_epsilon_and_repeat(runs):
+    """sweep --epsilons 0.1,1 --repeats 2 writes 4 rows led by epsilon,repeat,accuracy,hit_at_3."""
+    results, sweep, sweep_csv = runs
+    code, _, stderr = results[sweep]
+    assert code == 0, stderr
+    with sweep_csv.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert reader.fieldnames[:4] == ["epsilon", "repeat", "accuracy", "hit_at_3"]
+    assert len(rows) == 4
+    assert [(float(r["epsilon"]), int(r["repeat"])) for r in rows] == [
+        (0.1, 0),
+        (0.1, 1),
+        (1.0, 0),
+        (1.0, 1),
+    ]
+    assert all(0.0 <= float(r["accuracy"]) <= float(r["hit_at_3"]) <= 1.0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    MORE_BAD_INPUTS,
+    ids=[" ".join(argv) or "no-command" for argv, _ in MORE_BAD_INPUTS],
+)
+def test_more_bad_input_exits_2_with_one_line(capsys, argv, names):
+    """Missing values, bad ε lists, a missing folder or command: exit 2 and one line naming it."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert names in lines[0]

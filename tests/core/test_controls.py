@@ -1,0 +1,181 @@
+"""Privacy controls before training: consent, opt-out, k-anonymity and local DP."""
+
+import numpy as np
+import pytest
+
+from core.anonymity import AGE_BAND_WIDTHS
+from core.controls import MAX_TEST_PEOPLE, TEST_SHARE, integer_seed, prepare, stream
+from core.encoding import not_collected_values
+from core.population import generate_profiles
+from core.scenario import Scenario
+from core.schema import CATEGORIES
+
+N_PROFILES = 10_000
+
+
+@pytest.fixture(scope="module")
+def population(schema):
+    return generate_profiles(N_PROFILES, 31, schema)
+
+
+def _prepare(population, schema, **changes):
+    scenario = Scenario(profiles=N_PROFILES, seed=31, **changes)
+    return prepare(scenario, population, schema)
+
+
+def _both_splits(data):
+    return (data.train, data.test)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_no_consent_means_placeholder_and_unobserved(population, schema, category):
+    """Consent 0 for a category: its columns hold the public placeholder and are never observed."""
+    data = _prepare(population, schema, **{f"consent_{category}": 0.0})
+    columns = schema.column_categories == category
+    placeholder = not_collected_values(schema)[columns]
+    for split in _both_splits(data):
+        assert np.all(split.X[:, columns] == placeholder)
+        assert not split.observed[:, columns].any()
+        assert split.observed[:, ~columns].all()
+    assert data.category_collected_share[category] == 0.0
+
+
+@pytest.mark.parametrize(
+    "rates",
+    [
+        {"demographics": 0.3, "location": 0.7, "browsing": 0.5, "purchases": 0.9},
+        {"demographics": 1.0, "location": 0.05, "browsing": 0.95, "purchases": 0.0},
+    ],
+)
+def test_consent_rates_give_matching_collected_shares(population, schema, rates):
+    """Each category is collected for about its consent rate of people (±0.03 on 10,000 people)."""
+    data = _prepare(population, schema, **{f"consent_{c}": r for c, r in rates.items()})
+    for category, rate in rates.items():
+        assert data.category_collected_share[category] == pytest.approx(rate, abs=0.03)
+        columns = schema.column_categories == category
+        observed = np.concatenate([s.observed[:, columns].all(axis=1) for s in _both_splits(data)])
+        assert observed.mean() == pytest.approx(rate, abs=0.03)
+    assert data.data_collected_share == pytest.approx(np.mean(list(rates.values())), abs=0.02)
+
+
+@pytest.mark.parametrize("opt_out", [0.1, 0.3, 0.7])
+def test_opted_out_people_are_only_in_the_test_split(population, schema, opt_out):
+    """Opted-out people never train the model; they are in the test split at about the rate."""
+    data = _prepare(population, schema, opt_out=opt_out)
+    assert not data.train.opted_out.any()
+    assert data.test.opted_out.mean() == pytest.approx(opt_out, abs=0.03)
+    n_train_side = N_PROFILES - len(data.test.y)
+    assert data.n_opted_out_train / n_train_side == pytest.approx(opt_out, abs=0.03)
+    # Opted-out test people share nothing for personalisation.
+    assert not data.test.observed[data.test.opted_out].any()
+    # The popularity list counts everyone on the training side, opted out or not.
+    assert len(data.popularity_labels) == n_train_side
+
+
+def test_everyone_opting_out_leaves_no_training_data(population, schema):
+    """opt_out = 1: the training split is empty and every test person opted out."""
+    data = _prepare(population, schema, opt_out=1.0)
+    assert len(data.train.y) == 0
+    assert data.train.X.shape == (0, len(schema.columns))
+    assert data.test.opted_out.all()
+    assert data.data_collected_share == 0.0
+
+
+def test_split_sizes(population, schema):
+    """The test split is TEST_SHARE of the people (capped) and the train split is the rest."""
+    data = _prepare(population, schema)
+    assert len(data.test.y) == min(round(N_PROFILES * TEST_SHARE), MAX_TEST_PEOPLE)
+    assert len(data.train.y) + len(data.test.y) == N_PROFILES
+
+
+def test_prepare_is_deterministic(population, schema):
+    """The same Scenario gives identical prepared data, with or without a given population."""
+    changes = {"opt_out": 0.2, "consent_location": 0.5, "k": 5, "local_epsilon": 10.0}
+    first = _prepare(population, schema, **changes)
+    second = prepare(Scenario(profiles=N_PROFILES, seed=31, **changes))
+    for a, b in zip(_both_splits(first), _both_splits(second), strict=True):
+        for name in ("X", "observed", "y", "segment", "age_band", "opted_out"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_epsilon_and_model_do_not_change_prepared_data(population, schema):
+    """Central ε and the model choice do not touch the prepared data (it is reused across ε)."""
+    base = _prepare(population, schema, k=5)
+    other = _prepare(population, schema, k=5, epsilon=0.05, model="random_forest", repeats=3)
+    np.testing.assert_array_equal(base.train.X, other.train.X)
+    np.testing.assert_array_equal(base.test.X, other.test.X)
+
+
+def test_local_dp_changes_values_and_keeps_them_in_unit_range(population, schema):
+    """Local DP randomises collected values, stays in [0, 1] and leaves uncollected ones alone."""
+    plain = _prepare(population, schema, consent_browsing=0.5)
+    noisy = _prepare(population, schema, consent_browsing=0.5, local_epsilon=5.0)
+    assert noisy.local_epsilon_per_column == pytest.approx(5.0 / len(schema.columns))
+    for before, after in zip(_both_splits(plain), _both_splits(noisy), strict=True):
+        assert after.X.min() >= 0.0
+        assert after.X.max() <= 1.0
+        changed = before.X != after.X
+        # Noise of scale 29/5 on [0, 1] is clamped; a 0 stays 0 about half the time.
+        assert changed[after.observed].mean() > 0.5
+        assert not changed[~after.observed].any()
+        np.testing.assert_array_equal(before.y, after.y)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"k": 10},
+        {"local_epsilon": 5.0},
+        {"local_epsilon": 0.01, "k": 50},
+        {"consent_demographics": 0.3, "consent_location": 0.3, "k": 20},
+        {"opt_out": 0.5, "consent_browsing": 0.0},
+    ],
+)
+def test_model_matrix_is_in_unit_range(population, schema, changes):
+    """Every prepared X is finite and in [0, 1], whatever the controls."""
+    data = _prepare(population, schema, **changes)
+    for split in _both_splits(data):
+        assert np.isfinite(split.X).all()
+        assert split.X.min() >= 0.0
+        assert split.X.max() <= 1.0
+        assert split.observed.dtype == bool
+        assert split.X.shape == split.observed.shape == (len(split.y), len(schema.columns))
+
+
+def test_k_anonymity_generalises_and_blanks_suppressed_quasi_identifiers(population, schema):
+    """With k > 1 age takes band midpoints, and suppressed people keep their record but their
+    quasi-identifiers become the unobserved placeholder (ARX-style suppression)."""
+    data = _prepare(population, schema, k=50)
+    result = data.anonymisation
+    assert result.k == 50
+    assert result.age_level > 0
+    assert result.suppressed.sum() > 0
+    assert len(data.train.y) + len(data.test.y) == N_PROFILES  # nobody is dropped
+    qi_names = {f.name for f in schema.quasi_identifiers}
+    qi = np.array([name.split("=")[0] in qi_names for name in schema.columns])
+    placeholder = not_collected_values(schema)
+    observed = np.concatenate([s.observed for s in _both_splits(data)])
+    X = np.concatenate([s.X for s in _both_splits(data)])
+    blanked = ~observed[:, qi].any(axis=1)
+    # With full consent, only suppression hides quasi-identifiers.
+    assert blanked.sum() == result.suppressed.sum()
+    assert np.all(X[np.ix_(blanked, qi)] == placeholder[qi])
+    assert observed[np.ix_(blanked, ~qi)].all()
+    age_column = list(schema.columns).index("age")
+    width = AGE_BAND_WIDTHS[result.age_level]
+    assert width is not None, "k=50 on 10,000 people should band age, not hide it"
+    n_bands = -(-(schema.feature("age").upper - schema.feature("age").lower + 1) // width)
+    assert len(np.unique(X[~blanked, age_column])) <= n_bands
+
+
+def test_streams_are_reproducible_and_independent():
+    """stream/integer_seed give the same numbers for the same key and differ across keys."""
+    assert stream(5, 1).random() == stream(5, 1).random()
+    assert stream(5, 1).random() != stream(5, 2).random()
+    assert stream(5, 1).random() != stream(6, 1).random()
+    seed = integer_seed(5, 10, 3)
+    assert seed == integer_seed(5, 10, 3)
+    assert seed != integer_seed(5, 10, 4)
+    assert isinstance(seed, int)
+    assert 0 <= seed < 2**32

@@ -1,0 +1,232 @@
+"""The vectorised samplers against the diffprivlib mechanisms they replace.
+
+Each comparison draws 4,000 values from each side with fixed seeds and asserts a two-sample test
+p-value above 0.001. The seeds are fixed, so the outcome never changes between runs; the
+threshold leaves room for the chosen seeds not being lucky ones.
+"""
+
+import numpy as np
+import pytest
+from diffprivlib.mechanisms import GeometricTruncated, LaplaceBoundedDomain, LaplaceTruncated
+from scipy.stats import chi2_contingency, ks_2samp
+
+from core.mechanisms import (
+    bounded_domain_scale,
+    geometric_truncated,
+    laplace_bounded_domain,
+    laplace_truncated,
+)
+
+N_DRAWS = 4_000
+MIN_P_VALUE = 0.001
+
+
+def _reference_draws(mechanism, value: float) -> np.ndarray:
+    return np.array([mechanism.randomise(value) for _ in range(N_DRAWS)])
+
+
+def _contingency_p_value(first: np.ndarray, second: np.ndarray, min_cell: int = 20) -> float:
+    """Chi-square test of equal frequencies over the joint support, merging sparse tail values."""
+    support = np.union1d(first, second)
+    counts = np.array([[np.sum(sample == v) for v in support] for sample in (first, second)])
+    merged, current = [], np.zeros(2, dtype=int)
+    for column in counts.T:
+        current = current + column
+        if current.sum() >= min_cell:
+            merged.append(current)
+            current = np.zeros(2, dtype=int)
+    if current.sum():
+        if merged:
+            merged[-1] = merged[-1] + current
+        else:
+            merged.append(current)
+    table = np.array(merged).T
+    if table.shape[1] < 2:
+        return 1.0  # both samples are one and the same constant
+    return chi2_contingency(table).pvalue
+
+
+# (value, epsilon, sensitivity, lower, upper)
+TRUNCATED_SETTINGS = [
+    (0.5, 1.0, 1.0, 0.0, 1.0),  # noise much wider than the range: mass piles on both bounds
+    (3.0, 0.5, 1.0, -5.0, 10.0),
+    (120.0, 0.05, 1.0, 0.0, 500.0),  # a noisy class sum, as in GaussianNB
+    (9.5, 2.0, 1.0, 0.0, 10.0),  # near the upper bound
+]
+
+
+@pytest.mark.parametrize(("value", "epsilon", "sensitivity", "lower", "upper"), TRUNCATED_SETTINGS)
+def test_laplace_truncated_matches_diffprivlib(value, epsilon, sensitivity, lower, upper):
+    """laplace_truncated has the distribution of LaplaceTruncated (KS, and mass on each bound)."""
+    reference = _reference_draws(
+        LaplaceTruncated(
+            epsilon=epsilon, sensitivity=sensitivity, lower=lower, upper=upper, random_state=1
+        ),
+        value,
+    )
+    fast = laplace_truncated(
+        np.full(N_DRAWS, value),
+        epsilon=epsilon,
+        sensitivity=sensitivity,
+        lower=lower,
+        upper=upper,
+        rng=np.random.default_rng(2),
+    )
+    assert fast.min() >= lower
+    assert fast.max() <= upper
+    assert ks_2samp(fast, reference).pvalue > MIN_P_VALUE
+    # KS is weak on atoms: compare the shares at the lower bound, inside, and at the upper bound.
+    where = [np.select([s == lower, s == upper], [0, 2], 1) for s in (fast, reference)]
+    assert _contingency_p_value(*where, min_cell=1) > MIN_P_VALUE
+
+
+BOUNDED_DOMAIN_SETTINGS = [
+    (0.5, 1.0, 1.0, 0.0, 1.0),  # narrow domain: scale is wider than the whole domain
+    (0.2, 0.1, 1.0, 0.0, 2.0),  # very narrow relative to scale (~10x the domain)
+    (2.0, 0.5, 1.0, 0.0, 10.0),
+    (15.0, 1.0, 1.0, 0.0, 10.0),  # value above the domain: clamped first
+    (-3.0, 2.0, 0.5, 0.0, 5.0),  # value below the domain
+    (40.0, 0.05, 0.25, 0.0, 250.0),  # a noisy sum of squares, as in GaussianNB
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "epsilon", "sensitivity", "lower", "upper"), BOUNDED_DOMAIN_SETTINGS
+)
+def test_laplace_bounded_domain_matches_diffprivlib(value, epsilon, sensitivity, lower, upper):
+    """laplace_bounded_domain has the distribution of LaplaceBoundedDomain (two-sample KS)."""
+    reference = _reference_draws(
+        LaplaceBoundedDomain(
+            epsilon=epsilon, sensitivity=sensitivity, lower=lower, upper=upper, random_state=3
+        ),
+        value,
+    )
+    fast = laplace_bounded_domain(
+        np.full(N_DRAWS, value),
+        epsilon=epsilon,
+        sensitivity=sensitivity,
+        lower=lower,
+        upper=upper,
+        rng=np.random.default_rng(4),
+    )
+    assert fast.min() >= lower
+    assert fast.max() <= upper
+    assert ks_2samp(fast, reference).pvalue > MIN_P_VALUE
+
+
+GEOMETRIC_SETTINGS = [
+    (5, 0.5, 1, 1, 20),
+    (1, 0.1, 1, 1, 10),  # at the lower bound with wide noise: heavy mass on 1
+    (50, 1.0, 1, 1, 100),
+    (3, 2.0, 2, 0, 6),
+    (400, 0.01, 1, 1, 500),  # a class count at tiny ε, as in GaussianNB
+]
+
+
+@pytest.mark.parametrize(("value", "epsilon", "sensitivity", "lower", "upper"), GEOMETRIC_SETTINGS)
+def test_geometric_truncated_matches_diffprivlib(value, epsilon, sensitivity, lower, upper):
+    """geometric_truncated gives the same frequencies as GeometricTruncated (chi-square)."""
+    reference = _reference_draws(
+        GeometricTruncated(
+            epsilon=epsilon, sensitivity=sensitivity, lower=lower, upper=upper, random_state=5
+        ),
+        value,
+    )
+    fast = geometric_truncated(
+        np.full(N_DRAWS, value),
+        epsilon=epsilon,
+        sensitivity=sensitivity,
+        lower=lower,
+        upper=upper,
+        rng=np.random.default_rng(6),
+    )
+    assert fast.dtype == np.int64
+    assert fast.min() >= lower
+    assert fast.max() <= upper
+    assert _contingency_p_value(fast, reference) > MIN_P_VALUE
+
+
+def test_two_sample_checks_detect_a_wrong_scale():
+    """The comparison has power: Laplace noise at twice the scale is rejected (p < 1e-6)."""
+    reference = _reference_draws(
+        LaplaceTruncated(epsilon=1.0, sensitivity=1.0, lower=-50, upper=50, random_state=1), 0.0
+    )
+    wrong = laplace_truncated(
+        np.zeros(N_DRAWS),
+        epsilon=0.5,
+        sensitivity=1.0,
+        lower=-50,
+        upper=50,
+        rng=np.random.default_rng(2),
+    )
+    assert ks_2samp(wrong, reference).pvalue < 1e-6
+
+
+@pytest.mark.parametrize("epsilon", [0.001, 0.01, 0.1, 1.0, 10.0, 100.0])
+@pytest.mark.parametrize("sensitivity", [0.01, 0.25, 1.0, 3.0])
+@pytest.mark.parametrize("upper_in_sensitivities", [1.0, 1.5, 4.0, 100.0, 1e5])
+def test_bounded_domain_scale_equals_diffprivlib(epsilon, sensitivity, upper_in_sensitivities):
+    """bounded_domain_scale equals LaplaceBoundedDomain._find_scale to 1e-9 (domain >= Δ)."""
+    upper = sensitivity * upper_in_sensitivities
+    expected = LaplaceBoundedDomain(
+        epsilon=epsilon, sensitivity=sensitivity, lower=0.0, upper=upper
+    )._find_scale()
+    assert float(bounded_domain_scale(epsilon, sensitivity, 0.0, upper)) == pytest.approx(
+        expected, rel=1e-9
+    )
+
+
+def test_bounded_domain_scale_is_elementwise():
+    """On arrays, bounded_domain_scale gives each element its own scalar answer."""
+    epsilon = np.array([[0.1], [1.0], [10.0]])
+    upper = np.array([1.0, 5.0, 50.0, 5000.0])
+    together = bounded_domain_scale(epsilon, 1.0, 0.0, upper)
+    assert together.shape == (3, 4)
+    for i, j in np.ndindex(together.shape):
+        alone = bounded_domain_scale(epsilon[i, 0], 1.0, 0.0, upper[j])
+        assert together[i, j] == pytest.approx(float(alone), rel=1e-12)
+
+
+def test_bounded_domain_scale_is_at_least_the_laplace_scale():
+    """Restricting to a domain never needs less noise than plain Laplace (sensitivity / ε)."""
+    epsilon = np.geomspace(0.01, 100, 9)
+    scale = bounded_domain_scale(epsilon, 1.0, 0.0, 3.0)
+    assert np.all(scale >= 1.0 / epsilon)
+
+
+@pytest.mark.parametrize(
+    "sampler", [laplace_truncated, laplace_bounded_domain, geometric_truncated]
+)
+def test_samplers_are_reproducible_and_shape_preserving(sampler):
+    """Same generator seed -> same draws; the output has the shape of the values."""
+    values = np.arange(12, dtype=float).reshape(3, 4)
+
+    def draw(seed: int) -> np.ndarray:
+        return sampler(
+            values,
+            epsilon=0.5,
+            sensitivity=1.0,
+            lower=0.0,
+            upper=20.0,
+            rng=np.random.default_rng(seed),
+        )
+
+    np.testing.assert_array_equal(draw(9), draw(9))
+    assert draw(9).shape == values.shape
+    assert not np.array_equal(draw(9), draw(10))
+
+
+def test_laplace_truncated_broadcasts_bounds_per_element():
+    """Per-element bounds are respected when they broadcast against the values."""
+    lower = np.array([0.0, 10.0, -5.0])
+    upper = np.array([1.0, 20.0, 5.0])
+    noisy = laplace_truncated(
+        np.zeros((500, 3)),
+        epsilon=0.01,
+        sensitivity=1.0,
+        lower=lower,
+        upper=upper,
+        rng=np.random.default_rng(0),
+    )
+    assert np.all(noisy >= lower)
+    assert np.all(noisy <= upper)
