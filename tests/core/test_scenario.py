@@ -163,7 +163,8 @@ STRICT_ERRORS = [
     ({"k": "2.5"}, r"'k' parameter must be an integer in \[1, 100\]\. Got '2\.5' "),
     (
         {"local_epsilon": "0.001"},
-        r"'local_epsilon' parameter must be 0 \(off\) or a number in \[0\.01, 100\]\. Got '0\.001' ",
+        r"'local_epsilon' parameter must be 0 \(off\) or a number in \[0\.01, 100\]\. "
+        r"Got '0\.001' ",
     ),
 ]
 
