@@ -46,7 +46,11 @@ left, right = st.columns([2, 3])
 with left:
     st.markdown("#### What is collected")
     st.dataframe(
-        collected_table(persona, schema, shares), hide_index=True, height=420, key="collected"
+        collected_table(persona, schema, shares),
+        hide_index=True,
+        height=420,
+        width="stretch",
+        key="collected",
     )
 with right:
     st.markdown(f"#### What the private model infers (ε = {scenario.epsilon:g})")
