@@ -1,9 +1,11 @@
 """Explore: the landing page. Move ε and watch what privacy costs in personalisation."""
 
+import pandas as pd
 import streamlit as st
 
 import ui
 from core.explain import epsilon_card, frontier_takeaway
+from core.export import report_html, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
@@ -45,16 +47,14 @@ columns[3].metric(
 )
 columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
 
-st.info(
-    frontier_takeaway(
-        scenario.epsilon,
-        point["accuracy"],
-        point["accuracy_std"],
-        refs["popularity_accuracy"],
-        refs["nonprivate_accuracy"],
-    ),
-    icon=":material/lightbulb:",
+takeaway = frontier_takeaway(
+    scenario.epsilon,
+    point["accuracy"],
+    point["accuracy_std"],
+    refs["popularity_accuracy"],
+    refs["nonprivate_accuracy"],
 )
+st.info(takeaway, icon=":material/lightbulb:")
 figure = frontier_figure(
     table,
     current_epsilon=scenario.epsilon,
@@ -74,10 +74,32 @@ with st.container(border=True):
     st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you")
     st.write(card["sentence"])
 
-st.download_button(
+downloads = st.columns(2)
+downloads[0].download_button(
     "Download the frontier (CSV)",
-    data=table.to_csv(index=False).encode("utf-8"),
+    data=to_safe_csv(table),
     file_name="privacy_frontier.csv",
     mime="text/csv",
     key="download_frontier",
+)
+downloads[1].download_button(
+    "Download a report of this view (HTML, works offline)",
+    # Built only when clicked: the report inlines plotly.js (several MB).
+    data=lambda: report_html(
+        f"Privacy Tradeoff Explorer: ε = {format_epsilon(scenario.epsilon)}",
+        sections=[
+            ("Takeaway", takeaway),
+            (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
+        ],
+        figures=[figure],
+        tables=[
+            (
+                "Settings",
+                pd.DataFrame({"value": scenario.to_params()}),
+            )
+        ],
+    ),
+    file_name="privacy_view.html",
+    mime="text/html",
+    key="download_report",
 )

@@ -25,6 +25,7 @@ from core.scenario import (
     Scenario,
     parse_lenient,
 )
+from core.storage import DB_NAME, ScenarioStore, data_dir
 
 PAGES = (
     ("app.py", "Explore", ":material/insights:"),
@@ -37,6 +38,7 @@ PAGES = (
     ("pages/8_Persona.py", "A persona", ":material/person:"),
     ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
     ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
+    ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
@@ -84,6 +86,17 @@ def references_for(scenario: Scenario) -> dict:
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Evaluating this setting…")
 def get_evaluation(scenario: Scenario) -> dict:
     return evaluate(scenario, get_workbench(scenario))
+
+
+@st.cache_resource(max_entries=4)
+def _store_at(path: str) -> ScenarioStore:
+    # Holds only the file path; every operation opens its own connection.
+    return ScenarioStore(path)
+
+
+def get_store() -> ScenarioStore:
+    """The saved-scenario store in the data directory ($PTE_DATA_DIR or var/)."""
+    return _store_at(str(data_dir() / DB_NAME))
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------

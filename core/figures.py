@@ -473,3 +473,42 @@ def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
     )
     fig.update_yaxes(range=[0.4, 1.02], rangemode=None)
     return fig
+
+
+OVERLAY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+
+
+def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> go.Figure:
+    """Frontiers of several scenarios on one chart: mean over draws with a 5–95% band each."""
+    fig = go.Figure()
+    for index, (name, table) in enumerate(tables.items()):
+        colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
+        summary = frontier_summary(table)
+        x = summary["epsilon"].to_numpy()
+        fig.add_trace(
+            go.Scatter(
+                x=np.r_[x, x[::-1]],
+                y=np.r_[summary["q95"], summary["q05"][::-1]],
+                fill="toself",
+                fillcolor=_rgba(colour, 0.12),
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=summary["mean"],
+                mode="lines+markers",
+                line={"color": colour, "width": 3},
+                name=name,
+            )
+        )
+    _layout(
+        fig,
+        title="Frontiers side by side (bands: 90% of noise draws)",
+        y_title="Recommendations that were right",
+        font_size=font_size,
+    )
+    return fig

@@ -1,0 +1,145 @@
+"""Evidence to take away: comparison tables, spreadsheet-safe CSV, a self-contained HTML report."""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core import __version__
+from core.scenario import FIELDS, Scenario
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote (OWASP advice).
+
+    Only text is touched: numbers, including negative ones, stay numbers.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+            )
+    safe.columns = [
+        "'" + c if isinstance(c, str) and c.startswith(FORMULA_PREFIXES) else c
+        for c in safe.columns
+    ]
+    return safe
+
+
+def to_safe_csv(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    neutralise_formulas(frame).to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+MEASURES = {
+    "accuracy": "Right first suggestion",
+    "accuracy_std": "… spread (sd)",
+    "hit_at_3": "Right within top 3",
+    "nonprivate_accuracy": "Without privacy",
+    "popularity_accuracy": "No personalisation",
+    "accuracy_majority": "Majority tastes",
+    "accuracy_minority": "Minority tastes",
+    "epsilon_spent": "ε spent",
+    "max_membership_guess": "Attacker's best guess (cap)",
+    "reid_mean_risk": "Re-identification risk (mean)",
+    "reid_max_risk": "Re-identification risk (max)",
+    "data_collected_share": "Personal data collected",
+}
+
+
+def measures(result: dict) -> dict:
+    """The comparable numbers of one evaluation, flat."""
+    anonymity = result["anonymity"]["after"]
+    return {
+        "accuracy": result["accuracy"],
+        "accuracy_std": result["accuracy_std"],
+        "hit_at_3": result["hit_at_3"],
+        "nonprivate_accuracy": result["nonprivate_accuracy"],
+        "popularity_accuracy": result["popularity_accuracy"],
+        "accuracy_majority": result["segments"]["majority"]["accuracy"],
+        "accuracy_minority": result["segments"]["minority"]["accuracy"],
+        "epsilon_spent": result["epsilon_spent"],
+        "max_membership_guess": result["max_membership_guess"],
+        "reid_mean_risk": anonymity["mean_risk"],
+        "reid_max_risk": anonymity["max_risk"],
+        "data_collected_share": result["data_collected_share"],
+    }
+
+
+def comparison_table(named: dict[str, tuple[Scenario, dict]]) -> pd.DataFrame:
+    """Every setting and every measure, one column per named scenario."""
+    rows = {}
+    for spec in FIELDS:
+        rows[spec.label] = {
+            name: spec.format(getattr(s, spec.name)) for name, (s, _) in named.items()
+        }
+    for key, label in MEASURES.items():
+        rows[label] = {name: measures(result)[key] for name, (_, result) in named.items()}
+    return pd.DataFrame(rows).T
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) >= 1 else f"{value:.1%}"
+    return html.escape(str(value))
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["", *frame.columns])
+    body = "".join(
+        "<tr><th>"
+        + html.escape(str(index))
+        + "</th>"
+        + "".join(f"<td>{_cell(v)}</td>" for v in row)
+        + "</tr>"
+        for index, row in zip(frame.index, frame.to_numpy(), strict=True)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def report_html(
+    title: str,
+    *,
+    sections: list[tuple[str, str]],
+    figures: list[go.Figure],
+    tables: list[tuple[str, pd.DataFrame]],
+) -> str:
+    """A single HTML file that opens offline: Plotly inlined, no external URL, text escaped.
+
+    ``sections`` are (heading, plain text) pairs; user-written text is escaped, never rendered.
+    """
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;"
+        "padding:0 1rem;color:#222}table{border-collapse:collapse;margin:1rem 0}"
+        "td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
+        "th{background:#f4f4f4}.meta{color:#666}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='meta'>Privacy Tradeoff Explorer {html.escape(__version__)} · generated "
+        f"{stamp} · every number computed on synthetic people.</p>",
+    ]
+    for heading, text in sections:
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+        parts.append(f"<h2>{html.escape(heading)}</h2>{paragraphs}")
+    for heading, frame in tables:
+        parts.append(f"<h2>{html.escape(heading)}</h2>{_table_html(frame)}")
+    for index, figure in enumerate(figures):
+        parts.append(
+            figure.to_html(
+                full_html=False,
+                include_plotlyjs=index == 0,  # inline plotly.js once, no CDN
+                config={"displaylogo": False, "toImageButtonOptions": {"format": "png"}},
+            )
+        )
+    parts.append("</body></html>")
+    return "\n".join(parts)

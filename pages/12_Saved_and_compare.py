@@ -1,0 +1,165 @@
+"""Save & compare: keep settings under a name, put 2–6 side by side, take the evidence away."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from core.explain import frontier_takeaway
+from core.export import comparison_table, measures, report_html, to_safe_csv
+from core.figures import overlay_figure
+from core.presets import load_presets
+from core.storage import StorageError
+
+scenario = ui.page_setup(
+    "Save & compare",
+    "Save the current settings with a name and a note, reopen them later, and compare up to "
+    "six saved settings or presets side by side. Downloads work offline.",
+)
+store = ui.get_store()
+
+st.markdown("#### Save the current settings")
+with st.form("save_form", clear_on_submit=True, border=True):
+    name = st.text_input("Name", max_chars=80, key="save_name")
+    note = st.text_area("Note (optional)", max_chars=2000, key="save_note")
+    if st.form_submit_button("Save", type="primary"):
+        try:
+            store.save(name, scenario, note)
+            st.success(f"Saved as {name.strip()!r}.")
+        except StorageError as error:
+            st.error(str(error))
+
+saved = store.list()
+st.markdown("#### Saved scenarios")
+if not saved:
+    st.info("Nothing saved yet.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Name": s.name,
+                    "Note": s.note,
+                    "ε": s.scenario.epsilon,
+                    "Opt-out": f"{s.scenario.opt_out:.0%}",
+                    "k": s.scenario.k,
+                    "People": s.scenario.profiles,
+                    "Saved": s.updated_at,
+                }
+                for s in saved
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="saved_table",
+    )
+    by_id = {s.id: s for s in saved}
+    chosen_id = st.selectbox(
+        "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
+    )
+    chosen = by_id[chosen_id]
+    load, rename, delete = st.columns(3)
+    load.button(
+        "Load into the controls", on_click=ui.reset_to, args=(chosen.scenario,), key="load_saved"
+    )
+    with rename:
+        new_name = st.text_input("New name", key="rename_to", max_chars=80)
+        if st.button("Rename", key="rename_saved"):
+            try:
+                store.rename(chosen.id, new_name)
+                st.rerun()
+            except StorageError as error:
+                st.error(str(error))
+    with delete:
+        sure = st.checkbox(f"Yes, delete {chosen.name!r}", key="confirm_delete")
+        if st.button("Delete", key="delete_saved", disabled=not sure):
+            store.delete(chosen.id)
+            st.rerun()
+
+st.markdown("#### Compare")
+options = {"Current settings": scenario}
+options.update({f"Preset · {p.name}": p.scenario for p in load_presets()})
+options.update({f"Saved · {s.name}": s.scenario for s in saved})
+picked = st.multiselect(
+    "Pick 2 to 6 settings",
+    list(options),
+    default=list(options)[:2],
+    max_selections=6,
+    key="compare_pick",
+)
+if len(picked) < 2:
+    st.info("Pick at least two settings to compare.")
+    st.stop()
+
+named = {}
+frontiers = {}
+bar = st.progress(0.0, text="Evaluating each setting")
+for index, label in enumerate(picked):
+    choice = options[label]
+    named[label] = (choice, ui.get_evaluation(choice))
+    frontiers[label] = ui.get_frontier(ui.noise_free(choice))
+    bar.progress(
+        (index + 1) / len(picked), text=f"Evaluating each setting ({index + 1}/{len(picked)})"
+    )
+bar.empty()
+
+table = comparison_table(named)
+best = max(named, key=lambda k: named[k][1]["accuracy"])
+most_private = min(named, key=lambda k: named[k][1]["epsilon_spent"])
+st.info(
+    f"Most accurate: {best} ({named[best][1]['accuracy']:.0%}). Most private: {most_private} "
+    f"(ε = {named[most_private][1]['epsilon_spent']:g}).",
+    icon=":material/lightbulb:",
+)
+st.dataframe(table.astype(str), width="stretch", key="comparison_table")
+figure = overlay_figure(frontiers, font_size=ui.font_size())
+st.plotly_chart(figure, key="compare_chart")
+st.caption("Use the camera icon on the chart to save it as a PNG.")
+
+numbers = pd.DataFrame(
+    [{"setting": label, **s.to_dict(), **measures(r)} for label, (s, r) in named.items()]
+)
+sections = [
+    (
+        label,
+        frontier_takeaway(
+            s.epsilon,
+            r["accuracy"],
+            r["accuracy_std"],
+            r["popularity_accuracy"],
+            r["nonprivate_accuracy"],
+        ),
+    )
+    for label, (s, r) in named.items()
+]
+downloads = st.columns(3)
+downloads[0].download_button(
+    "Numbers (CSV)", to_safe_csv(numbers), "comparison.csv", "text/csv", key="download_csv"
+)
+downloads[1].download_button(
+    "Numbers (JSON)",
+    json.dumps(
+        [
+            {"setting": label, "scenario": s.to_dict(), "result": measures(r)}
+            for label, (s, r) in named.items()
+        ],
+        indent=2,
+    ),
+    "comparison.json",
+    "application/json",
+    key="download_json",
+)
+downloads[2].download_button(
+    "Report (HTML, works offline)",
+    # Built only when clicked: the report inlines plotly.js (several MB).
+    lambda: report_html(
+        "Privacy settings compared",
+        sections=sections,
+        figures=[figure],
+        tables=[("Every setting and every measure", table)],
+    ),
+    "privacy_comparison.html",
+    "text/html",
+    key="download_report",
+)

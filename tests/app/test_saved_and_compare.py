@@ -1,0 +1,63 @@
+"""Save & compare page: save, list, load, rename, delete, compare with downloads."""
+
+import pytest
+
+from tests.app.conftest import chart_specs, open_page
+
+PAGE = "pages/12_Saved_and_compare.py"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PTE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_save_load_rename_delete(no_exceptions, data_dir):
+    """A saved setting is listed, loads back into the controls, can be renamed and deleted."""
+    at = open_page(PAGE, epsilon=5, opt_out=0.3, profiles=5000, repeats=3)
+    no_exceptions(at)
+    at.text_input(key="save_name").input("Board meeting")
+    at.text_area(key="save_note").input("=cmd|' /C calc'!A0")
+    at.button[0].click().run()  # the form's submit button
+    no_exceptions(at)
+    assert any("Saved as" in s.value for s in at.success)
+    assert (data_dir / "scenarios.sqlite3").exists()
+    assert at.dataframe[0].value["Name"].tolist() == ["Board meeting"]
+
+    at.select_slider(key="epsilon").set_value(0.1).run()
+    at.button(key="load_saved").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == 5.0
+
+    at.text_input(key="rename_to").input("Renamed").run()
+    at.button(key="rename_saved").click().run()
+    no_exceptions(at)
+    assert at.dataframe[0].value["Name"].tolist() == ["Renamed"]
+
+    at.checkbox(key="confirm_delete").check().run()
+    at.button(key="delete_saved").click().run()
+    no_exceptions(at)
+    assert any("Nothing saved yet" in i.value for i in at.info)
+
+
+def test_empty_name_is_refused_with_a_message(no_exceptions):
+    """Saving without a name shows an error and saves nothing."""
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    at.button[0].click().run()
+    no_exceptions(at)
+    assert any("needs a name" in e.value for e in at.error)
+
+
+def test_compare_two_presets(no_exceptions):
+    """Comparing settings shows the table of settings and measures and overlaid frontiers."""
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    no_exceptions(at)
+    at.multiselect(key="compare_pick").set_value(
+        ["Current settings", "Preset · Strict regulator", "Preset · Ad-tech maximum"]
+    ).run()
+    no_exceptions(at)
+    table = at.dataframe[-1].value
+    assert table.shape[1] == 3 and "Right first suggestion" in table.index
+    names = [t.get("name") for t in chart_specs(at)[0]["data"] if t.get("name")]
+    assert names == ["Current settings", "Preset · Strict regulator", "Preset · Ad-tech maximum"]
