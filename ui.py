@@ -39,13 +39,15 @@ PAGES = (
     ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
     ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
+    ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
 LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 FAST_MODELS = {"gaussian_nb"}
 SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
-UI_FLAGS = ("projector", "preset")
+UI_FLAGS = ("projector", "simple", "preset")
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 # -- cached core calls (bounded; keyed by the hashable Scenario) --------------------------------
@@ -193,7 +195,9 @@ def _init_state() -> None:
         scenario, notices = parse_lenient(params)
         for spec in FIELDS:
             st.session_state[spec.name] = getattr(scenario, spec.name)
-        st.session_state["projector"] = params.get("projector", "0") in ("1", "true", "yes")
+        st.session_state["projector"] = params.get("projector", "0").lower() in TRUE_WORDS
+        # Facilitator flag: the link given to a room hides advanced controls and presets.
+        st.session_state["simple"] = params.get("simple", "0").lower() in TRUE_WORDS
         st.session_state["_notices"] = notices
         st.session_state["_scenario_ready"] = True
     else:
@@ -284,6 +288,9 @@ def sidebar_controls() -> Scenario:
     for spec in FIELDS:
         if not spec.advanced:
             _control(spec, sidebar)
+    if st.session_state.get("simple"):
+        values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
+        return Scenario(**values)
     with sidebar.expander("Advanced: model, people, noise", expanded=False):
         for spec in FIELDS:
             if spec.advanced:
@@ -317,16 +324,23 @@ def sidebar_controls() -> Scenario:
     return Scenario(**values)
 
 
-def _sync_url(scenario: Scenario) -> None:
+def url_params(scenario: Scenario) -> dict[str, str]:
+    """Every Scenario field plus the display flags that are on: a link that reopens this view."""
     params = scenario.to_params()
-    if st.session_state.get("projector"):
-        params["projector"] = "1"
+    for flag in ("projector", "simple"):
+        if st.session_state.get(flag):
+            params[flag] = "1"
+    return params
+
+
+def _sync_url(scenario: Scenario) -> None:
+    params = url_params(scenario)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
 
 
 def _page_links(scenario: Scenario) -> None:
-    params = scenario.to_params()
+    params = url_params(scenario)
     for path, label, icon in PAGES:
         st.page_link(path, label=label, icon=icon, query_params=params)
 
@@ -357,6 +371,14 @@ def page_setup(title: str, subtitle: str) -> Scenario:
     for notice in st.session_state.get("_notices", []):
         st.warning(notice, icon=":material/link_off:")
     return scenario
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
+
+
+def plain(text: str) -> str:
+    """User text made inert inside Markdown: every markup character is escaped."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -26,9 +26,9 @@ with st.form("save_form", clear_on_submit=True, border=True):
     if st.form_submit_button("Save", type="primary"):
         try:
             store.save(name, scenario, note)
-            st.success(f"Saved as {name.strip()!r}.")
+            st.success(f"Saved as {ui.plain(name.strip())}.")
         except StorageError as error:
-            st.error(str(error))
+            st.error(ui.plain(str(error)))
 
 saved = store.list()
 st.markdown("#### Saved scenarios")
@@ -70,9 +70,9 @@ else:
                 store.rename(chosen.id, new_name)
                 st.rerun()
             except StorageError as error:
-                st.error(str(error))
+                st.error(ui.plain(str(error)))
     with delete:
-        sure = st.checkbox(f"Yes, delete {chosen.name!r}", key="confirm_delete")
+        sure = st.checkbox(f"Yes, delete {ui.plain(chosen.name)}", key="confirm_delete")
         if st.button("Delete", key="delete_saved", disabled=not sure):
             store.delete(chosen.id)
             st.rerun()
@@ -108,7 +108,8 @@ table = comparison_table(named)
 best = max(named, key=lambda k: named[k][1]["accuracy"])
 most_private = min(named, key=lambda k: named[k][1]["epsilon_spent"])
 st.info(
-    f"Most accurate: {best} ({named[best][1]['accuracy']:.0%}). Most private: {most_private} "
+    f"Most accurate: {ui.plain(best)} ({named[best][1]['accuracy']:.0%}). "
+    f"Most private: {ui.plain(most_private)} "
     f"(ε = {named[most_private][1]['epsilon_spent']:g}).",
     icon=":material/lightbulb:",
 )

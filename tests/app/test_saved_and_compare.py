@@ -61,3 +61,15 @@ def test_compare_two_presets(no_exceptions):
     assert table.shape[1] == 3 and "Right first suggestion" in table.index
     names = [t.get("name") for t in chart_specs(at)[0]["data"] if t.get("name")]
     assert names == ["Current settings", "Preset · Strict regulator", "Preset · Ad-tech maximum"]
+
+
+def test_markup_in_names_is_shown_as_text(no_exceptions):
+    """A name full of HTML/Markdown is stored verbatim and displayed escaped, never rendered."""
+    hostile = "<img src=x onerror=alert(1)> [link](http://example.com) **bold**"
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    at.text_input(key="save_name").input(hostile)
+    at.button[0].click().run()
+    no_exceptions(at)
+    assert at.dataframe[0].value["Name"].tolist() == [hostile]
+    label = at.checkbox(key="confirm_delete").label
+    assert "\\<img" in label and "\\[link\\]" in label and "\\*\\*bold" in label

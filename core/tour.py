@@ -1,0 +1,141 @@
+"""The guided tour: steps (``data/tour.json``) and answers computed from the engine.
+
+Each step sets the app to a teaching moment and asks the room a question; the answer is built
+from fresh results, never written in advance. ``evaluate`` is passed in so the app can give its
+cached version; it must behave like :func:`core.engine.evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from core.explain import epsilon_card
+from core.scenario import Scenario
+from core.schema import DATA_DIR
+
+TOUR_PATH = DATA_DIR / "tour.json"
+Evaluate = Callable[[Scenario], dict]
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    question: str
+    scenario: Scenario
+    page: str
+
+
+@cache
+def load_steps() -> tuple[Step, ...]:
+    raw = json.loads(TOUR_PATH.read_text(encoding="utf-8"))
+    steps = []
+    for entry in raw:
+        if entry["key"] not in ANSWERS:
+            raise ValueError(f"Tour step {entry['key']!r} has no answer builder.")
+        scenario = Scenario.from_json(json.dumps(entry["settings"]))
+        steps.append(Step(entry["key"], entry["title"], entry["question"], scenario, entry["page"]))
+    return tuple(steps)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _epsilon(step: Step, evaluate: Evaluate) -> str:
+    return epsilon_card(step.scenario.epsilon)["sentence"]
+
+
+def _cost(step: Step, evaluate: Evaluate) -> str:
+    low, high = evaluate(step.scenario), evaluate(step.scenario.replace(epsilon=10.0))
+    return (
+        f"At ε = 10 the model gets {_pct(high['accuracy'])} right; at ε = 0.1 only "
+        f"{_pct(low['accuracy'])}, close to recommending popular items to everyone "
+        f"({_pct(low['popularity_accuracy'])}). Without privacy: "
+        f"{_pct(low['nonprivate_accuracy'])}."
+    )
+
+
+def _size(step: Step, evaluate: Evaluate) -> str:
+    big, small = evaluate(step.scenario), evaluate(step.scenario.replace(profiles=40_000))
+    return (
+        f"Better: {_pct(big['accuracy'])} right with 100,000 people against "
+        f"{_pct(small['accuracy'])} with 40,000, at the same ε. The noise protecting one person "
+        "is the same size; with more people it drowns less of the signal."
+    )
+
+
+def _consent(step: Step, evaluate: Evaluate) -> str:
+    without, full = evaluate(step.scenario), evaluate(step.scenario.replace(consent_browsing=1.0))
+    return (
+        f"Without browsing data the model without noise drops from "
+        f"{_pct(full['nonprivate_accuracy'])} to {_pct(without['nonprivate_accuracy'])}, and the "
+        f"private one from {_pct(full['accuracy'])} to {_pct(without['accuracy'])}."
+    )
+
+
+def _opt_out(step: Step, evaluate: Evaluate) -> str:
+    result = evaluate(step.scenario)
+    segments = result["segments"]
+    return (
+        f"Those who stay in get {_pct(segments['opted_in']['accuracy'])} right, those who opted "
+        f"out {_pct(segments['opted_out']['accuracy'])} (the popular-items list). Everyone "
+        f"together: {_pct(result['accuracy'])}."
+    )
+
+
+def _anonymisation(step: Step, evaluate: Evaluate) -> str:
+    anonymous, plain = evaluate(step.scenario), evaluate(step.scenario.replace(k=1))
+    strict_dp = evaluate(step.scenario.replace(k=1, epsilon=0.1))
+    risk = anonymous["anonymity"]
+    return (
+        f"k = 50 costs {100 * (plain['accuracy'] - anonymous['accuracy']):.1f} points "
+        f"({_pct(plain['accuracy'])} → {_pct(anonymous['accuracy'])}) and cuts the average "
+        f"re-identification risk from {risk['before']['mean_risk']:.1%} to "
+        f"{risk['after']['mean_risk']:.1%}. ε = 0.1 costs "
+        f"{100 * (plain['accuracy'] - strict_dp['accuracy']):.0f} points, but protects everything "
+        "the model learns, not just age, gender and region."
+    )
+
+
+def _who_pays(step: Step, evaluate: Evaluate) -> str:
+    segments = evaluate(step.scenario)["segments"]
+    majority, minority = segments["majority"]["accuracy"], segments["minority"]["accuracy"]
+    return (
+        f"No: majority tastes get {_pct(majority)} right, rare tastes {_pct(minority)}. Few "
+        "examples per rare taste means the same noise drowns them first."
+    )
+
+
+def _attack(step: Step, evaluate: Evaluate) -> str:
+    result = evaluate(step.scenario)
+    attack = result["membership_attack"]
+    if attack is None:
+        return "Nobody is left to attack in this setting."
+    measured = attack["private"]
+    return (
+        f"The guarantee allows {_pct(result['max_membership_guess'])}. A real loss-threshold "
+        f"attack reaches AUC {measured['auc']:.3f} (95% CI {measured['auc_low']:.3f}–"
+        f"{measured['auc_high']:.3f}): barely better than a coin flip, because this model does "
+        "not memorise individuals. ε is a worst-case promise."
+    )
+
+
+ANSWERS: dict[str, Callable[[Step, Evaluate], str]] = {
+    "epsilon": _epsilon,
+    "cost": _cost,
+    "size": _size,
+    "consent": _consent,
+    "opt_out": _opt_out,
+    "anonymisation": _anonymisation,
+    "who_pays": _who_pays,
+    "attack": _attack,
+}
+
+
+def answer(step: Step, evaluate: Evaluate) -> str:
+    """The computed answer to ``step``'s question."""
+    return ANSWERS[step.key](step, evaluate)
