@@ -74,7 +74,12 @@ def app_url(chromium_path, tmp_path_factory) -> str:
     port = _free_port()
     base_url = f"http://{HOST}:{port}"
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        # Saved scenarios of the test run go to a temporary folder, not the project's var/.
+        "PTE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [

@@ -32,6 +32,8 @@ PAGES = [
     ("Persona", "persona", "A persona", True),
     ("Threats_and_controls", "threats_and_controls", "What protects against what", False),
     ("Privacy_label", "privacy_label", "Privacy label", False),
+    ("Saved_and_compare", "saved_and_compare", "Save & compare", True),
+    ("Guided_tour", "guided_tour", "Guided tour", False),
     ("How_it_works", "how_it_works", "How it works", False),
 ]
 
@@ -157,3 +159,29 @@ def test_every_page_renders(page: Page, app_url: str, screenshot_dir, path, name
     page.set_viewport_size({"width": 1400, "height": int(height)})
     wait_for_app(page, chart=chart)
     page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)
+
+
+def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
+    """Save the current settings, compare them with a preset and download the offline report."""
+    page.goto(f"{app_url}/Saved_and_compare?epsilon=2&profiles=5000&repeats=3")
+    wait_for_app(page)
+    page.get_by_label("Name").fill("Browser test <b>save</b>")
+    page.get_by_role("button", name="Save").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Saved as")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    with page.expect_download(timeout=WAIT_MS) as download_info:
+        page.get_by_role("button", name="Report (HTML, works offline)").click()
+    report = tmp_path / "report.html"
+    download_info.value.save_as(report)
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Plotly.newPlot" in text
+    assert "Privacy settings compared" in text
+
+    with page.expect_download(timeout=WAIT_MS) as download_info:
+        page.get_by_role("button", name="Numbers (CSV)").click()
+    csv_path = tmp_path / "comparison.csv"
+    download_info.value.save_as(csv_path)
+    assert csv_path.read_text(encoding="utf-8").startswith("setting,")
