@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from core.scenario import FIELDS, Scenario
+from core.scenario import FIELDS, FIELDS_BY_NAME, Scenario
 
 EXIT_USAGE = 2
 
@@ -55,7 +55,54 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_flags(sweep)
     sweep.add_argument("--epsilons", required=True, help="Comma-separated ε values, each > 0.")
     sweep.add_argument("--out", required=True, help="CSV file to write.")
+    grid = commands.add_parser(
+        "grid", help="Evaluate every combination of several fields; resumable; joblib or Dask."
+    )
+    _add_scenario_flags(grid)
+    grid.add_argument(
+        "--axis",
+        action="append",
+        default=[],
+        metavar="FIELD=V1,V2,...",
+        help="A field to vary and its values, e.g. --axis epsilon=0.1,1,10 (repeatable).",
+    )
+    grid.add_argument("--seeds", help="Comma-separated seeds: shorthand for --axis seed=...")
+    grid.add_argument("--out", required=True, help="Results file (.csv or .parquet).")
+    grid.add_argument("--n-jobs", type=int, default=2, help="Parallel workers (default 2).")
+    grid.add_argument(
+        "--backend",
+        choices=("loky", "dask"),
+        default="loky",
+        help="joblib's local processes, or a Dask cluster (same code).",
+    )
+    grid.add_argument(
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786); without it a LocalCluster is started.",
+    )
     return parser
+
+
+def parse_axes(specs: list[str], seeds: str | None) -> dict[str, list]:
+    """``FIELD=V1,V2`` texts to {field: [validated values]}; errors name the field."""
+    axes: dict[str, list] = {}
+    if seeds:
+        specs = [*specs, f"seed={seeds}"]
+    if not specs:
+        raise UsageError("The grid needs at least one --axis FIELD=V1,V2,... or --seeds.")
+    for spec in specs:
+        name, _, values = spec.partition("=")
+        name = name.strip().replace("-", "_")
+        field = FIELDS_BY_NAME.get(name)
+        if field is None or not values:
+            raise UsageError(
+                f"The 'axis' option must look like FIELD=V1,V2 with FIELD one of "
+                f"{', '.join(FIELDS_BY_NAME)}. Got {spec!r} instead."
+            )
+        try:
+            axes[name] = [field.parse(v) for v in values.split(",")]
+        except (TypeError, ValueError) as error:
+            raise UsageError(str(error)) from None
+    return axes
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
@@ -117,8 +164,14 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     scenario = scenario_from_args(args)
     epsilons = parse_epsilons(args.epsilons) if args.command == "sweep" else None
+    axes = parse_axes(args.axis, args.seeds) if args.command == "grid" else None
+    if args.command in ("sweep", "grid") and not Path(args.out).parent.exists():
+        raise UsageError(f"The 'out' option needs an existing folder. Got {args.out!r} instead.")
     # Imported only now so that `--help` and input errors answer without loading the models.
     from core.engine import evaluate, frontier, workbench_for
+
+    if args.command == "grid":
+        return _run_grid(scenario, axes, args)
 
     if args.command == "evaluate":
         result = evaluate(scenario)
@@ -128,12 +181,54 @@ def run(argv: list[str]) -> int:
             _print_summary(result)
         return 0
     out = Path(args.out)
-    if not out.parent.exists():
-        raise UsageError(f"The 'out' option needs an existing folder. Got {str(out)!r} instead.")
     bench = workbench_for(scenario)
     table = frontier(bench, epsilons, scenario.repeats, progress=_progress_printer(sys.stderr))
     table.to_csv(out, index=False)
     print(f"Wrote {len(table)} rows to {out}", file=sys.stderr)
+    return 0
+
+
+def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
+    from core.grid import expand, run_grid
+
+    if args.n_jobs < 1:
+        raise UsageError(f"The 'n-jobs' option must be at least 1. Got {args.n_jobs} instead.")
+    try:
+        scenarios = expand(base, axes)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    show = _progress_printer(sys.stderr)
+
+    def progress(done: int, total: int, message: str) -> None:
+        if show is not None:
+            show(done / total, message)
+
+    cluster = client = None
+    if args.backend == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        if args.scheduler:
+            client = Client(args.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=args.n_jobs, threads_per_worker=1)
+            client = Client(cluster)
+    try:
+        summary = run_grid(
+            scenarios, args.out, n_jobs=args.n_jobs, backend=args.backend, progress=progress
+        )
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    per_cell = summary["seconds"] / summary["computed"] if summary["computed"] else 0.0
+    print(
+        f"{summary['cells']} cells: {summary['computed']} computed, {summary['skipped']} already "
+        f"done; {summary['seconds']:.1f} s in total, {per_cell:.2f} s per computed cell, "
+        f"{summary['computed'] / summary['seconds'] if summary['seconds'] else 0:.2f} cells/s. "
+        f"Wrote {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -1,0 +1,95 @@
+"""Grids: expansion, resumability (no cell recomputed, no partial cell), joblib and Dask alike."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.grid import cell_key, expand, parts_dir, run_grid
+from core.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = Scenario(profiles=2000, repeats=2)
+
+
+def test_expand_is_the_cartesian_product():
+    """Every combination of the axes, applied to the base Scenario."""
+    cells = expand(SMALL, {"epsilon": [0.1, 1.0], "opt_out": [0.0, 0.2, 0.4]})
+    assert len(cells) == 6
+    assert {(c.epsilon, c.opt_out) for c in cells} == {
+        (e, o) for e in (0.1, 1.0) for o in (0.0, 0.2, 0.4)
+    }
+    assert all(c.profiles == 2000 for c in cells)
+
+
+@pytest.mark.parametrize(
+    ("axes", "match"),
+    [({"nope": [1]}, "Unknown grid field 'nope'"), ({"epsilon": [0.0]}, "'epsilon' parameter")],
+)
+def test_expand_rejects_bad_axes(axes, match):
+    """Unknown fields and out-of-range values are refused with the field's name."""
+    with pytest.raises(ValueError, match=match):
+        expand(SMALL, axes)
+
+
+def test_cell_key_is_stable():
+    """The cell name depends only on the Scenario (same across processes)."""
+    assert cell_key(SMALL) == cell_key(Scenario(profiles=2000, repeats=2))
+    assert cell_key(SMALL) != cell_key(SMALL.replace(seed=1))
+
+
+def test_rerun_skips_finished_cells(tmp_path):
+    """A second run computes only the new cells and the file holds every cell once."""
+    out = tmp_path / "grid.csv"
+    first = run_grid(expand(SMALL, {"epsilon": [0.1, 1.0]}), out, n_jobs=1)
+    assert (first["computed"], first["skipped"]) == (2, 0)
+    second = run_grid(expand(SMALL, {"epsilon": [0.1, 1.0, 10.0]}), out, n_jobs=1)
+    assert (second["computed"], second["skipped"]) == (1, 2)
+    table = pd.read_csv(out)
+    assert sorted(table["epsilon"]) == [0.1, 1.0, 10.0]
+    assert {"accuracy", "hit_at_3", "epsilon_spent", "seconds"} <= set(table.columns)
+
+
+def test_kill_mid_grid_then_resume(tmp_path):
+    """SIGKILL during a grid leaves only whole cells; the rerun finishes without duplicates."""
+    out = tmp_path / "grid.csv"
+    command = [
+        sys.executable, "-m", "core", "grid", "--profiles", "2000", "--repeats", "2",
+        "--axis", "epsilon=0.05,0.1,0.5,1,5,10", "--seeds", "1,2", "--n-jobs", "1",
+        "--out", str(out),
+    ]  # fmt: skip
+    child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
+    cells = parts_dir(out)
+    deadline = time.monotonic() + 120
+    while not (cells.exists() and list(cells.glob("*.json"))):
+        assert time.monotonic() < deadline, "no cell finished in time"
+        time.sleep(0.1)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    finished_before = len(list(cells.glob("*.json")))
+    assert 1 <= finished_before < 12
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"{12 - finished_before} computed, {finished_before} already done" in result.stderr
+    table = pd.read_csv(out)
+    assert len(table) == 12 and not table.duplicated(["epsilon", "seed"]).any()
+
+
+def test_dask_backend_gives_the_same_rows(tmp_path):
+    """The same cells on a Dask LocalCluster give the same numbers as local joblib workers."""
+    distributed = pytest.importorskip("dask.distributed")
+    cells = expand(SMALL, {"epsilon": [0.1, 1.0], "seed": [1, 2]})
+    run_grid(cells, tmp_path / "local.csv", n_jobs=1)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster,
+        distributed.Client(cluster),
+    ):
+        summary = run_grid(cells, tmp_path / "dask.parquet", n_jobs=2, backend="dask")
+    assert summary["computed"] == 4
+    local = pd.read_csv(tmp_path / "local.csv").drop(columns="seconds")
+    remote = pd.read_parquet(tmp_path / "dask.parquet").drop(columns="seconds")
+    pd.testing.assert_frame_equal(local, remote, check_dtype=False)
