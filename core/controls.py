@@ -112,7 +112,10 @@ def _apply_generalisation(X: np.ndarray, result: AnonymisationResult, schema: Sc
 
 
 def prepare(
-    scenario: Scenario, population: Population | None = None, schema: Schema | None = None
+    scenario: Scenario,
+    population: Population | None = None,
+    schema: Schema | None = None,
+    local_noise_draw: int = 0,
 ) -> PreparedData:
     """Apply the Scenario's privacy controls (everything except the central ε).
 
@@ -121,6 +124,8 @@ def prepare(
     scenario : Scenario
     population : Population, optional
         Generated from ``scenario.profiles`` and ``scenario.seed`` when not given.
+    local_noise_draw : int
+        Which independent draw of the local-DP noise to use (same people, same split).
     """
     schema = schema or load_schema()
     population = population or generate_profiles(scenario.profiles, scenario.seed, schema)
@@ -177,7 +182,7 @@ def prepare(
             sensitivity=upper - lower,
             lower=lower,
             upper=upper,
-            rng=stream(seed, _STREAM_LOCAL_DP),
+            rng=stream(seed, _STREAM_LOCAL_DP, local_noise_draw),
         )
         X = np.where(observed, noisy, X)
 

@@ -79,11 +79,14 @@ class Workbench:
 
 
 def build_workbench(
-    scenario: Scenario, population: Population | None = None, schema: Schema | None = None
+    scenario: Scenario,
+    population: Population | None = None,
+    schema: Schema | None = None,
+    local_noise_draw: int = 0,
 ) -> Workbench:
     """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics)."""
     schema = schema or load_schema()
-    data = prepare(scenario, population, schema)
+    data = prepare(scenario, population, schema, local_noise_draw)
     train, test = data.train, data.test
     rng = stream(scenario.seed, _STREAM_ATTACK)
     members = rng.permutation(len(train.y))[:ATTACK_SAMPLE]

@@ -50,7 +50,8 @@ EPSILON_AXIS_TITLE = "ε  (← more private          less private →)"
 
 def format_epsilon(epsilon: float) -> str:
     """ε with at most 2 significant digits past the stops (1.71066 → 1.7, 0.05 → 0.05)."""
-    return f"{epsilon:.2g}" if epsilon < 100 else f"{epsilon:.0f}"
+    rounded = float(f"{epsilon:.2g}")  # 99.7 -> 100.0, 1.71066 -> 1.7
+    return f"{rounded:g}" if rounded < 1e6 else f"{rounded:.0f}"
 
 
 def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.Figure:

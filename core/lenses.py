@@ -17,6 +17,7 @@ from scipy.stats import beta
 from core.anonymity import AGE_BAND_WIDTHS, HIDDEN, MACRO_REGION
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
 from core.metrics import membership_attack, membership_auc_bound, membership_guess_bound
+from core.population import generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -144,15 +145,21 @@ def local_central_point(scenario: Scenario, epsilon: float, repeats: int = 3) ->
     """
     central_bench = workbench_for(scenario.replace(local_epsilon=0.0))
     rows = _draw_rows(central_bench, float(epsilon), repeats, mode="central")
+    local = scenario.replace(local_epsilon=float(epsilon), epsilon=1.0, repeats=1)
+    population = generate_profiles(scenario.profiles, scenario.seed)
     for repeat in range(repeats):
-        local = scenario.replace(local_epsilon=float(epsilon), seed=scenario.seed + repeat)
-        refs = references(build_workbench(local.replace(epsilon=1.0, repeats=1)))
+        # Same people, same split; only the noise each person adds is drawn anew.
+        bench = build_workbench(local, population, local_noise_draw=repeat)
+        refs = references(bench)
         rows.append(
             {
                 "mode": "local",
                 "epsilon": float(epsilon),
                 "repeat": repeat,
                 "accuracy": refs["nonprivate_accuracy"],
+                "nonprivate_accuracy": refs["nonprivate_accuracy"],
+                "popularity_accuracy": refs["popularity_accuracy"],
+                "data_collected_share": bench.data.data_collected_share,
             }
         )
     return pd.DataFrame(rows)
@@ -283,7 +290,13 @@ def homogeneity_example(bench: Workbench) -> dict | None:
     """
     result = bench.data.anonymisation
     schema = bench.schema
-    keep = ~result.suppressed
+    # Records whose quasi-identifiers are all hidden (not collected, suppressed) are no group.
+    all_hidden = (
+        (result.age_codes == HIDDEN)
+        & (result.gender_codes == HIDDEN)
+        & (result.region_codes == HIDDEN)
+    )
+    keep = ~result.suppressed & ~all_hidden
     frame = pd.DataFrame(
         {
             "age": result.age_codes[keep],

@@ -17,7 +17,7 @@ from diffprivlib.accountant import BudgetAccountant
 
 from core.controls import integer_seed, stream
 from core.encoding import encode, model_bounds, not_collected_values
-from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release
+from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
 from core.models import dp_popularity_counts
 from core.schema import CATEGORIES, DATA_DIR, Schema
@@ -110,13 +110,17 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
         )
         X = np.where(observed, noisy, X)
 
-    popularity = dp_popularity_counts(
-        bench.data.popularity_labels,
-        epsilon=epsilon * POPULARITY_BUDGET_SHARE,
-        n_classes=schema.n_classes,
-        random_state=integer_seed(scenario.seed, _STREAM_PERSONA_POPULARITY),
-        accountant=BudgetAccountant(),
-    )
+    # The list a real release at this ε serves to opted-out people (draw 0). When nobody in the
+    # population opted out there is no such release; show what its usual share would release.
+    popularity = release_popularity(bench, epsilon, 0, BudgetAccountant())
+    if popularity is None:
+        popularity = dp_popularity_counts(
+            bench.data.popularity_labels,
+            epsilon=epsilon * POPULARITY_BUDGET_SHARE,
+            n_classes=schema.n_classes,
+            random_state=integer_seed(scenario.seed, _STREAM_PERSONA_POPULARITY),
+            accountant=BudgetAccountant(),
+        )
     popular_top3 = _top3(popularity - np.arange(len(popularity)) * 1e-9)
 
     probabilities, in_top3 = [], np.zeros(schema.n_classes)

@@ -19,6 +19,9 @@ table = ui.progressive(
     [None, *LENS_EPSILONS],
     lambda epsilon: ui.attack_point(scenario, epsilon),
 )
+if table.empty or "model" not in table:
+    st.info("Nobody is left to attack: with these settings no model is trained on anyone.")
+    st.stop()
 private = table[table["model"] == "private"]
 twin = table[table["model"] == "non-private"]
 worst = private.loc[private["auc"].idxmax()]

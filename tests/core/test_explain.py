@@ -1,0 +1,241 @@
+"""Plain-language sentences: computed numbers, branch phrases, ε interpolation, privacy label."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from core.engine import evaluate
+from core.explain import (
+    epsilon_card,
+    frontier_takeaway,
+    privacy_label,
+    share_of_personalisation,
+    smallest_epsilon_for,
+)
+from core.figures import format_epsilon
+from core.scenario import Scenario
+
+SMALL = {"profiles": 3_000, "repeats": 2}
+LABEL_HEADINGS = [
+    "What we collect, and why",
+    "How it is protected",
+    "What it costs you in recommendations",
+    "What you can switch off",
+]
+
+
+# -- epsilon_card -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("epsilon", "guess", "odds"),
+    [
+        (0.01, "50%", "1.0"),
+        (1.0, "73%", "2.7"),
+        (2.0, "88%", "7.4"),
+        (5.0, "99%", "148.4"),
+        (10.0, "100%", "22,026.5"),
+        (20.0, "100%", "more than a million"),
+    ],
+)
+def test_epsilon_card_states_the_guess_bound_and_the_odds(epsilon, guess, odds):
+    """The sentence quotes e^ε/(1+e^ε) as a percentage and e^ε itself (hand-computed)."""
+    card = epsilon_card(epsilon)
+    assert f"{1 / (1 + math.exp(-epsilon)):.0%}" == guess
+    assert card["headline"] == f"≤ {guess} right"
+    assert f"at most {guess} of the time" in card["sentence"]
+    assert f"e^ε = {odds}." in card["sentence"]
+    assert f"ε = {format_epsilon(epsilon)}," in card["sentence"]
+
+
+@pytest.mark.parametrize(
+    ("epsilon", "strength"),
+    [
+        (0.1, "strong protection"),
+        (1.0, "strong protection"),
+        (3.0, "moderate protection"),
+        (5.0, "moderate protection"),
+        (7.0, "weak protection"),
+        (10.0, "weak protection"),
+        (50.0, "mostly symbolic protection"),
+    ],
+)
+def test_epsilon_card_strength(epsilon, strength):
+    """The strength word follows the thresholds 1, 5 and 10 (each inclusive)."""
+    assert epsilon_card(epsilon)["strength"] == strength
+
+
+# -- frontier_takeaway --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "floor", "ceiling", "phrase"),
+    [
+        (0.15, 0.2, 0.5, "worse than simply recommending popular items (20%)"),
+        (0.195, 0.2, 0.5, "no better than the popular-items list (20%)"),
+        (0.205, 0.2, 0.5, "no better than the popular-items list (20%)"),
+        (0.35, 0.2, 0.5, ": 50% of the way from the popular-items list (20%) to the model"),
+        (0.49, 0.2, 0.5, "as good as without privacy (50%)"),
+        (0.2, 0.2, 0.2, "the same as recommending what is popular"),
+    ],
+    ids=["below-floor", "just-below-floor", "near-floor", "middle", "near-ceiling", "no-gap"],
+)
+def test_frontier_takeaway_branches(accuracy, floor, ceiling, phrase):
+    """Each position between floor and ceiling gets its own phrase after the computed numbers."""
+    sentence = frontier_takeaway(1.0, accuracy, 0.02, floor, ceiling)
+    assert sentence.startswith(f"At ε = 1 the private recommender gets {accuracy:.0%} (± 2%)")
+    assert phrase in sentence
+
+
+def test_share_of_personalisation():
+    """The share is 0 at the floor, 1 at the ceiling and None when they coincide."""
+    assert share_of_personalisation(0.2, 0.2, 0.6) == 0.0
+    assert share_of_personalisation(0.6, 0.2, 0.6) == pytest.approx(1.0)
+    assert share_of_personalisation(0.3, 0.2, 0.6) == pytest.approx(0.25)
+    assert share_of_personalisation(0.3, 0.4, 0.4) is None
+
+
+# -- smallest_epsilon_for -----------------------------------------------------------------------
+
+
+def _frontier(draws: dict[float, list[float]]) -> pd.DataFrame:
+    """A frontier table (epsilon, repeat, accuracy) from {ε: [accuracy per repeat]}."""
+    return pd.DataFrame(
+        [
+            {"epsilon": epsilon, "repeat": repeat, "accuracy": accuracy}
+            for epsilon, values in draws.items()
+            for repeat, accuracy in enumerate(values)
+        ]
+    )
+
+
+RISING = _frontier({0.1: [0.2, 0.2], 1.0: [0.3, 0.5], 10.0: [0.6, 0.6]})
+
+
+@pytest.mark.parametrize(
+    ("target", "statistic", "expected"),
+    [
+        # mean 0.2 -> 0.4 between ε 0.1 and 1: 3/4 of the way in log ε is 10^-0.25.
+        (0.35, "mean", 0.5623413251903491),
+        # mean 0.4 -> 0.6 between ε 1 and 10: half way in log ε is sqrt(10).
+        (0.5, "mean", 3.1622776601683795),
+        # Exactly reached at a grid point.
+        (0.4, "mean", 1.0),
+        # q05 at ε = 1 is 0.3 + 0.05 * 0.2 = 0.31; 0.31 -> 0.6 reaches 0.35 at 10^(0.04/0.29).
+        (0.35, "q05", 1.3738237958832638),
+    ],
+)
+def test_smallest_epsilon_interpolates_in_log_epsilon(target, statistic, expected):
+    """smallest_epsilon_for interpolates linearly in log ε between frontier points."""
+    assert smallest_epsilon_for(RISING, target, statistic=statistic) == pytest.approx(
+        expected, rel=1e-9
+    )
+
+
+def test_smallest_epsilon_is_none_when_never_reached():
+    """A target above every point of the frontier gives None."""
+    assert smallest_epsilon_for(RISING, 0.61) is None
+
+
+def test_smallest_epsilon_is_the_first_epsilon_when_already_reached():
+    """A target below the smallest ε's value gives that ε."""
+    assert smallest_epsilon_for(RISING, 0.1) == 0.1
+    assert smallest_epsilon_for(RISING, 0.2) == 0.1
+
+
+def test_smallest_epsilon_ignores_an_early_noisy_crossing():
+    """A frontier that dips back below the target counts from where it stays above."""
+    wiggly = _frontier({0.1: [0.6], 1.0: [0.3], 10.0: [0.7]})
+    assert smallest_epsilon_for(wiggly, 0.5) == pytest.approx(math.sqrt(10), rel=1e-9)
+
+
+def test_smallest_epsilon_reads_any_column():
+    """``column`` selects which frontier column is compared with the target."""
+    table = RISING.assign(hit_at_3=RISING["accuracy"] + 0.2)
+    assert smallest_epsilon_for(table, 0.7, column="hit_at_3") == pytest.approx(math.sqrt(10))
+
+
+# -- privacy_label ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def labels(schema):
+    """privacy_label for a plain Scenario and for one with every extra control switched on."""
+    plain = Scenario(**SMALL)
+    guarded = Scenario(k=5, local_epsilon=5.0, opt_out=0.2, consent_location=0.5, **SMALL)
+    return {
+        name: (scenario, result, dict(privacy_label(scenario, result, schema)))
+        for name, scenario in (("plain", plain), ("guarded", guarded))
+        for result in [evaluate(scenario)]
+    }
+
+
+@pytest.mark.parametrize("name", ["plain", "guarded"])
+def test_privacy_label_has_every_section(labels, name):
+    """The label has the four sections, in order, each with text."""
+    scenario, result, sections = labels[name]
+    assert list(sections) == LABEL_HEADINGS
+    assert all(text.strip() for text in sections.values())
+
+
+def test_privacy_label_mentions_k_anonymity_only_when_k_above_one(labels):
+    """k-anonymity appears in the protections only when k > 1, with k and the suppressed share."""
+    assert "k-anonymity" not in "".join(labels["plain"][2].values())
+    scenario, result, sections = labels["guarded"]
+    protection = sections["How it is protected"]
+    assert "k-anonymity, k = 5" in protection
+    assert f"{result['anonymity']['share_suppressed']:.1%} of records" in protection
+
+
+def test_privacy_label_mentions_local_dp_only_when_on(labels):
+    """Local differential privacy appears only when local_epsilon > 0, with its ε."""
+    assert "Local differential privacy" not in "".join(labels["plain"][2].values())
+    assert "Local differential privacy, ε = 5" in labels["guarded"][2]["How it is protected"]
+
+
+def test_privacy_label_mentions_the_popularity_budget_only_with_opt_out(labels):
+    """The DP popular-items list is described only when someone opted out."""
+    phrase = "is itself released with differential privacy (ε = 0.1 of the budget)"
+    assert phrase not in labels["plain"][2]["How it is protected"]
+    assert phrase in labels["guarded"][2]["How it is protected"]
+
+
+@pytest.mark.parametrize("name", ["plain", "guarded"])
+def test_privacy_label_quotes_the_result(labels, name):
+    """The cost section and collected shares are the evaluated numbers."""
+    scenario, result, sections = labels[name]
+    cost = sections["What it costs you in recommendations"]
+    assert f"right {result['accuracy']:.0%} of the time" in cost
+    assert f"against {result['nonprivate_accuracy']:.0%} without" in cost
+    location = result["category_collected_share"]["location"]
+    assert f"collected from {location:.0%} of people" in sections["What we collect, and why"]
+    assert f"({scenario.opt_out:.0%} of people today)" in sections["What you can switch off"]
+
+
+# -- format_epsilon -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("epsilon", "text"),
+    [
+        (0.01, "0.01"),
+        (0.05, "0.05"),
+        (0.123, "0.12"),
+        (1.0, "1"),
+        (1.71066, "1.7"),
+        (7.3, "7.3"),
+        (50.0, "50"),
+        (99.4, "99"),
+        (100.0, "100"),
+    ],
+)
+def test_format_epsilon(epsilon, text):
+    """ε is shown with at most two significant digits and no exponent."""
+    assert format_epsilon(epsilon) == text
+
+
+@pytest.mark.parametrize("epsilon", [99.5, 99.7])
+def test_format_epsilon_has_no_exponent_just_below_100(epsilon):
+    """A valid ε just below 100 is shown as "100", not "1e+02"."""
+    assert format_epsilon(epsilon) == "100"

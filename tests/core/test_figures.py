@@ -1,0 +1,258 @@
+"""Figure builders: the traces carry the right data (checked on ``fig.data``, not pixels)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.figures import (
+    attack_figure,
+    consent_figure,
+    frontier_figure,
+    frontier_summary,
+    local_central_figure,
+    opt_out_heatmap,
+    segment_figure,
+)
+from core.metrics import membership_auc_bound
+from core.schema import CATEGORIES
+
+EPSILONS = (0.01, 0.1, 1.0, 10.0, 50.0)
+REPEATS = 6
+
+
+@pytest.fixture(scope="module")
+def frontier_table() -> pd.DataFrame:
+    """A synthetic frontier: accuracy rising with log ε plus seeded noise, two group columns."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for epsilon in EPSILONS:
+        for repeat in range(REPEATS):
+            accuracy = 0.2 + 0.06 * np.log10(epsilon * 100) + rng.normal(0, 0.02)
+            rows.append(
+                {
+                    "epsilon": epsilon,
+                    "repeat": repeat,
+                    "accuracy": accuracy,
+                    "accuracy_majority": accuracy + 0.02,
+                    # A group nobody belongs to at ε = 0.01 (NaN), as happens with tiny groups.
+                    "accuracy_minority": np.nan if epsilon == 0.01 else accuracy - 0.05,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _y(trace) -> np.ndarray:
+    return np.asarray(trace.y, dtype=float)
+
+
+def _x(trace) -> np.ndarray:
+    return np.asarray(trace.x, dtype=float)
+
+
+# -- frontier -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frontier_fig(frontier_table):
+    return frontier_figure(
+        frontier_table,
+        current_epsilon=1.0,
+        current_mean=0.31,
+        current_std=0.015,
+        ceiling=0.55,
+        floor=0.19,
+    )
+
+
+def test_frontier_figure_has_band_mean_ceiling_floor_and_current(frontier_fig):
+    """Five traces in order: band, mean, ceiling, floor, current point."""
+    names = [trace.name for trace in frontier_fig.data]
+    assert len(names) == 5
+    assert names[0] == "Private model: 90% of noise draws"
+    assert names[1] == "Private model (average)"
+    assert names[2] == "Without privacy (ceiling): 55%"
+    assert names[3] == "No personalisation (floor): 19%"
+    assert names[4] == "Your setting: ε = 1"
+    assert frontier_fig.data[0].fill == "toself"
+
+
+def test_frontier_band_is_the_5_95_quantiles(frontier_fig, frontier_table):
+    """The band runs along q95 left to right and back along q05; upper >= lower at every ε."""
+    summary = frontier_summary(frontier_table)
+    band = frontier_fig.data[0]
+    n = len(EPSILONS)
+    x, y = _x(band), _y(band)
+    np.testing.assert_allclose(x, np.r_[EPSILONS, EPSILONS[::-1]])
+    upper, lower = y[:n], y[n:][::-1]
+    np.testing.assert_allclose(upper, summary["q95"])
+    np.testing.assert_allclose(lower, summary["q05"])
+    assert np.all(upper >= lower)
+
+
+def test_frontier_mean_and_reference_lines(frontier_fig, frontier_table):
+    """The mean trace is the per-ε mean; ceiling and floor are flat across the ε range."""
+    mean = frontier_table.groupby("epsilon")["accuracy"].mean()
+    np.testing.assert_allclose(_x(frontier_fig.data[1]), EPSILONS)
+    np.testing.assert_allclose(_y(frontier_fig.data[1]), mean.loc[list(EPSILONS)])
+    for trace, value in ((frontier_fig.data[2], 0.55), (frontier_fig.data[3], 0.19)):
+        np.testing.assert_allclose(_x(trace), [min(EPSILONS), max(EPSILONS)])
+        np.testing.assert_allclose(_y(trace), [value, value])
+
+
+def test_frontier_current_point(frontier_fig):
+    """The current point sits at (ε, mean) with ±std as its error bar."""
+    current = frontier_fig.data[4]
+    np.testing.assert_allclose(_x(current), [1.0])
+    np.testing.assert_allclose(_y(current), [0.31])
+    np.testing.assert_allclose(np.asarray(current.error_y.array, dtype=float), [0.015])
+
+
+def test_frontier_figure_reads_another_column(frontier_table):
+    """``column`` and ``current_label`` switch the plotted column and the point's name."""
+    fig = frontier_figure(
+        frontier_table,
+        current_epsilon=10.0,
+        current_mean=0.4,
+        current_std=0.0,
+        ceiling=0.6,
+        floor=0.2,
+        column="accuracy_majority",
+        current_label="Target",
+    )
+    mean = frontier_table.groupby("epsilon")["accuracy_majority"].mean()
+    np.testing.assert_allclose(_y(fig.data[1]), mean.loc[list(EPSILONS)])
+    assert fig.data[4].name == "Target"
+
+
+# -- segments -----------------------------------------------------------------------------------
+
+
+def test_segment_figure_has_one_trace_per_group(frontier_table):
+    """One line per group with the per-ε mean (NaN rows dropped) and a line at the current ε."""
+    groups = {"accuracy_majority": "Majority", "accuracy_minority": "Minority"}
+    fig = segment_figure(frontier_table, groups, current_epsilon=1.0)
+    assert [trace.name for trace in fig.data] == ["Majority", "Minority"]
+    for trace, column in zip(fig.data, groups, strict=True):
+        mean = frontier_table.dropna(subset=[column]).groupby("epsilon")[column].mean()
+        np.testing.assert_allclose(_x(trace), mean.index)
+        np.testing.assert_allclose(_y(trace), mean.to_numpy())
+    assert len(_x(fig.data[1])) == len(EPSILONS) - 1
+    assert [shape.x0 for shape in fig.layout.shapes] == [1.0]
+
+
+# -- opt-out heatmap ----------------------------------------------------------------------------
+
+
+def test_opt_out_heatmap_z_is_rates_by_epsilons():
+    """z has shape (opt-out rates, ε values) and holds the mean accuracy of each cell."""
+    rates, epsilons = (0.0, 0.5, 1.0), (0.1, 1.0, 10.0, 50.0)
+    rows = [
+        {"opt_out": rate, "epsilon": epsilon, "repeat": repeat, "accuracy": accuracy}
+        for rate in rates
+        for epsilon in epsilons
+        for repeat, accuracy in enumerate(
+            [0.1 + 0.1 * epsilons.index(epsilon) - 0.2 * rate + d for d in (-0.01, 0.01)]
+        )
+    ]
+    fig = opt_out_heatmap(pd.DataFrame(rows))
+    heatmap = fig.data[0]
+    z = np.asarray(heatmap.z, dtype=float)
+    assert z.shape == (len(rates), len(epsilons))
+    expected = [[0.1 + 0.1 * j - 0.2 * rate for j in range(len(epsilons))] for rate in rates]
+    np.testing.assert_allclose(z, expected)
+    assert list(heatmap.x) == ["0.1", "1", "10", "50"]
+    assert list(heatmap.y) == ["0%", "50%", "100%"]
+
+
+# -- consent ------------------------------------------------------------------------------------
+
+
+def test_consent_figure_has_one_trace_per_category():
+    """One line per data category with the mean accuracy per consent rate."""
+    rates = (0.0, 0.5, 1.0)
+    rows = [
+        {
+            "category": category,
+            "consent_rate": rate,
+            "repeat": repeat,
+            "accuracy": 0.2 + 0.1 * rate * (index + 1) + 0.01 * repeat,
+        }
+        for index, category in enumerate(CATEGORIES)
+        for rate in rates
+        for repeat in range(3)
+    ]
+    fig = consent_figure(pd.DataFrame(rows))
+    assert sorted(trace.name for trace in fig.data) == sorted(c.capitalize() for c in CATEGORIES)
+    for trace in fig.data:
+        index = CATEGORIES.index(trace.name.lower())
+        np.testing.assert_allclose(_x(trace), rates)
+        np.testing.assert_allclose(_y(trace), [0.21 + 0.1 * r * (index + 1) for r in rates])
+
+
+# -- local vs central ---------------------------------------------------------------------------
+
+
+def test_local_central_figure_has_one_trace_per_mode():
+    """One line for central and one for local DP, and the floor as a horizontal line."""
+    rows = [
+        {"mode": mode, "epsilon": epsilon, "repeat": repeat, "accuracy": accuracy}
+        for mode, accuracy in (("central", 0.4), ("local", 0.2))
+        for epsilon in (1.0, 10.0)
+        for repeat in range(2)
+    ]
+    fig = local_central_figure(pd.DataFrame(rows), floor=0.19)
+    assert [trace.name.split(":")[0] for trace in fig.data] == ["Central DP", "Local DP"]
+    np.testing.assert_allclose(_y(fig.data[0]), [0.4, 0.4])
+    np.testing.assert_allclose(_y(fig.data[1]), [0.2, 0.2])
+    assert [shape.y0 for shape in fig.layout.shapes] == [0.19]
+
+
+# -- attack -------------------------------------------------------------------------------------
+
+
+def _audit_table(with_twin: bool) -> pd.DataFrame:
+    epsilons = (10.0, 0.1, 1.0)  # unsorted on purpose: the figure sorts by ε
+    rows = [
+        {
+            "epsilon": epsilon,
+            "model": "private",
+            "auc": 0.5 + 0.001 * epsilon,
+            "auc_low": 0.48,
+            "auc_high": 0.53,
+            "theoretical_max_auc": membership_auc_bound(epsilon),
+        }
+        for epsilon in epsilons
+    ]
+    if with_twin:
+        rows.append(
+            {
+                "epsilon": np.inf,
+                "model": "non-private",
+                "auc": 0.61,
+                "auc_low": 0.59,
+                "auc_high": 0.63,
+                "theoretical_max_auc": 1.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("with_twin", [True, False])
+def test_attack_figure_cap_trace_is_the_theoretical_max_auc(with_twin):
+    """The cap trace is theoretical_max_auc per ε (sorted); the measured trace has its CI."""
+    table = _audit_table(with_twin)
+    fig = attack_figure(table)
+    private = table[table["model"] == "private"].sort_values("epsilon")
+    cap, measured = fig.data
+    np.testing.assert_allclose(_x(cap), private["epsilon"])
+    np.testing.assert_allclose(_y(cap), private["theoretical_max_auc"])
+    np.testing.assert_allclose(_y(measured), private["auc"])
+    np.testing.assert_allclose(
+        np.asarray(measured.error_y.array, dtype=float), private["auc_high"] - private["auc"]
+    )
+    np.testing.assert_allclose(
+        np.asarray(measured.error_y.arrayminus, dtype=float), private["auc"] - private["auc_low"]
+    )
+    # A line for the twin's AUC (when there is a twin) and the coin-flip line at 0.5.
+    expected_lines = [0.61, 0.5] if with_twin else [0.5]
+    assert [shape.y0 for shape in fig.layout.shapes] == expected_lines
