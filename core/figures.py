@@ -207,6 +207,12 @@ CATEGORY_COLOURS = {
 }
 
 
+def _share_axis(fig: go.Figure, title: str) -> go.Figure:
+    """Replace the default ε axis by a linear 0–100% axis."""
+    fig.update_xaxes(type="linear", title=title, tickformat=".0%", tickvals=None, ticktext=None)
+    return fig
+
+
 def consent_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
     """Accuracy against the consent rate of each data category (others held fixed)."""
     summary = _summary_by(table, ["category", "consent_rate"])
@@ -228,14 +234,7 @@ def consent_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         y_title="Right recommendations",
         font_size=font_size,
     )
-    fig.update_xaxes(
-        type="linear",
-        title="Share of people who consent",
-        tickformat=".0%",
-        tickvals=None,
-        ticktext=None,
-    )
-    return fig
+    return _share_axis(fig, "Share of people who consent")
 
 
 def collected_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
@@ -263,14 +262,7 @@ def collected_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         y_title="Right recommendations",
         font_size=font_size,
     )
-    fig.update_xaxes(
-        type="linear",
-        title="Personal data collected (person × category cells)",
-        tickformat=".0%",
-        tickvals=None,
-        ticktext=None,
-    )
-    return fig
+    return _share_axis(fig, "Personal data collected (person × category cells)")
 
 
 def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
