@@ -14,7 +14,7 @@ ui.page_setup(
     "help against a threat, down a column to see what a control is good for.",
 )
 matrix = json.loads((DATA_DIR / "threats.json").read_text(encoding="utf-8"))
-symbols = {"yes": "✅ yes", "partly": "◐ partly", "no": "✗ no"}
+symbols = {"yes": "● yes", "partly": "◐ partly", "no": "✗ no"}
 table = pd.DataFrame(
     {
         threat: [symbols[level] for level, _ in entry["cells"]]
