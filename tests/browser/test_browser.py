@@ -185,3 +185,21 @@ def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
     csv_path = tmp_path / "comparison.csv"
     download_info.value.save_as(csv_path)
     assert csv_path.read_text(encoding="utf-8").startswith("setting,")
+
+
+def test_reload_restores_the_view_from_the_url(page: Page, app_url: str):
+    """After a change and a reconnect (page reload: a new session), the URL brings the view back."""
+    page.goto(f"{app_url}/Who_pays?epsilon=1&opt_out=0.1")
+    wait_for_app(page)
+    slider = epsilon_slider(page)
+    slider.focus()
+    slider.press("ArrowRight")
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while query_param(page.url, "epsilon") != "2":
+        assert time.monotonic() < deadline, page.url
+        page.wait_for_timeout(100)
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Who pays for privacy", level=1)).to_be_visible()
+    assert epsilon_slider(page).get_attribute("aria-valuetext") == "2"
+    assert query_param(page.url, "opt_out") == "0.1"

@@ -178,3 +178,11 @@ def test_newer_schema_is_refused(tmp_path):
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StorageError, match="newer version"):
         ScenarioStore(path)
+
+
+def test_saved_scenarios_survive_a_restart(tmp_path):
+    """A new store on the same file (a restarted server) sees every saved scenario."""
+    path = tmp_path / "scenarios.sqlite3"
+    ScenarioStore(path).save("kept", Scenario(epsilon=0.2), note="before restart")
+    [saved] = ScenarioStore(path).list()
+    assert (saved.name, saved.scenario.epsilon, saved.note) == ("kept", 0.2, "before restart")
