@@ -51,7 +51,8 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 # -- cached core calls (bounded; keyed by the hashable Scenario) --------------------------------
-@st.cache_resource(max_entries=6, ttl=3600, show_spinner="Generating people and training…")
+# A 1M-profile workbench holds ~260 MB: 4 entries bound the process to about 1 GB of them.
+@st.cache_resource(max_entries=4, ttl=1200, show_spinner="Generating people and training…")
 def get_workbench(scenario: Scenario) -> Workbench:
     # Read-only after construction (arrays and a fitted twin's scores), safe to share between
     # sessions; the private models are refitted per draw and never cached here.
