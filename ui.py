@@ -157,14 +157,24 @@ def progressive(label: str, items: list, compute) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
+    """The frontier rows of one ε (slow models are refitted per draw: one ε at a time)."""
+    return frontier(get_workbench(scenario), [epsilon], frontier_repeats(scenario))
+
+
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
-    """Cached frontier of ``scenario`` (its ε does not matter), with a visible spinner."""
+    """Cached frontier of ``scenario`` (its ε does not matter), with visible progress."""
     key = noise_free(scenario)
-    seconds = "a second" if scenario.model in FAST_MODELS else "about a minute"
-    with st.spinner(
-        f"Training the private model at {len(EPSILON_STOPS)} privacy levels ({seconds})…"
-    ):
-        return get_frontier(key)
+    if scenario.model in FAST_MODELS:
+        with st.spinner(f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"):
+            return get_frontier(key)
+    return progressive(
+        f"Training {MODELS[scenario.model].lower()} at every privacy level "
+        f"({frontier_repeats(scenario)} noise draws each)",
+        list(EPSILON_STOPS),
+        lambda epsilon: frontier_point(key, epsilon),
+    )
 
 
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:

@@ -102,3 +102,14 @@ def test_takeaway_sentence_follows_the_data():
     at.select_slider(key="epsilon").set_value(50.0).run()
     second = at.info[0].value
     assert "ε = 0.1" in first and "ε = 50" in second
+
+
+def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
+    """Random forest: the frontier (3 draws per ε) is built and moving ε reuses it."""
+    at = open_page(model="random_forest", profiles=5000)
+    no_exceptions(at)
+    spec = chart_specs(at)[0]
+    assert len(trace(spec, "Private model (average)")["x"]) == 13
+    at.select_slider(key="epsilon").set_value(5.0).run()
+    no_exceptions(at)
+    assert trace(chart_specs(at)[0], "Your setting")["x"] == [5.0]
