@@ -3,7 +3,7 @@
 import pytest
 
 from core.scenario import FIELDS, Scenario
-from tests.app.conftest import chart_specs, open_page, trace
+from tests.app.conftest import chart_specs, open_page, trace, values
 
 
 def test_runs_and_has_every_shared_control(no_exceptions):
@@ -109,7 +109,7 @@ def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
     at = open_page(model="random_forest", profiles=5000)
     no_exceptions(at)
     spec = chart_specs(at)[0]
-    assert len(trace(spec, "Private model (average)")["x"]) == 13
+    assert len(values(trace(spec, "Private model (average)")["x"])) == 13
     at.select_slider(key="epsilon").set_value(5.0).run()
     no_exceptions(at)
     assert trace(chart_specs(at)[0], "Your setting")["x"] == [5.0]
