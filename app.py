@@ -11,95 +11,98 @@ from core.figures import format_epsilon, frontier_figure
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",
     "A recommender learns from synthetic shoppers under differential privacy. "
-    "Move ε in the sidebar: left is more private, right is more accurate.",
+    "Move ε: left is more private, right is more accurate.",
+    in_page=("epsilon",),
 )
-
+# Everything but ε is fixed during an ε move: the frontier and references come from the cache.
 table = ui.frontier_for(scenario)
 refs = ui.references_for(scenario)
-point = ui.current_point(scenario, table)
-card = epsilon_card(scenario.epsilon)
 
-columns = st.columns(4)
-columns[0].metric(
-    "Right first suggestion",
-    ui.percent(point["accuracy"]),
-    help="Share of people whose next purchase category was the model's top suggestion, "
-    f"averaged over {point['draws']} noise draws.",
-)
-columns[0].caption(f"± {100 * point['accuracy_std']:.1f} pp between noise draws")
-columns[1].metric(
-    "Right within top 3",
-    ui.percent(point["hit_at_3"]),
-    help="Share of people whose next purchase category was among the top 3 suggestions.",
-)
-columns[1].caption(f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws")
-columns[2].metric(
-    "Without privacy",
-    ui.percent(refs["nonprivate_accuracy"]),
-    help="The same model trained without noise on the same people (the ceiling).",
-)
-columns[2].caption(f"No personalisation: {refs['popularity_accuracy']:.0%}")
-columns[3].metric(
-    "Attacker's best guess",
-    card["headline"],
-    help="Differential privacy caps how often anyone can correctly tell whether you are in "
-    "the data: e^ε / (1 + e^ε).",
-)
-columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
 
-takeaway = frontier_takeaway(
-    scenario.epsilon,
-    point["accuracy"],
-    point["accuracy_std"],
-    refs["popularity_accuracy"],
-    refs["nonprivate_accuracy"],
-)
-st.info(takeaway, icon=":material/lightbulb:")
-figure = frontier_figure(
-    table,
-    current_epsilon=scenario.epsilon,
-    current_mean=point["accuracy"],
-    current_std=point["accuracy_std"],
-    ceiling=refs["nonprivate_accuracy"],
-    floor=refs["popularity_accuracy"],
-    font_size=ui.font_size(),
-)
-st.plotly_chart(figure, key="frontier_chart", width="stretch")
-st.caption(
-    f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land at "
-    "each ε. Each draw is a different private model trained on the same people."
-)
+@st.fragment
+def explore(table: pd.DataFrame, refs: dict) -> None:
+    # A fragment: moving ε reruns only this part of the page, not the sidebar and header.
+    slider, _ = st.columns([2, 1])
+    scenario = ui.control("epsilon", slider)
+    point = ui.current_point(scenario, table)
+    card = epsilon_card(scenario.epsilon)
 
-with st.container(border=True):
-    st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you")
-    st.write(card["sentence"])
+    columns = st.columns(4)
+    columns[0].metric(
+        "Right first suggestion",
+        ui.percent(point["accuracy"]),
+        help="Share of people whose next purchase category was the model's top suggestion, "
+        f"averaged over {point['draws']} noise draws.",
+    )
+    columns[0].caption(f"± {100 * point['accuracy_std']:.1f} pp between noise draws")
+    columns[1].metric(
+        "Right within top 3",
+        ui.percent(point["hit_at_3"]),
+        help="Share of people whose next purchase category was among the top 3 suggestions.",
+    )
+    columns[1].caption(f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws")
+    columns[2].metric(
+        "Without privacy",
+        ui.percent(refs["nonprivate_accuracy"]),
+        help="The same model trained without noise on the same people (the ceiling).",
+    )
+    columns[2].caption(f"No personalisation: {refs['popularity_accuracy']:.0%}")
+    columns[3].metric(
+        "Attacker's best guess",
+        card["headline"],
+        help="Differential privacy caps how often anyone can correctly tell whether you are in "
+        "the data: e^ε / (1 + e^ε).",
+    )
+    columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
 
-downloads = st.columns(2)
-downloads[0].download_button(
+    takeaway = frontier_takeaway(
+        scenario.epsilon,
+        point["accuracy"],
+        point["accuracy_std"],
+        refs["popularity_accuracy"],
+        refs["nonprivate_accuracy"],
+    )
+    st.info(takeaway, icon=":material/lightbulb:")
+    figure = frontier_figure(
+        table,
+        current_epsilon=scenario.epsilon,
+        current_mean=point["accuracy"],
+        current_std=point["accuracy_std"],
+        ceiling=refs["nonprivate_accuracy"],
+        floor=refs["popularity_accuracy"],
+        font_size=ui.font_size(),
+    )
+    st.plotly_chart(figure, key="frontier_chart", width="stretch")
+    st.caption(
+        f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
+        "at each ε. Each draw is a different private model trained on the same people."
+    )
+    with st.container(border=True):
+        st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you")
+        st.write(card["sentence"])
+    st.download_button(
+        "Download a report of this view (HTML, works offline)",
+        # Built only when clicked: the report inlines plotly.js (several MB).
+        data=lambda: report_html(
+            f"Privacy Tradeoff Explorer: ε = {format_epsilon(scenario.epsilon)}",
+            sections=[
+                ("Takeaway", takeaway),
+                (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
+            ],
+            figures=[figure],
+            tables=[("Settings", pd.DataFrame({"value": scenario.to_params()}))],
+        ),
+        file_name="privacy_view.html",
+        mime="text/html",
+        key="download_report",
+    )
+
+
+explore(table, refs)
+st.download_button(
     "Download the frontier (CSV)",
-    data=to_safe_csv(table),
+    data=lambda: to_safe_csv(table),
     file_name="privacy_frontier.csv",
     mime="text/csv",
     key="download_frontier",
-)
-downloads[1].download_button(
-    "Download a report of this view (HTML, works offline)",
-    # Built only when clicked: the report inlines plotly.js (several MB).
-    data=lambda: report_html(
-        f"Privacy Tradeoff Explorer: ε = {format_epsilon(scenario.epsilon)}",
-        sections=[
-            ("Takeaway", takeaway),
-            (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
-        ],
-        figures=[figure],
-        tables=[
-            (
-                "Settings",
-                pd.DataFrame({"value": scenario.to_params()}),
-            )
-        ],
-    ),
-    file_name="privacy_view.html",
-    mime="text/html",
-    key="download_report",
 )

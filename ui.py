@@ -292,12 +292,15 @@ def _control(spec: Field, container) -> None:
         )
 
 
-def sidebar_controls() -> Scenario:
-    """Draw the shared controls once, from the Scenario table; return the validated Scenario."""
+def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
+    """Draw the shared controls once, from the Scenario table; return the validated Scenario.
+
+    Fields named in ``in_page`` are drawn by the page itself (see :func:`control`).
+    """
     sidebar = st.sidebar
     sidebar.markdown("### Privacy settings")
     for spec in FIELDS:
-        if not spec.advanced:
+        if not spec.advanced and spec.name not in in_page:
             _control(spec, sidebar)
     if st.session_state.get("simple"):
         values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
@@ -367,12 +370,23 @@ def font_size() -> int:
     return 22 if st.session_state.get("projector") else 15
 
 
-def page_setup(title: str, subtitle: str) -> Scenario:
-    """Top of every page: config, shared controls, URL sync, notices; returns the Scenario."""
+def control(name: str, container=st) -> Scenario:
+    """Draw one shared control inside the page (e.g. in a fragment); return the Scenario now."""
+    _control(FIELDS_BY_NAME[name], container)
+    scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
+    _sync_url(scenario)
+    return scenario
+
+
+def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scenario:
+    """Top of every page: config, shared controls, URL sync, notices; returns the Scenario.
+
+    ``in_page`` names shared controls the page draws itself with :func:`control`.
+    """
     st.set_page_config(page_title=f"{title} · Privacy Tradeoff Explorer", layout="wide")
     _init_state()
     links = st.sidebar.container()
-    scenario = sidebar_controls()
+    scenario = sidebar_controls(in_page)
     with links:
         _page_links(scenario)
     _sync_url(scenario)

@@ -66,7 +66,7 @@ def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.F
             "x": 0,
             "font": {"size": font_size},
         },
-        hovermode="x unified",
+        hovermode="closest",  # "x unified" costs ~50 ms more per redraw in Chromium
         yaxis={"title": y_title, "tickformat": ".0%", "rangemode": "tozero"},
     )
     fig.update_xaxes(type="log", title=EPSILON_AXIS_TITLE, **EPSILON_TICKS)

@@ -84,8 +84,9 @@ def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -
 
 
 def epsilon_slider(page: Page):
-    """The ε select-slider's thumb: the range input inside the sidebar widget keyed `epsilon`."""
-    widget = page.get_by_test_id("stSidebar").locator(".st-key-epsilon")
+    """The ε select-slider's thumb: the range input inside the widget keyed `epsilon` (in the
+    sidebar on most pages, above the chart on Explore)."""
+    widget = page.locator(".st-key-epsilon")
     return widget.get_by_role("slider", name="Privacy budget ε")
 
 
@@ -102,7 +103,7 @@ def test_deep_link_then_epsilon_by_keyboard(page: Page, app_url: str):
     expect(page.get_by_role("heading", name="Accuracy target", level=1)).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(epsilon_slider(page)).to_have_attribute("aria-valuetext", "0.5")
-    expect(page.get_by_test_id("stSidebar").locator(".st-key-epsilon")).to_contain_text("0.5")
+    expect(page.locator(".st-key-epsilon")).to_contain_text("0.5")
     assert query_param(page.url, "epsilon") == "0.5"
     assert query_param(page.url, "opt_out") == "0.2"
     assert query_param(page.url, "consent_location") == "0.5"
