@@ -291,7 +291,11 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
 
 
 def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size: int = 15):
-    """Bars with ±1 sd error bars, one per named group: {label: (mean, std)}."""
+    """Bars with ±1 sd error bars, one per named group: {label: (mean, std)}.
+
+    Groups without a value (nobody in them) are left out.
+    """
+    values = {label: v for label, v in values.items() if v[0] is not None}
     labels = list(values)
     colours = [PALETTE["private"], PALETTE["floor"], PALETTE["nonprivate"], PALETTE["current"]]
     fig = go.Figure(
