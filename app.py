@@ -22,38 +22,39 @@ refs = ui.references_for(scenario)
 @st.fragment
 def explore(table: pd.DataFrame, refs: dict) -> None:
     # A fragment: moving ε reruns only this part of the page, not the sidebar and header.
-    slider, _ = st.columns([2, 1])
-    scenario = ui.control("epsilon", slider)
+    scenario = ui.control("epsilon")
     point = ui.current_point(scenario, table)
     card = epsilon_card(scenario.epsilon)
-
-    columns = st.columns(4)
-    columns[0].metric(
-        "Right first suggestion",
-        ui.percent(point["accuracy"]),
-        help="Share of people whose next purchase category was the model's top suggestion, "
-        f"averaged over {point['draws']} noise draws.",
+    ui.headline_numbers(
+        [
+            (
+                "Right first suggestion",
+                ui.percent(point["accuracy"]),
+                f"± {100 * point['accuracy_std']:.1f} pp between noise draws",
+                "Share of people whose next purchase category was the model's top suggestion, "
+                f"averaged over {point['draws']} noise draws.",
+            ),
+            (
+                "Right within top 3",
+                ui.percent(point["hit_at_3"]),
+                f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws",
+                "Share of people whose next purchase category was among the top 3 suggestions.",
+            ),
+            (
+                "Without privacy",
+                ui.percent(refs["nonprivate_accuracy"]),
+                f"No personalisation: {refs['popularity_accuracy']:.0%}",
+                "The same model trained without noise on the same people (the ceiling).",
+            ),
+            (
+                "Attacker's best guess",
+                card["headline"],
+                f"{card['strength'].capitalize()} · coin flip: 50%",
+                "Differential privacy caps how often anyone can correctly tell whether you are "
+                "in the data: e^ε / (1 + e^ε).",
+            ),
+        ]
     )
-    columns[0].caption(f"± {100 * point['accuracy_std']:.1f} pp between noise draws")
-    columns[1].metric(
-        "Right within top 3",
-        ui.percent(point["hit_at_3"]),
-        help="Share of people whose next purchase category was among the top 3 suggestions.",
-    )
-    columns[1].caption(f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws")
-    columns[2].metric(
-        "Without privacy",
-        ui.percent(refs["nonprivate_accuracy"]),
-        help="The same model trained without noise on the same people (the ceiling).",
-    )
-    columns[2].caption(f"No personalisation: {refs['popularity_accuracy']:.0%}")
-    columns[3].metric(
-        "Attacker's best guess",
-        card["headline"],
-        help="Differential privacy caps how often anyone can correctly tell whether you are in "
-        "the data: e^ε / (1 + e^ε).",
-    )
-    columns[3].caption(f"{card['strength'].capitalize()} · coin flip: 50%")
 
     takeaway = frontier_takeaway(
         scenario.epsilon,
@@ -77,9 +78,9 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
         "at each ε. Each draw is a different private model trained on the same people."
     )
-    with st.container(border=True):
-        st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you")
-        st.write(card["sentence"])
+    st.markdown(
+        f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{card['sentence']}"
+    )
     st.download_button(
         "Download a report of this view (HTML, works offline)",
         # Built only when clicked: the report inlines plotly.js (several MB).

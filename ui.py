@@ -7,6 +7,7 @@ it. Caching lives here, bounded, keyed by the (hashable) Scenario; core stays ca
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import pandas as pd
@@ -404,6 +405,29 @@ _MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
 def plain(text: str) -> str:
     """User text made inert inside Markdown: every markup character is escaped."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def headline_numbers(items: list[tuple[str, str, str, str]]) -> None:
+    """A row of headline numbers as ONE element: (label, value, note, tooltip) each.
+
+    One element instead of four metrics and four captions: on the Explore page every ε move
+    re-sends this row, and each element costs the browser a re-render. All text here is computed
+    by the app (never user input); it is escaped anyway.
+    """
+    cells = "".join(
+        f"<div class='pte-cell' title='{html.escape(tip, quote=True)}'>"
+        f"<div class='pte-label'>{html.escape(label)}</div>"
+        f"<div class='pte-value'>{html.escape(value)}</div>"
+        f"<div class='pte-note'>{html.escape(note)}</div></div>"
+        for label, value, note, tip in items
+    )
+    st.markdown(
+        "<style>.pte-row{display:flex;gap:1rem;flex-wrap:wrap;margin:.25rem 0 1rem}"
+        ".pte-cell{flex:1 1 12rem}.pte-label{font-size:.875rem;opacity:.8}"
+        ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.65}"
+        f"</style><div class='pte-row'>{cells}</div>",
+        unsafe_allow_html=True,
+    )
 
 
 def percent(value: float | None, digits: int = 0) -> str:
