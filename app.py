@@ -25,6 +25,13 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     scenario = ui.control("epsilon")
     point = ui.current_point(scenario, table)
     card = epsilon_card(scenario.epsilon)
+    takeaway = frontier_takeaway(
+        scenario.epsilon,
+        point["accuracy"],
+        point["accuracy_std"],
+        refs["popularity_accuracy"],
+        refs["nonprivate_accuracy"],
+    )
     ui.headline_numbers(
         [
             (
@@ -53,17 +60,9 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 "Differential privacy caps how often anyone can correctly tell whether you are "
                 "in the data: e^ε / (1 + e^ε).",
             ),
-        ]
+        ],
+        takeaway=takeaway,
     )
-
-    takeaway = frontier_takeaway(
-        scenario.epsilon,
-        point["accuracy"],
-        point["accuracy_std"],
-        refs["popularity_accuracy"],
-        refs["nonprivate_accuracy"],
-    )
-    st.info(takeaway, icon=":material/lightbulb:")
     figure = frontier_figure(
         table,
         current_epsilon=scenario.epsilon,
@@ -74,10 +73,6 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         font_size=ui.font_size(),
     )
     st.plotly_chart(figure, key="frontier_chart", width="stretch")
-    st.caption(
-        f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
-        "at each ε. Each draw is a different private model trained on the same people."
-    )
     st.markdown(
         f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{card['sentence']}"
     )
@@ -100,6 +95,10 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
 
 
 explore(table, refs)
+st.caption(
+    f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
+    "at each ε. Each draw is a different private model trained on the same people."
+)
 st.download_button(
     "Download the frontier (CSV)",
     data=lambda: to_safe_csv(table),

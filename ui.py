@@ -407,8 +407,8 @@ def plain(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
-def headline_numbers(items: list[tuple[str, str, str, str]]) -> None:
-    """A row of headline numbers as ONE element: (label, value, note, tooltip) each.
+def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "") -> None:
+    """A row of headline numbers and a takeaway as ONE element: (label, value, note, tooltip).
 
     One element instead of four metrics and four captions: on the Explore page every ε move
     re-sends this row, and each element costs the browser a re-render. All text here is computed
@@ -421,11 +421,13 @@ def headline_numbers(items: list[tuple[str, str, str, str]]) -> None:
         f"<div class='pte-note'>{html.escape(note)}</div></div>"
         for label, value, note, tip in items
     )
+    box = f"<div class='pte-takeaway'>{html.escape(takeaway)}</div>" if takeaway else ""
     st.markdown(
         "<style>.pte-row{display:flex;gap:1rem;flex-wrap:wrap;margin:.25rem 0 1rem}"
         ".pte-cell{flex:1 1 12rem}.pte-label{font-size:.875rem;opacity:.8}"
         ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.65}"
-        f"</style><div class='pte-row'>{cells}</div>",
+        ".pte-takeaway{background:rgba(0,114,178,.12);border-radius:.5rem;padding:.75rem 1rem}"
+        f"</style><div class='pte-row'>{cells}</div>{box}",
         unsafe_allow_html=True,
     )
 

@@ -103,9 +103,9 @@ def test_reset_restores_defaults(no_exceptions):
 def test_takeaway_sentence_follows_the_data():
     """The one-sentence takeaway names the current ε and changes when it moves."""
     at = open_page(epsilon=0.1)
-    first = at.info[0].value
+    first = _headline(at)
     at.select_slider(key="epsilon").set_value(50.0).run()
-    second = at.info[0].value
+    second = _headline(at)
     assert "ε = 0.1" in first and "ε = 50" in second
 
 
