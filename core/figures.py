@@ -142,8 +142,10 @@ def frontier_figure(
                 "line": {"color": "black", "width": 1},
             },
             error_y={"type": "data", "array": [current_std], "color": PALETTE["current"]},
-            name=current_label or f"Your setting: ε = {format_epsilon(current_epsilon)}",
-            hovertemplate="%{y:.1%}<extra></extra>",
+            # A name that does not change with ε keeps the legend's layout from being redone on
+            # every ε move; the value is in the hover and the headline numbers.
+            name=current_label or "Your setting",
+            hovertemplate=f"ε = {format_epsilon(current_epsilon)}: %{{y:.1%}}<extra></extra>",
         )
     )
     _layout(

@@ -17,6 +17,7 @@ from diffprivlib.tools import histogram as dp_histogram
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
+from threadpoolctl import threadpool_limits
 
 from core.encoding import data_norm, model_bounds
 from core.fast_nb import (
@@ -112,7 +113,11 @@ def fit_private(
         )
     else:
         raise ValueError(f"Unknown model {model!r}.")
-    estimator.fit(X, y)
+    # One BLAS thread: L-BFGS makes many small calls, and on 2 cores a second OpenBLAS thread
+    # makes logistic regression ~7x slower (docs/benchmarks.md). The limit is process-wide, so
+    # concurrent sessions may leave it at 1 thread: slower for nobody here, never wrong.
+    with threadpool_limits(limits=1):
+        estimator.fit(X, y)
     return _sklearn_recommender(estimator, schema.n_classes)
 
 
@@ -132,7 +137,8 @@ def fit_nonprivate(
         )
     else:
         raise ValueError(f"Unknown model {model!r}.")
-    estimator.fit(X, y)
+    with threadpool_limits(limits=1):
+        estimator.fit(X, y)
     return _sklearn_recommender(estimator, schema.n_classes)
 
 

@@ -72,7 +72,7 @@ def test_frontier_figure_has_band_mean_ceiling_floor_and_current(frontier_fig):
     assert names[1] == "Private model (average)"
     assert names[2] == "Without privacy (ceiling): 55%"
     assert names[3] == "No personalisation (floor): 19%"
-    assert names[4] == "Your setting: ε = 1"
+    assert names[4] == "Your setting"
     assert frontier_fig.data[0].fill == "toself"
 
 

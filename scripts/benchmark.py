@@ -1,0 +1,1310 @@
+"""Measure how fast the Privacy Tradeoff Explorer is, and write the figures as markdown tables.
+
+Sections (``--only NAME[,NAME]``; default: all of them, ``--quick``: the first three, shorter):
+
+``engine``
+    Workbench build, one private draw, one evaluation, a 15 ε × 10 repeats frontier against the
+    naive diffprivlib loop it replaces (time and a statistical check that both give the same
+    accuracies), and single evaluations of the two slower models.
+``app``
+    Server-side rerun latency of the Explore page with ``streamlit.testing.v1.AppTest``.
+``browser``
+    Real headless Chromium against ``streamlit run app.py`` and a trivial comparison app served
+    side by side: cold start of a deep link and ε key press → updated chart.
+``million``
+    Generation, Workbench, evaluation and frontier at 10k, 100k and 1M profiles, with peak RSS.
+
+Every section runs in its own Python subprocess so imports, caches and peak memory are its own.
+Nothing here asserts on seconds: the script measures, prints and (with ``--out``) writes.
+
+    python scripts/benchmark.py                         # everything, print the tables
+    python scripts/benchmark.py --quick                 # a short run (no 1M section)
+    python scripts/benchmark.py --only engine,app       # some sections
+    python scripts/benchmark.py --out docs/benchmarks.md  # rewrite the results file
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime as dt
+import gc
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python scripts/benchmark.py` from the Makefile: find `core`
+    sys.path.insert(0, str(ROOT))
+
+SECTIONS = ("engine", "app", "browser", "million")
+QUICK_SECTIONS = ("engine", "app", "browser")
+TITLES = {
+    "engine": "1. Engine (default Scenario: 40,000 profiles)",
+    "app": "2. App: server-side rerun (AppTest)",
+    "browser": "3. Browser: real Chromium against `streamlit run`",
+    "million": "4. Scale: 10k, 100k and 1M profiles",
+}
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "diffprivlib",
+    "streamlit",
+    "plotly",
+    "playwright",
+)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOST = "127.0.0.1"
+POLL_S = 0.005  # browser polling interval
+MILLION_SIZES = (10_000, 100_000, 1_000_000)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- measuring ----------------------------------------------------------------------------------
+def summary(samples: list[float]) -> dict:
+    """Median, p95 (linear interpolation), min, max and count of timings in seconds."""
+    values = np.asarray(samples, dtype=float)
+    return {
+        "n": int(values.size),
+        "median": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
+
+
+def repeat(function: Callable[[], object], runs: int) -> list[float]:
+    """Wall-clock seconds of ``runs`` calls of ``function`` (time.perf_counter)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def row(
+    name: str,
+    samples: list[float] | dict,
+    *,
+    target: float | None = None,
+    target_text: str = "",
+    show_p95: bool = True,
+    key: str = "",
+) -> dict:
+    stats = samples if isinstance(samples, dict) else summary(samples)
+    met = None if target is None else stats["median"] <= target
+    return {
+        "name": name,
+        **stats,
+        "show_p95": show_p95,
+        "target": target_text or (f"≤ {fmt_seconds(target)}" if target is not None else ""),
+        "met": met,
+        "key": key,
+    }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+# -- formatting ---------------------------------------------------------------------------------
+def fmt_seconds(seconds: float | None) -> str:
+    if seconds is None or not np.isfinite(seconds):
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_met(met: bool | None) -> str:
+    return {True: "yes", False: "**no**", None: "—"}[met]
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def timing_table(rows: list[dict]) -> str:
+    body = [
+        [
+            r["name"],
+            fmt_seconds(r["median"]),
+            fmt_seconds(r["p95"]) if r["show_p95"] else "—",
+            str(r["n"]),
+            r["target"] or "—",
+            fmt_met(r["met"]),
+        ]
+        for r in rows
+    ]
+    return markdown_table(["measurement", "median", "p95", "runs", "target", "met"], body)
+
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    memory = ""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        cpu = match.group(1).strip() if match else cpu
+        meminfo = Path("/proc/meminfo").read_text()
+        kb = int(re.search(r"^MemTotal:\s*(\d+)", meminfo, re.MULTILINE).group(1))
+        memory = f"{kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    chromium = ""
+    if Path(CHROMIUM).exists():
+        try:
+            out = subprocess.run(
+                [CHROMIUM, "--version"], capture_output=True, text=True, timeout=20
+            ).stdout
+            match = re.search(r"Chromium\s+([\d.]+)", out)
+            chromium = match.group(1) if match else ""
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory": memory,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "chromium": chromium,
+    }
+
+
+def machine_line(machine: dict) -> str:
+    versions = ", ".join(f"{name} {v}" for name, v in machine["versions"].items())
+    chromium = f", Chromium {machine['chromium']}" if machine["chromium"] else ""
+    return (
+        f"nproc {machine['nproc']} · {machine['cpu']} · {machine['memory']} · "
+        f"Linux {machine['kernel']} · Python {machine['python']} · {versions}{chromium}"
+    )
+
+
+# == section: engine ============================================================================
+def section_engine(quick: bool) -> dict:
+    start = time.perf_counter()
+    import diffprivlib.models as dp_models
+    from diffprivlib.accountant import BudgetAccountant
+    from scipy.stats import ks_2samp
+    from threadpoolctl import threadpool_limits
+
+    from core import engine
+    from core.encoding import model_bounds
+    from core.fast_nb import joint_log_likelihood, parameters_from_estimator
+    from core.metrics import top_k_hits
+    from core.scenario import Scenario
+
+    import_seconds = time.perf_counter() - start
+
+    scenario = Scenario()
+    rows = [row("import core.engine (+ numpy, pandas, sklearn, diffprivlib)", [import_seconds])]
+
+    log("engine: Workbench build")
+    build = repeat(lambda: engine.workbench_for(scenario), 3 if quick else 5)
+    bench = engine.workbench_for(scenario)
+    rows.append(row("(a) build the Workbench (`workbench_for`)", build))
+
+    log("engine: one draw, one evaluation")
+    engine._private_draws(bench, 1.0, [0])  # warm-up
+    rows.append(
+        row(
+            "(b) one draw at ε = 1 (`_private_draws(bench, 1.0, [0])`)",
+            repeat(lambda: engine._private_draws(bench, 1.0, [0]), 20),
+            target=0.150,
+            key="draw",
+        )
+    )
+    rows.append(
+        row(
+            "(b) `evaluate(Scenario(repeats=1), bench)`",
+            repeat(lambda: engine.evaluate(Scenario(repeats=1), bench), 20),
+            key="evaluate",
+        )
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        draw_blas1 = repeat(lambda: engine._private_draws(bench, 1.0, [0]), 20)
+
+    # (c) frontier: fast path vs the naive diffprivlib loop it replaces.
+    epsilons = np.logspace(-2, 2, 15)
+    frontier_repeats = 10
+    log("engine: fast frontier 15 ε × 10")
+    fast = repeat(lambda: engine.frontier(bench, epsilons, frontier_repeats), 3 if quick else 5)
+    naive_repeats = 4 if quick else frontier_repeats
+    naive_runs = 1 if quick else 3
+    bounds = model_bounds(bench.schema)
+    classes = np.arange(bench.schema.n_classes)
+    train, test = bench.data.train, bench.data.test
+    naive_accuracy: dict[float, list[float]] = {float(e): [] for e in epsilons}
+
+    def naive_loop(run: int) -> None:
+        for i, epsilon in enumerate(epsilons):
+            for r in range(naive_repeats):
+                model = dp_models.GaussianNB(
+                    epsilon=float(epsilon),
+                    bounds=bounds,
+                    random_state=1_000_000 * (run + 1) + 1_000 * i + r,
+                    accountant=BudgetAccountant(),
+                )
+                model.partial_fit(train.X, train.y, classes=classes)
+                scores = joint_log_likelihood(
+                    parameters_from_estimator(model), test.X, test.observed
+                )[0]
+                naive_accuracy[float(epsilon)].append(float(top_k_hits(scores, test.y, 1).mean()))
+
+    naive = []
+    for run in range(naive_runs):
+        log(f"engine: naive diffprivlib loop 15 ε × {naive_repeats}, run {run + 1}/{naive_runs}")
+        naive += repeat(lambda run=run: naive_loop(run), 1)
+    draws_fast = len(epsilons) * frontier_repeats
+    draws_naive = len(epsilons) * naive_repeats
+    fast_stats, naive_stats = summary(fast), summary(naive)
+    # Same grid (15 × 10) in a full run; a quick run extrapolates the naive loop per draw.
+    naive_equivalent = {
+        k: (v * draws_fast / draws_naive if k != "n" else v) for k, v in naive_stats.items()
+    }
+    speedup = naive_equivalent["median"] / fast_stats["median"]
+    with threadpool_limits(limits=1, user_api="blas"):
+        fast_blas1 = repeat(lambda: engine.frontier(bench, epsilons, frontier_repeats), 3)
+    rows.append(row("(c) fast frontier 15 ε × 10 (`frontier`)", fast, key="frontier"))
+    rows.append(
+        row(
+            "(c) naive diffprivlib GaussianNB loop 15 ε × 10"
+            + (f" (extrapolated from 15 × {naive_repeats})" if quick else ""),
+            naive_equivalent,
+        )
+    )
+
+    rows.append(
+        row("diagnostic: (b) one draw, BLAS limited to 1 thread (threadpoolctl)", draw_blas1)
+    )
+    rows.append(
+        row("diagnostic: (c) fast frontier, BLAS limited to 1 thread (threadpoolctl)", fast_blas1)
+    )
+
+    # Statistical comparison: naive accuracies vs many fast draws per ε.
+    fast_samples = 20 if quick else 50
+    log(f"engine: fast frontier with {fast_samples} draws per ε for the comparison")
+    table = engine.frontier(bench, epsilons, fast_samples)
+    comparison = []
+    for epsilon in epsilons:
+        a = np.asarray(naive_accuracy[float(epsilon)])
+        b = table.loc[np.isclose(table["epsilon"], epsilon), "accuracy"].to_numpy()
+        comparison.append(
+            {
+                "epsilon": float(epsilon),
+                "naive_mean": float(a.mean()),
+                "naive_std": float(a.std(ddof=1)),
+                "fast_mean": float(b.mean()),
+                "fast_std": float(b.std(ddof=1)),
+                "abs_mean_diff": float(abs(a.mean() - b.mean())),
+                "ks_p": float(ks_2samp(a, b).pvalue),
+                "n_naive": int(a.size),
+                "n_fast": int(b.size),
+            }
+        )
+
+    # Slower models: one evaluation each (their own Workbench first: it fits the twin).
+    models = {}
+    for model in ("logistic_regression", "random_forest"):
+        log(f"engine: {model}")
+        model_scenario = Scenario(model=model, repeats=1)
+        start = time.perf_counter()
+        model_bench = engine.workbench_for(model_scenario)
+        build_model = [time.perf_counter() - start]
+        runs = 1 if quick else 3
+        evaluation = repeat(lambda s=model_scenario, b=model_bench: engine.evaluate(s, b), runs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            single = repeat(lambda s=model_scenario, b=model_bench: engine.evaluate(s, b), runs)
+            build_single = repeat(lambda s=model_scenario: engine.workbench_for(s), 1)
+        models[model] = {
+            "build": summary(build_model),
+            "evaluate": summary(evaluation),
+            "evaluate_blas1": summary(single),
+            "build_blas1": summary(build_single),
+        }
+    label = {"logistic_regression": "LogisticRegression", "random_forest": "RandomForest"}
+    for model, result in models.items():
+        rows.append(
+            row(
+                f"{label[model]}: build its Workbench (fits the non-private twin)",
+                result["build"],
+                show_p95=False,
+            )
+        )
+        rows.append(
+            row(
+                f"{label[model]}: `evaluate(Scenario(model=…, repeats=1), bench)`",
+                result["evaluate"],
+                show_p95=False,
+            )
+        )
+        rows.append(
+            row(
+                f"diagnostic: {label[model]} evaluate, BLAS limited to 1 thread",
+                result["evaluate_blas1"],
+                show_p95=False,
+            )
+        )
+        rows.append(
+            row(
+                f"diagnostic: {label[model]} Workbench, BLAS limited to 1 thread",
+                result["build_blas1"],
+                show_p95=False,
+            )
+        )
+    return {
+        "rows": rows,
+        "speedup": speedup,
+        "speedup_target": 10.0,
+        "fast_per_draw": fast_stats["median"] / draws_fast,
+        "naive_per_draw": naive_stats["median"] / draws_naive,
+        "comparison": comparison,
+        "naive_repeats": naive_repeats * naive_runs,
+        "fast_samples": fast_samples,
+        "n_train": int(len(train.y)),
+        "n_test": int(len(test.y)),
+        "models": models,
+    }
+
+
+def render_engine(result: dict) -> str:
+    rows = result["rows"]
+    speedup, target = result["speedup"], result["speedup_target"]
+    parts = [timing_table(rows), ""]
+    parts.append(
+        markdown_table(
+            ["measurement", "value", "target", "met"],
+            [
+                [
+                    "(c) frontier speed-up, naive loop / fast path (same 15 × 10 grid)",
+                    f"{speedup:.0f}×",
+                    f"≥ {target:.0f}×",
+                    fmt_met(speedup >= target),
+                ],
+                [
+                    "time per (ε, repeat) draw: fast / naive",
+                    f"{fmt_seconds(result['fast_per_draw'])} / "
+                    f"{fmt_seconds(result['naive_per_draw'])}",
+                    "—",
+                    "—",
+                ],
+            ],
+        )
+    )
+    comparison = result["comparison"]
+    parts += [
+        "",
+        f"Same accuracies? Per ε, {result['naive_repeats']} naive diffprivlib fits against "
+        f"{result['fast_samples']} fast draws (two-sample Kolmogorov–Smirnov test, scipy; "
+        f"train {result['n_train']:,}, test {result['n_test']:,} people):",
+        "",
+        markdown_table(
+            ["ε", "naive mean ± sd", "fast mean ± sd", "abs. diff. of means", "KS p-value"],
+            [
+                [
+                    f"{c['epsilon']:.3g}",
+                    f"{c['naive_mean']:.4f} ± {c['naive_std']:.4f}",
+                    f"{c['fast_mean']:.4f} ± {c['fast_std']:.4f}",
+                    f"{c['abs_mean_diff']:.4f}",
+                    f"{c['ks_p']:.3f}",
+                ]
+                for c in comparison
+            ],
+        ),
+    ]
+    p_values = [c["ks_p"] for c in comparison]
+    max_diff = max(c["abs_mean_diff"] for c in comparison)
+    below = sum(p < 0.05 for p in p_values)
+    by_key = {r["key"]: r for r in rows if r["key"]}
+    lr = result["models"]["logistic_regression"]
+    blas_ratio = lr["evaluate"]["median"] / lr["evaluate_blas1"]["median"]
+    blas_note = (
+        f"; LogisticRegression is {blas_ratio:.0f}× faster with OpenBLAS limited to one thread "
+        f"({fmt_seconds(lr['evaluate_blas1']['median'])} against "
+        f"{fmt_seconds(lr['evaluate']['median'])}: on 2 cores, L-BFGS's many small BLAS calls "
+        "pay for waking a second thread every time)"
+        if blas_ratio >= 2
+        else ""
+    )
+    draw, evaluation = by_key["draw"], by_key["evaluate"]
+    parts += [
+        "",
+        f"Max |difference of means| over the 15 ε: {max_diff:.4f}; smallest KS p-value "
+        f"{min(p_values):.3f} ({below} of 15 below 0.05, about 0.75 expected by chance; "
+        f"Bonferroni threshold 0.05/15 = 0.0033).",
+        "",
+        f"**What this means:** moving ε costs {fmt_seconds(draw['median'])} of engine time for "
+        f"one draw ({fmt_seconds(evaluation['median'])} for a full `evaluate`), and a whole "
+        f"15-point frontier with 10 draws each takes {fmt_seconds(by_key['frontier']['median'])}, "
+        f"{speedup:.0f}× faster than refitting diffprivlib's GaussianNB per draw, with accuracies "
+        + (
+            "statistically indistinguishable from the real diffprivlib fits."
+            if min(p_values) > 0.05 / 15
+            else "that differ from the diffprivlib fits at some ε: investigate."
+        )
+        + " LogisticRegression and RandomForest refit diffprivlib per draw"
+        + blas_note
+        + ".",
+    ]
+    return "\n".join(parts)
+
+
+# == section: app ===============================================================================
+def section_app(quick: bool) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    from core.scenario import EPSILON_STOPS
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    log("app: cold run")
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    errors = [str(e.value) for e in at.exception]
+    cycle = [v for v in (0.5, 1.0, 2.0, 5.0) if v in EPSILON_STOPS]
+    times = []
+    log("app: 20 ε reruns")
+    for i in range(20):
+        at.select_slider(key="epsilon").set_value(cycle[(i + 1) % len(cycle)])
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        errors += [str(e.value) for e in at.exception]
+    # A control that is not ε: the cached Workbench and frontier miss (informative, no target).
+    miss = []
+    for i in range(1 if quick else 3):
+        log(f"app: seed change (cache miss) {i + 1}")
+        at.number_input(key="seed").set_value(1_000 + i)
+        start = time.perf_counter()
+        at.run()
+        miss.append(time.perf_counter() - start)
+        errors += [str(e.value) for e in at.exception]
+    rows = [
+        row("cold: first run of `app.py` (imports, Workbench, frontier)", [cold], show_p95=False),
+        row(
+            "rerun after an ε change (select_slider `epsilon`: 0.5 → 1 → 2 → 5 → …)",
+            times,
+            target=0.150,
+            key="rerun",
+        ),
+        row(
+            "rerun after a seed change (cache miss: new people, Workbench and frontier)",
+            miss,
+            show_p95=False,
+            key="miss",
+        ),
+    ]
+    return {"rows": rows, "errors": sorted(set(errors))}
+
+
+def render_app(result: dict) -> str:
+    rows = result["rows"]
+    parts = [timing_table(rows), ""]
+    if result["errors"]:
+        parts += ["Exceptions raised by the app during the run: " + "; ".join(result["errors"])]
+        parts.append("")
+    rerun = next(r for r in rows if r["key"] == "rerun")
+    miss = next(r for r in rows if r["key"] == "miss")
+    parts.append(
+        f"**What this means:** once the frontier is cached, the Python side of an ε move "
+        f"(running the whole Explore script and building its chart) takes "
+        f"{fmt_seconds(rerun['median'])} (p95 {fmt_seconds(rerun['p95'])}), "
+        + ("within" if rerun["met"] else "over")
+        + " the 150 ms budget; changing any other control recomputes the Workbench and the "
+        f"frontier ({fmt_seconds(miss['median'])}). AppTest adds its own overhead; the "
+        "browser section shows what a person actually waits."
+    )
+    return "\n".join(parts)
+
+
+# == section: browser ===========================================================================
+TRIVIAL_APP = '''\
+"""Comparison app for scripts/benchmark.py: one ε slider and one small chart, nothing else."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+STOPS = {stops!r}
+
+st.set_page_config(page_title="Trivial comparison app", layout="wide")
+epsilon = st.select_slider(
+    "Privacy budget ε", options=STOPS, value=1.0, key="epsilon", format_func=lambda v: f"{{v:g}}"
+)
+x = list(range(len(STOPS)))
+figure = go.Figure(go.Scatter(x=x, y=[1 - 0.5 ** (epsilon * (i + 1)) for i in x]))
+st.plotly_chart(figure)
+'''
+
+STATE_JS = """() => {
+  const plots = document.querySelectorAll('.js-plotly-plot');
+  const plot = plots.length ? plots[plots.length - 1] : null;
+  const app = document.querySelector('[data-testid="stApp"]');
+  return {
+    data: plot && plot.data ? JSON.stringify(plot.data) : null,
+    state: app ? app.getAttribute('data-test-script-state') : null,
+  };
+}"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One `streamlit run` in its own process group, on a free loopback port."""
+
+    def __init__(self, name: str, script: Path, log_dir: Path):
+        self.name, self.script, self.log_path = name, script, log_dir / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.startup_seconds = float("nan")
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "streamlit", "run", str(self.script)]
+        command += ["--server.port", str(self.port), "--server.address", HOST]
+        command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        start = time.perf_counter()
+        with open(self.log_path, "wb") as out:
+            # cwd = repository root for both apps, so both read the same .streamlit/config.toml.
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + 90
+        while not self._healthy():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.log_path.read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not healthy:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+        self.startup_seconds = time.perf_counter() - start
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                return response.read().decode().strip() == "ok"
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+
+def _wait_for(page, done: Callable[[dict], bool], timeout: float = 120.0) -> dict:
+    """Poll the page (page.evaluate) until ``done(snapshot)``; return the last snapshot."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.perf_counter() + timeout
+    while True:
+        try:
+            snapshot = page.evaluate(STATE_JS)
+        except PlaywrightError:  # navigation in progress
+            snapshot = {"data": None, "state": None}
+        if done(snapshot):
+            return snapshot
+        if time.perf_counter() > deadline:
+            shot = Path(tempfile.gettempdir()) / f"bench_timeout_{time.time_ns()}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            text = page.inner_text("body")[:2000]
+            raise TimeoutError(
+                f"{page.url} not ready after {timeout} s (script state {snapshot['state']}, "
+                f"chart data {'present' if snapshot['data'] else 'absent'}); screenshot {shot}; "
+                f"page text:\n{text}"
+            )
+        time.sleep(POLL_S)
+
+
+def _ready(snapshot: dict) -> bool:
+    return snapshot["data"] is not None and snapshot["state"] == "notRunning"
+
+
+def _cold_visit(browser, url: str) -> float:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url)
+        _wait_for(page, _ready)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def _key_press(page, key: str) -> float:
+    slider = page.locator(".st-key-epsilon").get_by_role("slider")
+    slider.focus()
+    before = _wait_for(page, _ready)["data"]
+    start = time.perf_counter()
+    page.keyboard.press(key)
+    _wait_for(page, lambda s: _ready(s) and s["data"] != before)
+    return time.perf_counter() - start
+
+
+# Diagnostics only (not timed): count WebSocket messages the page receives.
+COUNT_MESSAGES_JS = """(() => {
+  window.__benchMessages = 0;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { window.__benchMessages += 1; });
+    }
+  };
+})();"""
+TRACE_CATEGORIES = ["toplevel", "devtools.timeline", "v8"]
+
+
+def _union_ms(intervals: list[tuple[float, float]]) -> float:
+    """Total length of a union of (start, end) intervals in µs, returned in ms."""
+    total, end = 0.0, -np.inf
+    for a, b in sorted(intervals):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total / 1000
+
+
+def _renderer_busy(trace: bytes) -> tuple[float, float]:
+    """(busy ms, JavaScript ms) of the renderer main thread(s) in a Chrome trace."""
+    data = json.loads(trace)
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    tasks, scripts = [], []
+    for e in events:
+        if e.get("ph") != "X" or (e.get("pid"), e.get("tid")) not in main:
+            continue
+        interval = (e["ts"], e["ts"] + e.get("dur", 0))
+        if e["name"] in ("RunTask", "ThreadControllerImpl::RunTask"):
+            tasks.append(interval)
+        elif e["name"] in ("v8.callFunction", "FunctionCall", "EvaluateScript", "v8.run"):
+            scripts.append(interval)
+    return _union_ms(tasks), _union_ms(scripts)
+
+
+def _diagnose_presses(browser, url: str, presses: int) -> dict:
+    """Where a key press goes in the browser: messages received and renderer main-thread time."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(COUNT_MESSAGES_JS)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        _wait_for(page, _ready)
+        for i in range(2):  # warm-up
+            _key_press(page, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        page.evaluate("window.__benchMessages = 0")
+        browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
+        for i in range(presses):
+            _key_press(page, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        trace = browser.stop_tracing()
+        messages = page.evaluate("window.__benchMessages")
+    finally:
+        context.close()
+    busy, script = _renderer_busy(trace)
+    return {
+        "messages": messages / presses,
+        "busy_ms": busy / presses,
+        "script_ms": script / presses,
+    }
+
+
+def section_browser(quick: bool) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from core.scenario import EPSILON_STOPS
+
+    if not Path(CHROMIUM).exists():
+        return {"skipped": f"{CHROMIUM} not found"}
+    handler = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run `finally` on kill
+    cold_runs = 4 if quick else 8
+    presses = 15
+    miss_runs = 1 if quick else 3
+    with tempfile.TemporaryDirectory(prefix="bench_browser_") as tmp:
+        tmp_dir = Path(tmp)
+        trivial_script = tmp_dir / "trivial_app.py"
+        trivial_script.write_text(TRIVIAL_APP.format(stops=tuple(EPSILON_STOPS)))
+        servers = {
+            "ours": Server("ours", ROOT / "app.py", tmp_dir),
+            "trivial": Server("trivial", trivial_script, tmp_dir),
+        }
+        try:
+            for server in servers.values():
+                log(f"browser: starting {server.name} on port {server.port}")
+                server.start()
+            cold = {name: [] for name in servers}
+            keys = {name: [] for name in servers}
+            miss = []
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                )
+                try:
+                    # Cold starts, interleaved (the order alternates): a fresh context each time.
+                    for i in range(cold_runs):
+                        order = list(servers) if i % 2 == 0 else list(servers)[::-1]
+                        for name in order:
+                            url = f"{servers[name].url}/?epsilon=1"
+                            cold[name].append(_cold_visit(browser, url))
+                        log(
+                            f"browser: cold visit {i + 1}/{cold_runs}: "
+                            + ", ".join(f"{n} {fmt_seconds(cold[n][-1])}" for n in servers)
+                        )
+                    # ε key presses, interleaved: one page per app, open side by side.
+                    pages = {}
+                    for name, server in servers.items():
+                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                        pages[name] = context.new_page()
+                        pages[name].goto(f"{server.url}/?epsilon=1")
+                        _wait_for(pages[name], _ready)
+                    for i in range(presses):
+                        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+                        for name in servers:
+                            keys[name].append(_key_press(pages[name], key))
+                    log(
+                        "browser: key presses: "
+                        + ", ".join(f"{n} {fmt_seconds(np.median(keys[n]))}" for n in servers)
+                    )
+                    # A deep link to a Scenario nobody has opened: the server computes it.
+                    for i in range(miss_runs):
+                        url = f"{servers['ours'].url}/?epsilon=1&seed={2_000 + i}"
+                        miss.append(_cold_visit(browser, url))
+                    for page in pages.values():
+                        page.context.close()
+                    # Diagnostics, after the timed runs and one app at a time.
+                    log("browser: diagnostics (messages, Chrome trace)")
+                    diagnostics = {
+                        name: _diagnose_presses(browser, f"{server.url}/?epsilon=1", 6)
+                        for name, server in servers.items()
+                    }
+                finally:
+                    browser.close()
+        finally:
+            for server in servers.values():
+                server.stop()
+            signal.signal(signal.SIGTERM, handler)
+    result = {"servers": {}, "miss": summary(miss), "presses": presses}
+    for name, server in servers.items():
+        result["servers"][name] = {
+            "startup": server.startup_seconds,
+            "first_visit": cold[name][0],
+            "cold": summary(cold[name][1:]),
+            "keys": summary(keys[name]),
+            "diagnostics": diagnostics[name],
+        }
+    ours, trivial = result["servers"]["ours"], result["servers"]["trivial"]
+    result["key_ratio"] = ours["keys"]["median"] / trivial["keys"]["median"]
+    result["cold_ratio"] = ours["cold"]["median"] / trivial["cold"]["median"]
+    result["first_ratio"] = ours["first_visit"] / trivial["first_visit"]
+    return result
+
+
+def render_browser(result: dict) -> str:
+    if "skipped" in result:
+        return f"Skipped: {result['skipped']}."
+    ours, trivial = result["servers"]["ours"], result["servers"]["trivial"]
+
+    def pair(key: str, stat: str) -> list[str]:
+        return [fmt_seconds(ours[key][stat]), fmt_seconds(trivial[key][stat])]
+
+    key_ratio, cold_ratio = result["key_ratio"], result["cold_ratio"]
+    body = [
+        [
+            f"ε key press → updated chart, median ({result['presses']} presses)",
+            *pair("keys", "median"),
+            f"{key_ratio:.2f}×",
+            "≤ 1.3×",
+            fmt_met(key_ratio <= 1.3),
+        ],
+        [
+            "ε key press → updated chart, p95",
+            *pair("keys", "p95"),
+            f"{ours['keys']['p95'] / trivial['keys']['p95']:.2f}×",
+            "—",
+            "—",
+        ],
+        [
+            f"cold start, fresh browser context, median ({ours['cold']['n']} visits)",
+            *pair("cold", "median"),
+            f"{cold_ratio:.2f}×",
+            "≤ 2×",
+            fmt_met(cold_ratio <= 2),
+        ],
+        [
+            "cold start, fresh browser context, p95",
+            *pair("cold", "p95"),
+            f"{ours['cold']['p95'] / trivial['cold']['p95']:.2f}×",
+            "—",
+            "—",
+        ],
+        [
+            "first visit after server start (server caches empty)",
+            fmt_seconds(ours["first_visit"]),
+            fmt_seconds(trivial["first_visit"]),
+            f"{result['first_ratio']:.2f}×",
+            "—",
+            "—",
+        ],
+        [
+            "`streamlit run` until /_stcore/health answers",
+            fmt_seconds(ours["startup"]),
+            fmt_seconds(trivial["startup"]),
+            f"{ours['startup'] / trivial['startup']:.2f}×",
+            "—",
+            "—",
+        ],
+        [
+            f"deep link to a Scenario nobody opened yet (new seed), median of "
+            f"{result['miss']['n']}",
+            fmt_seconds(result["miss"]["median"]),
+            "—",
+            "—",
+            "—",
+            "—",
+        ],
+    ]
+    diag_o, diag_t = ours["diagnostics"], trivial["diagnostics"]
+    for label, key, unit in (
+        ("diagnostic: WebSocket messages received per key press", "messages", ""),
+        ("diagnostic: renderer main thread busy per key press (Chrome trace)", "busy_ms", "ms"),
+        ("diagnostic: … of which JavaScript", "script_ms", "ms"),
+    ):
+        o, t = diag_o[key], diag_t[key]
+        cell = (lambda v: f"{v:.0f} ms") if unit else (lambda v: f"{v:.0f}")
+        body.append([label, cell(o), cell(t), f"{o / t:.2f}×" if t else "—", "—", "—"])
+    table = markdown_table(
+        ["measurement", "ours", "trivial app", "ours / trivial", "target", "met"], body
+    )
+    meaning = (
+        f"**What this means:** in a real browser an ε step on the Explore page shows its new "
+        f"chart in {fmt_seconds(ours['keys']['median'])}, against "
+        f"{fmt_seconds(trivial['keys']['median'])} for an app that does nothing but draw one "
+        f"chart ({key_ratio:.2f}×, target ≤ 1.3×); opening a shared link takes "
+        f"{fmt_seconds(ours['cold']['median'])} against {fmt_seconds(trivial['cold']['median'])} "
+        f"({cold_ratio:.2f}×, target ≤ 2×). The trivial app's figures are the floor that "
+        "Streamlit, Plotly and Chromium on this machine set; the ratio is what the app adds."
+    )
+    extra_ms = (ours["keys"]["median"] - trivial["keys"]["median"]) * 1000
+    if extra_ms > 0 and diag_o["busy_ms"] - diag_t["busy_ms"] >= 0.5 * extra_ms:
+        meaning += (
+            f" Most of the extra {extra_ms:.0f} ms of a key press is spent in the browser: "
+            f"{diag_o['messages']:.0f} WebSocket messages (element updates) per press instead of "
+            f"{diag_t['messages']:.0f}, and Chromium's main thread busy "
+            f"{diag_o['busy_ms']:.0f} ms instead of {diag_t['busy_ms']:.0f} ms, mostly "
+            "JavaScript (Streamlit's React re-render and Plotly redrawing the chart)."
+        )
+    intro = (
+        "Both servers run side by side and are measured interleaved, same browser, same flags. "
+        "Cold start: `page.goto` of `/?epsilon=1` in a fresh context until the last "
+        '`.js-plotly-plot` has data and `[data-testid="stApp"]` has '
+        '`data-test-script-state="notRunning"`. Key press: focus the ε slider '
+        "(`.st-key-epsilon`, role slider), press ArrowRight/ArrowLeft alternately, time until the "
+        "chart's data JSON changed and the script is not running (polled with `page.evaluate` "
+        f"every {POLL_S * 1000:.0f} ms)."
+    )
+    return "\n\n".join([intro, table, meaning])
+
+
+# == section: million ===========================================================================
+def section_million_size(n_profiles: int, quick: bool) -> dict:
+    start = time.perf_counter()
+    from core import engine
+    from core.population import generate_profiles
+    from core.scenario import EPSILON_STOPS, Scenario
+
+    import_seconds = time.perf_counter() - start
+    baseline_rss = peak_rss_mb()
+    scenario = Scenario(profiles=n_profiles)
+    runs = 1 if quick else 3
+    generate, build, evaluation, frontier3, frontier10 = [], [], [], [], []
+    for run in range(runs):
+        log(f"million: {n_profiles:,} profiles, run {run + 1}/{runs}")
+        gc.collect()
+        start = time.perf_counter()
+        population = generate_profiles(n_profiles, scenario.seed)
+        generate.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bench = engine.workbench_for(scenario, population)
+        build.append(time.perf_counter() - start)
+        one = scenario.replace(repeats=1)
+        start = time.perf_counter()
+        engine.evaluate(one, bench)
+        evaluation.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        engine.frontier(bench, EPSILON_STOPS, 3)
+        frontier3.append(time.perf_counter() - start)
+        if run == 0:  # once: what the app computes at its default 10 repeats
+            start = time.perf_counter()
+            engine.frontier(bench, EPSILON_STOPS, scenario.repeats)
+            frontier10.append(time.perf_counter() - start)
+        n_train, n_test = len(bench.data.train.y), len(bench.data.test.y)
+        del population, bench
+    return {
+        "profiles": n_profiles,
+        "import": import_seconds,
+        "generate": summary(generate),
+        "build": summary(build),
+        "evaluate": summary(evaluation),
+        "frontier3": summary(frontier3),
+        "frontier10": summary(frontier10),
+        "baseline_rss_mb": baseline_rss,
+        "peak_rss_mb": peak_rss_mb(),
+        "n_train": n_train,
+        "n_test": n_test,
+    }
+
+
+def render_million(result: dict) -> str:
+    sizes = result["sizes"]
+    headers = ["measurement", *(f"{s['profiles']:,}" for s in sizes), "target"]
+    runs = sizes[0]["generate"]["n"]
+
+    def line(label: str, key: str) -> list[str]:
+        return [label, *(fmt_seconds(s[key]["median"]) for s in sizes), "—"]
+
+    body = [
+        ["train / test people", *(f"{s['n_train']:,} / {s['n_test']:,}" for s in sizes), "—"],
+        line("generate profiles (`generate_profiles`)", "generate"),
+        line("build the Workbench (`workbench_for`)", "build"),
+        line("one evaluation at ε = 1, 1 repeat (`evaluate`)", "evaluate"),
+        line("frontier: 13 ε stops × 3 repeats (`frontier`)", "frontier3"),
+        line("frontier: 13 ε stops × 10 repeats (the app's default; 1 run)", "frontier10"),
+        [
+            "first view of a new Scenario ≈ generate + Workbench + frontier × 10",
+            *(
+                fmt_seconds(
+                    s["generate"]["median"] + s["build"]["median"] + s["frontier10"]["median"]
+                )
+                for s in sizes
+            ),
+            "—",
+        ],
+        [
+            "peak RSS of the subprocess (`ru_maxrss`)",
+            *(f"{s['peak_rss_mb']:,.0f} MB" for s in sizes),
+            "—",
+        ],
+        [
+            "RSS after imports, before any data",
+            *(f"{s['baseline_rss_mb']:,.0f} MB" for s in sizes),
+            "—",
+        ],
+    ]
+    big = sizes[-1]
+    meaning = (
+        f"**What this means:** at {big['profiles']:,} profiles the one-off cost of a new Scenario "
+        f"is generation ({fmt_seconds(big['generate']['median'])}) plus the Workbench "
+        f"({fmt_seconds(big['build']['median'])}); after that an evaluation takes "
+        f"{fmt_seconds(big['evaluate']['median'])} because the test split is capped at 20,000 "
+        f"people, and the peak memory is {big['peak_rss_mb']:,.0f} MB per process. No targets "
+        "were set for this section."
+    )
+    intro = (
+        "Each size runs in its own subprocess (so the peak RSS is its own); "
+        + (f"medians of {runs} runs" if runs > 1 else "a single run")
+        + ", default Scenario otherwise (GaussianNB, seed 42)."
+    )
+    return "\n\n".join([intro, markdown_table(headers, body), meaning])
+
+
+# == orchestration ==============================================================================
+RENDER = {
+    "engine": render_engine,
+    "app": render_app,
+    "browser": render_browser,
+    "million": render_million,
+}
+
+
+def run_worker(args: list[str]) -> dict:
+    """Run ``benchmark.py --worker …`` in a subprocess and return its JSON result."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    try:
+        command = [sys.executable, str(Path(__file__).resolve()), *args, "--result", str(out)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        completed = subprocess.run(command, cwd=ROOT, env=env, check=False)
+        if completed.returncode != 0:
+            raise RuntimeError(f"worker {' '.join(args)} failed with {completed.returncode}")
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+class CpuSampler(threading.Thread):
+    """Samples /proc to split the machine's CPU time between this run's process tree and others.
+
+    Chromium's renderers are forked by its zygote and never reaped up our chain, so
+    ``RUSAGE_CHILDREN`` misses them; walking /proc every ``interval`` seconds does not.
+    """
+
+    def __init__(self, interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.root = os.getpid()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.boot = time.time() - float(Path("/proc/uptime").read_text().split()[0])
+        self.started = time.time()
+        self.first: dict[tuple[int, int], float] = {}
+        self.last: dict[tuple[int, int], float] = {}
+        self.ours: set[tuple[int, int]] = set()
+        self.stopped = threading.Event()
+
+    def _sample(self) -> None:
+        parents, keys = {}, {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            pid = int(entry.name)
+            cpu = (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+            born = self.boot + int(fields[19]) / self.tick
+            key = (pid, int(fields[19]))
+            parents[pid], keys[pid] = int(fields[1]), key
+            # A process born during the run counts from zero; an older one from first sight.
+            self.first.setdefault(key, 0.0 if born >= self.started else cpu)
+            self.last[key] = cpu
+        for pid, key in keys.items():
+            ancestor, hops = pid, 0
+            while ancestor > 1 and hops < 64:
+                if ancestor == self.root:
+                    self.ours.add(key)
+                    break
+                ancestor, hops = parents.get(ancestor, 0), hops + 1
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self._sample()
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> float:
+        """Stop sampling; return the share of all CPUs that other processes used meanwhile."""
+        self.stopped.set()
+        self.join()
+        self._sample()
+        wall = time.time() - self.started
+        other = sum(self.last[key] - self.first[key] for key in self.last if key not in self.ours)
+        return max(other, 0.0) / (wall * len(os.sched_getaffinity(0)))
+
+
+def run_section(name: str, quick: bool) -> dict:
+    sampler = CpuSampler()
+    sampler.start()
+    started = dt.datetime.now(dt.UTC)
+    start = time.perf_counter()
+    flags = ["--quick"] if quick else []
+    if name == "million":
+        sizes = MILLION_SIZES[:-1] if quick else MILLION_SIZES
+        result = {
+            "sizes": [run_worker(["--worker", name, "--rows", str(n), *flags]) for n in sizes]
+        }
+    else:
+        result = run_worker(["--worker", name, *flags])
+    result["meta"] = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if quick else "full",
+        "seconds": time.perf_counter() - start,
+    }
+    result["meta"]["other_cpu_share"] = sampler.stop()
+    return result
+
+
+def render_section(name: str, result: dict) -> str:
+    meta = result["meta"]
+    return (
+        f"<!-- section:{name} -->\n## {TITLES[name]}\n\n"
+        f"_Measured {meta['date']}, {meta['mode']} run, {meta['seconds']:.0f} s; "
+        f"other processes used {meta.get('other_cpu_share', float('nan')):.0%} of the CPUs "
+        "meanwhile._\n\n"
+        f"{RENDER[name](result)}\n<!-- /section:{name} -->"
+    )
+
+
+HOW_TO_RUN = """\
+`make bench` runs `python scripts/benchmark.py`: every section, each in its own Python \
+subprocess, printing these tables to stdout (about five minutes on a quiet 2-core machine; \
+the naive diffprivlib loop and the browser take most of it). `--quick` runs a short version of the \
+first three sections, `--only engine,app` picks sections (`engine`, `app`, `browser`, \
+`million`), and `--out docs/benchmarks.md` rewrites this file (sections not run keep their \
+previous figures). The script only measures (time.perf_counter, several repetitions, median \
+and p95) and never fails on a slow figure; the "met" column compares the median with the \
+target. The browser section needs Debian's `/usr/bin/chromium` and starts two `streamlit run` \
+servers on free loopback ports, which it always stops. Figures move with whatever else runs on \
+the machine (NumPy's OpenBLAS uses 2 threads, which suffer badly when a core is taken): each \
+section prints the share of CPU other processes used while it ran; trust runs where that share \
+is near 0%."""
+
+
+def render_document(machine: dict, sections: dict[str, str], quick: bool) -> str:
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    mode = "quick" if quick else "full"
+    header = textwrap.dedent(
+        f"""\
+        # Benchmarks
+
+        <!-- Written by scripts/benchmark.py; change the script, not this file. -->
+
+        **Machine:** {machine_line(machine)}
+
+        **Date:** {date} ({mode} run; each section below carries its own date)
+
+        ## How to run
+
+        """
+    )
+    body = "\n\n".join(sections[name] for name in SECTIONS if name in sections)
+    return header + HOW_TO_RUN + "\n\n" + body + "\n"
+
+
+def merge_previous(path: Path, fresh: dict[str, str]) -> dict[str, str]:
+    """Keep the previous figures of sections that were not run this time."""
+    merged = dict(fresh)
+    if path.exists():
+        text = path.read_text()
+        for name in SECTIONS:
+            if name in merged:
+                continue
+            match = re.search(
+                rf"<!-- section:{name} -->.*?<!-- /section:{name} -->", text, re.DOTALL
+            )
+            if match:
+                merged[name] = match.group(0)
+    return merged
+
+
+def worker(args: argparse.Namespace) -> None:
+    if args.worker == "engine":
+        result = section_engine(args.quick)
+    elif args.worker == "app":
+        result = section_app(args.quick)
+    elif args.worker == "browser":
+        result = section_browser(args.quick)
+    elif args.worker == "million":
+        result = section_million_size(args.rows, args.quick)
+    else:
+        raise SystemExit(f"unknown worker {args.worker!r}")
+    Path(args.result).write_text(json.dumps(result))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Measure the engine, the app and the browser experience; print markdown.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short run: fewer repetitions, no 1M section"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="NAME[,NAME]",
+        help=f"comma-separated sections to run, from: {', '.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="rewrite this markdown file (e.g. docs/benchmarks.md)"
+    )
+    # Internal: one section in a subprocess.
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.only:
+        chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = sorted(set(chosen) - set(SECTIONS))
+        if unknown:
+            parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+        args.sections = [name for name in SECTIONS if name in chosen]
+    else:
+        args.sections = list(QUICK_SECTIONS if args.quick else SECTIONS)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        worker(args)
+        return 0
+    machine = machine_info()
+    log(f"machine: {machine_line(machine)}")
+    rendered = {}
+    for name in args.sections:
+        log(f"section {name}: start")
+        result = run_section(name, args.quick)
+        rendered[name] = render_section(name, result)
+        print(rendered[name] + "\n", flush=True)
+    if args.out:
+        out = args.out if args.out.is_absolute() else Path.cwd() / args.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_document(machine, merge_previous(out, rendered), args.quick))
+        log(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
