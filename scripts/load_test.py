@@ -376,6 +376,9 @@ async def wait_settled(page, timeout_s: float) -> float:
     previous, stable, since = None, 0, None
     while stable < SETTLE_STABLE_POLLS:
         if time.monotonic() > deadline:
+            if previous is None:
+                with contextlib.suppress(Exception):
+                    previous = await page.evaluate(RENDER_STATE_JS)
             raise TimeoutError(f"page did not settle in {timeout_s:.0f} s: {previous}")
         try:
             snapshot = await page.evaluate(RENDER_STATE_JS)
