@@ -1,13 +1,17 @@
-"""k-anonymity on the quasi-identifiers (age, gender, postcode region) by global recoding.
+"""k-anonymity on the schema's quasi-identifiers by global recoding, with suppression.
 
-We search the full generalisation lattice (age: exact, 5-, 10-, 20-year bands, hidden; region:
-exact, 3 macro-regions, hidden; gender: exact, hidden) for the least generalised node that
-reaches k after suppressing at most :data:`MAX_SUPPRESSION` of the records, as ARX's optimal
-search does. The lattice has 30 nodes, so exhaustive search is cheap and exact.
+Each quasi-identifier has a public generalisation hierarchy read from the schema: a numeric one
+goes from exact values through its band widths to hidden (built-in age: exact, 5-, 10-, 20-year
+bands, hidden); a categorical one from exact values through its value groups, if any, to hidden
+(region: exact, 3 macro-regions, hidden; gender: exact, hidden). We search the whole lattice of
+levels for the least generalised node that reaches k after suppressing at most
+:data:`MAX_SUPPRESSION` of the records, as ARX's optimal search does. With at most
+:data:`MAX_QUASI_IDENTIFIERS` quasi-identifiers the lattice stays small (30 nodes built in), so
+exhaustive search is cheap and exact.
 
 Library choice: ``pycanon`` measures k-anonymity but does not transform data; ``anonypy``
 (Mondrian) has no suppression limit and is unmaintained since 2024; ARX is Java. The search
-here is ~60 lines over numpy and is tested against brute-force class counts.
+here is a few lines over numpy/pandas and is tested against brute-force class counts.
 """
 
 from __future__ import annotations
@@ -16,17 +20,30 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
+import pandas as pd
 
-from core.schema import Schema
+from core.schema import Feature, Schema
 
 MAX_SUPPRESSION = 0.05
-# Age band width per level; None hides age entirely.
-AGE_BAND_WIDTHS = (1, 5, 10, 20, None)
-# Region level 1 groups the 6 postcode regions into 3 macro-regions.
-MACRO_REGION = np.array([0, 0, 1, 1, 2, 2])
-REGION_LEVELS = 3
-GENDER_LEVELS = 2
+MAX_QUASI_IDENTIFIERS = 4
 HIDDEN = -1  # code of a generalised-away or not-collected value
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of a quasi-identifier's hierarchy."""
+
+    kind: str  # "exact", "band", "group" or "hidden"
+    width: float = 0.0  # band width (kind "band")
+
+
+def hierarchy(feature: Feature) -> tuple[Level, ...]:
+    """The public generalisation levels of one quasi-identifier, least general first."""
+    if feature.type == "numeric":
+        middle = tuple(Level("band", width) for width in feature.bands)
+    else:
+        middle = (Level("group"),) if feature.groups else ()
+    return (Level("exact"), *middle, Level("hidden"))
 
 
 @dataclass(frozen=True)
@@ -44,58 +61,93 @@ class RiskSummary:
 @dataclass(frozen=True)
 class AnonymisationResult:
     k: int
-    age_level: int
-    region_level: int
-    gender_level: int
-    age_codes: np.ndarray  # generalised band index per person or HIDDEN
-    region_codes: np.ndarray
-    gender_codes: np.ndarray
+    features: tuple[Feature, ...]  # the quasi-identifiers, in schema order
+    levels: tuple[int, ...]  # chosen level per quasi-identifier (index into its hierarchy)
+    codes: tuple[np.ndarray, ...]  # generalised code per person and quasi-identifier, or HIDDEN
     suppressed: np.ndarray  # bool per person
     before: RiskSummary
     after: RiskSummary
 
     @property
     def share_suppressed(self) -> float:
-        return float(self.suppressed.mean())
+        return float(self.suppressed.mean()) if len(self.suppressed) else 0.0
+
+    def level_of(self, name: str) -> Level:
+        index = [f.name for f in self.features].index(name)
+        return hierarchy(self.features[index])[self.levels[index]]
+
+    def codes_of(self, name: str) -> np.ndarray:
+        return self.codes[[f.name for f in self.features].index(name)]
 
     def describe_levels(self) -> str:
-        age_width = AGE_BAND_WIDTHS[self.age_level]
-        parts = [
-            "exact age"
-            if age_width == 1
-            else "age hidden"
-            if age_width is None
-            else f"{age_width}-year age bands",
-            ["exact region", "macro-region", "region hidden"][self.region_level],
-            ["gender kept", "gender hidden"][self.gender_level],
-        ]
-        return ", ".join(parts)
+        parts = []
+        for feature, level_index in zip(self.features, self.levels, strict=True):
+            level = hierarchy(feature)[level_index]
+            name = feature.label.lower()
+            if level.kind == "exact":
+                parts.append(f"exact {name}")
+            elif level.kind == "band":
+                unit = f" {feature.unit}" if feature.unit else ""
+                parts.append(f"{name} in bands of {level.width:g}{unit}")
+            elif level.kind == "group":
+                parts.append(f"{name} as {feature.group_label}")
+            else:
+                parts.append(f"{name} hidden")
+        return ", ".join(parts) if parts else "no quasi-identifiers"
+
+    def describe_class(self, class_codes: tuple[int, ...]) -> str:
+        """Plain words for one equivalence class (one code per quasi-identifier)."""
+        parts = []
+        for feature, level_index, code in zip(self.features, self.levels, class_codes, strict=True):
+            if code == HIDDEN:
+                continue
+            level = hierarchy(feature)[level_index]
+            if feature.type == "numeric":
+                if level.kind == "exact":
+                    parts.append(f"{feature.label.lower()} {feature.lower + code:g}")
+                else:
+                    start = feature.lower + code * level.width
+                    parts.append(f"{feature.label.lower()} {start:g}–{start + level.width:g}")
+            elif level.kind == "exact":
+                parts.append(f"{feature.label.lower()} {feature.values[int(code)]}")
+            else:
+                parts.append(f"{feature.label.lower()} " + " or ".join(feature.groups[int(code)]))
+        return "people with " + ", ".join(parts) if parts else "everyone"
 
 
-def _age_codes(age: np.ndarray, level: int, lower: float) -> np.ndarray:
-    width = AGE_BAND_WIDTHS[level]
-    if width is None:
-        return np.full(age.shape, HIDDEN, dtype=np.int64)
-    codes = ((np.nan_to_num(age, nan=lower) - lower) // width).astype(np.int64)
-    return np.where(np.isnan(age), HIDDEN, codes)
+def generalise(values: np.ndarray, feature: Feature, level: Level) -> np.ndarray:
+    """Codes of one quasi-identifier at one level; ``values`` are raw (NaN / HIDDEN if unknown).
 
-
-def _region_codes(region: np.ndarray, level: int) -> np.ndarray:
-    if level == 0:
-        return region
-    if level == 1:
-        return np.where(region == HIDDEN, HIDDEN, MACRO_REGION[np.maximum(region, 0)])
-    return np.full(region.shape, HIDDEN, dtype=np.int64)
+    Numeric codes count from the public lower bound (exact: the offset itself, a band: its
+    index), so they are >= 0 for values within bounds and never collide with HIDDEN.
+    """
+    values = np.asarray(values, dtype=float)
+    unknown = np.isnan(values) if feature.type == "numeric" else values == HIDDEN
+    if level.kind == "hidden":
+        return np.full(values.shape, HIDDEN, dtype=float)
+    if level.kind == "exact":
+        codes = values - feature.lower if feature.type == "numeric" else values
+    elif level.kind == "band":
+        codes = np.floor((np.nan_to_num(values, nan=feature.lower) - feature.lower) / level.width)
+    else:
+        group_of = np.zeros(len(feature.values))
+        for index, group in enumerate(feature.groups):
+            group_of[[feature.values.index(v) for v in group]] = index
+        codes = group_of[np.maximum(values, 0).astype(np.int64)]
+    return np.where(unknown, HIDDEN, codes)
 
 
 def _class_sizes(*codes: np.ndarray) -> np.ndarray:
     """Size of each record's equivalence class (records sharing every code)."""
-    # One int64 key per record (codes are small: >= HIDDEN and < 1000), then a single unique.
+    if not codes:
+        return np.array([], dtype=np.int64)
+    # Factorise column by column, re-compacting the key so it never overflows (hash-based: O(n)).
     key = np.zeros(len(codes[0]), dtype=np.int64)
     for code in codes:
-        key = key * 1001 + (np.asarray(code, dtype=np.int64) + 1)
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    return counts[inverse]
+        column, uniques = pd.factorize(np.asarray(code), use_na_sentinel=False)
+        key, _ = pd.factorize(key * len(uniques) + column)
+    counts = np.bincount(key)
+    return counts[key]
 
 
 def risk_summary(sizes: np.ndarray, k: int) -> RiskSummary:
@@ -111,69 +163,76 @@ def risk_summary(sizes: np.ndarray, k: int) -> RiskSummary:
     )
 
 
+def _lattice(features: tuple[Feature, ...]) -> list[tuple[int, ...]]:
+    """Every node (one level per quasi-identifier), least information loss first."""
+    sizes = [len(hierarchy(f)) for f in features]
+    # On equal loss, generalise the quasi-identifier with the finer hierarchy first.
+    order = sorted(range(len(features)), key=lambda i: -sizes[i])
+
+    def loss(node: tuple[int, ...]) -> tuple:
+        climbed = sum(level / (size - 1) for level, size in zip(node, sizes, strict=True))
+        return (climbed, tuple(node[i] for i in order))
+
+    return sorted(product(*(range(size) for size in sizes)), key=loss)
+
+
 def anonymise(
-    age: np.ndarray,
-    gender: np.ndarray,
-    region: np.ndarray,
+    raw: dict[str, np.ndarray],
     k: int,
     schema: Schema,
     max_suppression: float = MAX_SUPPRESSION,
 ) -> AnonymisationResult:
-    """Make the quasi-identifiers k-anonymous; hidden (not collected) values use :data:`HIDDEN`.
+    """Make the schema's quasi-identifiers k-anonymous.
 
     Parameters
     ----------
-    age, gender, region : arrays of shape (n,)
-        Age in years (NaN if not collected); gender and region codes (HIDDEN if not collected).
+    raw : dict of arrays of shape (n,)
+        Raw value per quasi-identifier name: numeric values (NaN if not collected) or categorical
+        codes (HIDDEN if not collected).
     k : int
         In [1, 100]. k = 1 returns the data unchanged.
     """
-    age_lower = schema.feature("age").lower
-    age_exact = _age_codes(age, 0, age_lower)
-    before_sizes = _class_sizes(age_exact, gender, region)
-    before = risk_summary(before_sizes, k)
+    features = schema.quasi_identifiers
+    columns = [np.asarray(raw[f.name], dtype=float) for f in features]
+    n = len(columns[0]) if columns else 0
+    exact = [generalise(c, f, Level("exact")) for c, f in zip(columns, features, strict=True)]
+    before = risk_summary(_class_sizes(*exact), k) if features else risk_summary(np.ones(n), k)
 
-    best = None
-    for age_level, region_level, gender_level in sorted(
-        product(range(len(AGE_BAND_WIDTHS)), range(REGION_LEVELS), range(GENDER_LEVELS)),
-        # Least information loss first: share of the hierarchy climbed, summed over QIs.
-        key=lambda node: (
-            node[0] / (len(AGE_BAND_WIDTHS) - 1) + node[1] / (REGION_LEVELS - 1) + node[2],
-            node,
-        ),
-    ):
-        age_codes = _age_codes(age, age_level, age_lower)
-        region_codes = _region_codes(region, region_level)
-        gender_codes = gender if gender_level == 0 else np.full(gender.shape, HIDDEN)
-        sizes = _class_sizes(age_codes, gender_codes, region_codes)
+    chosen = None
+    for node in _lattice(features):
+        codes = tuple(
+            generalise(column, feature, hierarchy(feature)[level])
+            for column, feature, level in zip(columns, features, node, strict=True)
+        )
+        sizes = _class_sizes(*codes) if features else np.full(n, n)
         suppressed = sizes < k
-        if suppressed.mean() <= max_suppression or k == 1:
-            best = (age_level, region_level, gender_level, age_codes, region_codes, gender_codes)
+        if k == 1 or n == 0 or suppressed.mean() <= max_suppression:
+            chosen = (node, codes, sizes, suppressed)
             break
-    if best is None:  # the top of the lattice (everything hidden) always satisfies k <= n
-        raise ValueError(f"Cannot reach k={k} with {len(age)} records.")
-    age_level, region_level, gender_level, age_codes, region_codes, gender_codes = best
-    sizes = _class_sizes(age_codes, gender_codes, region_codes)
-    suppressed = sizes < k
+    if chosen is None:  # the top of the lattice (everything hidden) always satisfies k <= n
+        raise ValueError(f"Cannot reach k={k} with {n} records.")
+    node, codes, sizes, suppressed = chosen
     return AnonymisationResult(
         k=k,
-        age_level=age_level,
-        region_level=region_level,
-        gender_level=gender_level,
-        age_codes=age_codes,
-        region_codes=region_codes,
-        gender_codes=gender_codes,
+        features=features,
+        levels=tuple(node),
+        codes=codes,
         suppressed=suppressed,
         before=before,
         after=risk_summary(sizes[~suppressed], k),
     )
 
 
-def generalised_age_midpoint(result: AnonymisationResult, schema: Schema) -> np.ndarray:
-    """Age to store for each person: the middle of their band (NaN where hidden)."""
-    feature = schema.feature("age")
-    width = AGE_BAND_WIDTHS[result.age_level]
-    if width is None:
-        return np.full(result.age_codes.shape, np.nan)
-    middle = feature.lower + result.age_codes * width + (width - 1) / 2
-    return np.where(result.age_codes == HIDDEN, np.nan, np.minimum(middle, feature.upper))
+def generalised_numeric(result: AnonymisationResult, feature: Feature) -> np.ndarray | None:
+    """Value to store for a numeric quasi-identifier: the middle of each person's band.
+
+    NaN where hidden; None when the feature is kept exact (nothing to rewrite).
+    """
+    level = result.level_of(feature.name)
+    codes = result.codes_of(feature.name)
+    if level.kind == "exact":
+        return None
+    if level.kind == "hidden":
+        return np.full(codes.shape, np.nan)
+    middle = feature.lower + (codes + 0.5) * level.width
+    return np.where(codes == HIDDEN, np.nan, np.minimum(middle, feature.upper))

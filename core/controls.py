@@ -14,13 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.anonymity import (
-    HIDDEN,
-    MACRO_REGION,
-    AnonymisationResult,
-    anonymise,
-    generalised_age_midpoint,
-)
+from core.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
 from core.encoding import encode, model_bounds, not_collected_values
 from core.mechanisms import laplace_truncated
 from core.population import Population, generate_profiles
@@ -54,7 +48,7 @@ class Split:
     observed: np.ndarray  # bool, same shape: column collected for this person
     y: np.ndarray
     segment: np.ndarray
-    age_band: np.ndarray  # index into AGE_BANDS (from the true age, for fairness reports)
+    age_band: np.ndarray  # index into AGE_BANDS from the true age (-1: the data has no age)
     opted_out: np.ndarray  # bool
 
 
@@ -67,9 +61,11 @@ class PreparedData:
     category_collected_share: dict[str, float]
     popularity_labels: np.ndarray  # engagement categories of everyone in the train split
     labels: np.ndarray  # every person's label, in population order (for anonymity examples)
-    purchase_unique_share: float  # people unique on their purchase history alone
+    purchase_unique_share: float | None  # people unique on purchases alone (None: none held)
     n_opted_out_train: int
     local_epsilon_per_column: float
+    segment_names: tuple[str, ...]  # names of the fairness segments (codes in Split.segment)
+    age_bands: tuple  # the AGE_BANDS reported on, () when the data has no age feature
 
 
 def _unique_share(rows: np.ndarray) -> float:
@@ -78,38 +74,48 @@ def _unique_share(rows: np.ndarray) -> float:
     return float(np.mean(~pd.DataFrame(rows).duplicated(keep=False).to_numpy()))
 
 
-def _age_band(age: np.ndarray) -> np.ndarray:
+def _age_bands(population: Population, schema: Schema) -> tuple[tuple, np.ndarray]:
+    """Fairness age bands from the true age, when the data has a numeric ``age`` feature."""
+    names = [f.name for f in schema.features]
+    if "age" not in names or schema.feature("age").type != "numeric":
+        return (), np.full(population.n_profiles, -1, dtype=np.int64)
+    age = population.features["age"].to_numpy(dtype=float)
     band = np.zeros(age.shape, dtype=np.int64)
     for index, (low, _, _) in enumerate(AGE_BANDS):
         band[age >= low] = index
-    return band
+    return AGE_BANDS, band
 
 
-def _apply_generalisation(X: np.ndarray, result: AnonymisationResult, schema: Schema) -> np.ndarray:
-    """Rewrite the quasi-identifier columns of the model matrix with generalised values."""
-    X = X.copy()
+def _apply_generalisation(
+    X: np.ndarray, observed: np.ndarray, result: AnonymisationResult, schema: Schema
+) -> None:
+    """Rewrite the quasi-identifier columns (in place) with their generalised values.
+
+    A hidden quasi-identifier becomes "not collected": the public placeholder, not observed.
+    """
     columns = {name: i for i, name in enumerate(schema.columns)}
-    age = schema.feature("age")
-    midpoint = generalised_age_midpoint(result, schema)
-    age_column = columns["age"]
-    X[:, age_column] = np.where(
-        np.isnan(midpoint), X[:, age_column], (midpoint - age.lower) / (age.upper - age.lower)
-    )
-    region = schema.feature("region")
-    region_columns = [columns[c] for c in region.columns]
-    if result.region_level >= 1:
-        # A macro-region spreads the one-hot weight evenly over the regions it contains.
-        spread = np.zeros((len(result.region_codes), len(region.values)))
-        known = result.region_codes != HIDDEN
-        if result.region_level == 1:
-            members = MACRO_REGION[None, :] == result.region_codes[:, None]
-            spread = members / members.sum(axis=1, keepdims=True)
-        spread[~known] = 0.0
-        X[:, region_columns] = spread
-    gender = schema.feature("gender")
-    if result.gender_level >= 1:
-        X[:, [columns[c] for c in gender.columns]] = 0.0
-    return X
+    placeholder = not_collected_values(schema)
+    for feature in result.features:
+        level = result.level_of(feature.name)
+        codes = result.codes_of(feature.name)
+        index = [columns[c] for c in feature.columns]
+        hidden = codes == HIDDEN
+        if level.kind == "exact":
+            continue
+        if feature.type == "numeric":
+            middle = generalised_numeric(result, feature)
+            scaled = (middle - feature.lower) / (feature.upper - feature.lower)
+            X[:, index[0]] = np.where(hidden, X[:, index[0]], scaled)
+        elif level.kind == "group":
+            # A group spreads the one-hot weight evenly over the values it contains.
+            spread = np.zeros((len(codes), len(feature.values)))
+            for group_index, group in enumerate(feature.groups):
+                members = [feature.values.index(v) for v in group]
+                spread[np.ix_(codes == group_index, members)] = 1.0 / len(members)
+            X[:, index] = np.where(hidden[:, None], X[:, index], spread)
+        # Hidden by the generalisation, or not collected in the first place.
+        X[np.ix_(hidden, index)] = placeholder[index]
+        observed[np.ix_(hidden, index)] = False
 
 
 def prepare(
@@ -148,18 +154,15 @@ def prepare(
     X = np.where(observed, X, not_collected_values(schema))
 
     # Risk is measured even at k = 1 (nothing generalised) so "before" is always known.
-    demographics_known = consent[:, CATEGORIES.index("demographics")]
-    location_known = consent[:, CATEGORIES.index("location")]
-    raw = population.features
-    anonymisation = anonymise(
-        age=np.where(demographics_known, raw["age"].to_numpy(dtype=float), np.nan),
-        gender=np.where(demographics_known, raw["gender"].to_numpy(), HIDDEN),
-        region=np.where(location_known, raw["region"].to_numpy(), HIDDEN),
-        k=scenario.k,
-        schema=schema,
-    )
+    quasi_identifiers = {}
+    for feature in schema.quasi_identifiers:
+        known = consent[:, CATEGORIES.index(feature.category)]
+        values = population.features[feature.name].to_numpy(dtype=float)
+        missing = np.nan if feature.type == "numeric" else HIDDEN
+        quasi_identifiers[feature.name] = np.where(known, values, missing)
+    anonymisation = anonymise(quasi_identifiers, k=scenario.k, schema=schema)
     if scenario.k > 1:
-        X = _apply_generalisation(X, anonymisation, schema)
+        _apply_generalisation(X, observed, anonymisation, schema)
         # Suppression as ARX does it: the record stays, its quasi-identifiers become '*'.
         qi_columns = [
             i
@@ -195,7 +198,7 @@ def prepare(
     popularity_labels = population.label[train_index]
     train_index = train_index[~opted_out[train_index]]
 
-    age_band = _age_band(population.features["age"].to_numpy())
+    age_bands, age_band = _age_bands(population, schema)
     purchase_columns = [f.name for f in schema.features_in("purchases")]
 
     def split(index: np.ndarray) -> Split:
@@ -216,7 +219,13 @@ def prepare(
         category_collected_share={c: float(consent[:, i].mean()) for i, c in enumerate(CATEGORIES)},
         popularity_labels=popularity_labels,
         labels=population.label,
-        purchase_unique_share=_unique_share(population.features[purchase_columns].to_numpy()),
+        purchase_unique_share=(
+            _unique_share(population.features[purchase_columns].to_numpy())
+            if purchase_columns
+            else None
+        ),
         n_opted_out_train=int(opted_out[order[n_test:]].sum()),
         local_epsilon_per_column=local_epsilon_per_column,
+        segment_names=population.segment_names,
+        age_bands=age_bands,
     )

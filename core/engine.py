@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
-from core.controls import AGE_BANDS, PreparedData, integer_seed, prepare, stream
+from core.controls import PreparedData, integer_seed, prepare, stream
+from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_nb import NBStatistics, draw_parameters
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
@@ -33,7 +34,7 @@ from core.models import (
     fit_private,
     nb_recommender,
 )
-from core.population import SEGMENTS, Population
+from core.population import Population
 from core.scenario import Scenario
 from core.schema import Schema, load_schema
 
@@ -83,8 +84,15 @@ def build_workbench(
     population: Population | None = None,
     schema: Schema | None = None,
     local_noise_draw: int = 0,
+    dataset: Dataset | None = None,
 ) -> Workbench:
-    """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics)."""
+    """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics).
+
+    ``dataset`` (default: the built-in synthetic people) supplies the schema and the people.
+    """
+    if dataset is not None:
+        schema = dataset.schema
+        population = population or dataset.population_for(scenario)
     schema = schema or load_schema()
     data = prepare(scenario, population, schema, local_noise_draw)
     train, test = data.train, data.test
@@ -236,10 +244,10 @@ _private_draws = private_draws
 
 def _groups(bench: Workbench) -> dict[str, np.ndarray]:
     test = bench.data.test
-    groups = {name: test.segment == i for i, name in enumerate(SEGMENTS)}
+    groups = {name: test.segment == i for i, name in enumerate(bench.data.segment_names)}
     groups["opted_in"] = ~test.opted_out
     groups["opted_out"] = test.opted_out
-    for index, (low, high, _) in enumerate(AGE_BANDS):
+    for index, (low, high, _) in enumerate(bench.data.age_bands):
         groups[f"age_{low}_{high}"] = test.age_band == index
     return groups
 
@@ -311,6 +319,7 @@ def evaluate(
     scenario: Scenario,
     bench: Workbench | None = None,
     population: Population | None = None,
+    dataset: Dataset | None = None,
 ) -> dict:
     """Evaluate one Scenario at its ε over ``scenario.repeats`` noise draws.
 
@@ -323,7 +332,7 @@ def evaluate(
         ``data_collected_share``, ``scenario`` and more; see the README for every key.
     """
     if bench is None or bench.scenario != _noise_free_part(scenario):
-        bench = build_workbench(_noise_free_part(scenario), population)
+        bench = build_workbench(_noise_free_part(scenario), population, dataset=dataset)
     draws = private_draws(bench, scenario.epsilon, range(scenario.repeats), with_attack=True)
     accuracy = [d.top1.mean() for d in draws]
     hit3 = [d.top3.mean() for d in draws]
@@ -368,6 +377,7 @@ def evaluate(
         "local_max_membership_guess": (
             membership_guess_bound(scenario.local_epsilon) if scenario.local_epsilon > 0 else None
         ),
+        "segment_names": list(bench.data.segment_names),
         "n_train": int(len(bench.data.train.y)),
         "n_test": int(len(bench.data.test.y)),
         "scenario": scenario.to_dict(),
@@ -380,9 +390,11 @@ def _noise_free_part(scenario: Scenario) -> Scenario:
     return scenario.replace(epsilon=1.0, repeats=1)
 
 
-def workbench_for(scenario: Scenario, population: Population | None = None) -> Workbench:
+def workbench_for(
+    scenario: Scenario, population: Population | None = None, dataset: Dataset | None = None
+) -> Workbench:
     """The Workbench of a Scenario (ε and repeats do not matter to it)."""
-    return build_workbench(_noise_free_part(scenario), population)
+    return build_workbench(_noise_free_part(scenario), population, dataset=dataset)
 
 
 def _attack_report(bench: Workbench, draw: Draw) -> dict | None:

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
-from core.anonymity import AGE_BAND_WIDTHS, HIDDEN, MACRO_REGION
+from core.anonymity import HIDDEN
+from core.dataset import Dataset, builtin
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
 from core.metrics import membership_attack, membership_auc_bound, membership_guess_bound
-from core.population import generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -58,16 +58,21 @@ def _draw_rows(bench, epsilon: float, repeats: int, **labels) -> list[dict]:
     return rows
 
 
-def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
+def consent_point(
+    scenario: Scenario, category: str, rate: float, dataset: Dataset | None = None
+) -> pd.DataFrame:
     """Draws at the Scenario's ε with ``category``'s consent rate set to ``rate``."""
-    bench = workbench_for(scenario.replace(**{f"consent_{category}": float(rate)}))
+    bench = workbench_for(scenario.replace(**{f"consent_{category}": float(rate)}), dataset=dataset)
     return pd.DataFrame(
         _draw_rows(bench, scenario.epsilon, scenario.repeats, category=category, consent_rate=rate)
     )
 
 
 def consent_sweep(
-    scenario: Scenario, rates: Sequence[float] = CONSENT_RATES, progress: Progress = None
+    scenario: Scenario,
+    rates: Sequence[float] = CONSENT_RATES,
+    progress: Progress = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Accuracy at the Scenario's ε when one category's consent rate varies (others fixed).
 
@@ -77,16 +82,20 @@ def consent_sweep(
     items = [(c, r) for c in CATEGORIES for r in rates]
     parts = []
     for i, (category, rate) in enumerate(items):
-        parts.append(consent_point(scenario, category, rate))
+        parts.append(consent_point(scenario, category, rate, dataset))
         _tick(progress, i + 1, len(items), f"{category} at {rate:.0%}")
     return pd.concat(parts, ignore_index=True)
 
 
 def opt_out_row(
-    scenario: Scenario, rate: float, epsilons: Sequence[float] = LENS_EPSILONS, repeats: int = 3
+    scenario: Scenario,
+    rate: float,
+    epsilons: Sequence[float] = LENS_EPSILONS,
+    repeats: int = 3,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Draws over ``epsilons`` with the opt-out rate set to ``rate``."""
-    bench = workbench_for(scenario.replace(opt_out=float(rate)))
+    bench = workbench_for(scenario.replace(opt_out=float(rate)), dataset=dataset)
     rows = []
     for epsilon in epsilons:
         rows += _draw_rows(bench, float(epsilon), repeats, opt_out=rate)
@@ -99,18 +108,19 @@ def opt_out_grid(
     rates: Sequence[float] = OPT_OUT_RATES,
     repeats: int = 3,
     progress: Progress = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Accuracy over ε x opt-out rate: one row per (opt_out, epsilon, repeat)."""
     parts = []
     for i, rate in enumerate(rates):
-        parts.append(opt_out_row(scenario, rate, epsilons, repeats))
+        parts.append(opt_out_row(scenario, rate, epsilons, repeats, dataset))
         _tick(progress, i + 1, len(rates), f"opt-out {rate:.0%}")
     return pd.concat(parts, ignore_index=True)
 
 
-def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
+def k_point(scenario: Scenario, k: int, dataset: Dataset | None = None) -> pd.DataFrame:
     """Draws at the Scenario's ε with k-anonymity ``k``, plus the re-identification risk."""
-    bench = workbench_for(scenario.replace(k=int(k)))
+    bench = workbench_for(scenario.replace(k=int(k)), dataset=dataset)
     anonymisation = bench.data.anonymisation
     rows = _draw_rows(bench, scenario.epsilon, scenario.repeats, k=int(k))
     for row in rows:
@@ -126,30 +136,36 @@ def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
 
 
 def k_sweep(
-    scenario: Scenario, ks: Sequence[int] = K_VALUES, progress: Progress = None
+    scenario: Scenario,
+    ks: Sequence[int] = K_VALUES,
+    progress: Progress = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Accuracy and re-identification risk as k grows: one row per (k, repeat)."""
     parts = []
     for i, k in enumerate(ks):
-        parts.append(k_point(scenario, k))
+        parts.append(k_point(scenario, k, dataset))
         _tick(progress, i + 1, len(ks), f"k = {k}")
     return pd.concat(parts, ignore_index=True)
 
 
-def local_central_point(scenario: Scenario, epsilon: float, repeats: int = 3) -> pd.DataFrame:
+def local_central_point(
+    scenario: Scenario, epsilon: float, repeats: int = 3, dataset: Dataset | None = None
+) -> pd.DataFrame:
     """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
 
     Central: local DP off, diffprivlib model at ε. Local: every person randomises their own data
     with ε, and the platform trains the non-private twin on what it received (the model adds
     nothing, so the people's ε is the whole story). Each local repeat re-randomises the data.
     """
-    central_bench = workbench_for(scenario.replace(local_epsilon=0.0))
+    dataset = dataset or builtin()
+    central_bench = workbench_for(scenario.replace(local_epsilon=0.0), dataset=dataset)
     rows = _draw_rows(central_bench, float(epsilon), repeats, mode="central")
     local = scenario.replace(local_epsilon=float(epsilon), epsilon=1.0, repeats=1)
-    population = generate_profiles(scenario.profiles, scenario.seed)
+    population = dataset.population_for(scenario)
     for repeat in range(repeats):
         # Same people, same split; only the noise each person adds is drawn anew.
-        bench = build_workbench(local, population, local_noise_draw=repeat)
+        bench = build_workbench(local, population, local_noise_draw=repeat, dataset=dataset)
         refs = references(bench)
         rows.append(
             {
@@ -170,11 +186,12 @@ def local_vs_central(
     epsilons: Sequence[float] = LENS_EPSILONS,
     repeats: int = 3,
     progress: Progress = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """:func:`local_central_point` over ``epsilons``."""
     parts = []
     for i, epsilon in enumerate(epsilons):
-        parts.append(local_central_point(scenario, epsilon, repeats))
+        parts.append(local_central_point(scenario, epsilon, repeats, dataset))
         _tick(progress, i + 1, len(epsilons), f"ε = {epsilon:g}")
     return pd.concat(parts, ignore_index=True)
 
@@ -267,14 +284,17 @@ def nonprivate_attack_row(bench: Workbench) -> pd.DataFrame:
 
 
 def attack_audit(
-    scenario: Scenario, epsilons: Sequence[float] = LENS_EPSILONS, progress: Progress = None
+    scenario: Scenario,
+    epsilons: Sequence[float] = LENS_EPSILONS,
+    progress: Progress = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Membership-inference attack on the private model across ε, and on the non-private twin.
 
     One row per (epsilon, model): AUC with 95% interval, advantage, the attack's best guess
     accuracy, the empirical ε lower bound and the theoretical cap e^ε/(1+e^ε).
     """
-    bench = workbench_for(scenario)
+    bench = workbench_for(scenario, dataset=dataset)
     parts = [nonprivate_attack_row(bench)]
     for i, epsilon in enumerate(epsilons):
         parts.append(attack_rows(bench, [epsilon]))
@@ -289,56 +309,28 @@ def homogeneity_example(bench: Workbench) -> dict | None:
     sensitive value, knowing someone is in the group reveals it anyway (homogeneity attack).
     """
     result = bench.data.anonymisation
-    schema = bench.schema
+    if not result.features:
+        return None
     # Records whose quasi-identifiers are all hidden (not collected, suppressed) are no group.
-    all_hidden = (
-        (result.age_codes == HIDDEN)
-        & (result.gender_codes == HIDDEN)
-        & (result.region_codes == HIDDEN)
-    )
+    all_hidden = np.all([codes == HIDDEN for codes in result.codes], axis=0)
     keep = ~result.suppressed & ~all_hidden
-    frame = pd.DataFrame(
-        {
-            "age": result.age_codes[keep],
-            "gender": result.gender_codes[keep],
-            "region": result.region_codes[keep],
-            "label": bench.data.labels[keep],
-        }
-    )
-    groups = frame.groupby(["age", "gender", "region"])["label"]
+    names = [f"qi_{i}" for i in range(len(result.codes))]
+    frame = pd.DataFrame({name: code[keep] for name, code in zip(names, result.codes, strict=True)})
+    frame["label"] = bench.data.labels[keep]
+    groups = frame.groupby(names)["label"]
     size = groups.size()
     top_share = groups.agg(lambda labels: labels.value_counts(normalize=True).iloc[0])
     candidates = top_share[size >= max(result.k, 5)]
     if candidates.empty:
         return None
-    (age_code, gender_code, region_code) = candidates.idxmax()
-    members = groups.get_group((age_code, gender_code, region_code))
+    best = candidates.idxmax()
+    best = best if isinstance(best, tuple) else (best,)
+    members = groups.get_group(best)
     dominant = int(members.value_counts().idxmax())
     return {
-        "description": _describe_group(result, schema, age_code, gender_code, region_code),
+        "description": result.describe_class(tuple(best)),
         "size": int(len(members)),
-        "category": schema.class_label(dominant),
+        "category": bench.schema.class_label(dominant),
         "share": float(candidates.max()),
         "base_rate": float(np.mean(bench.data.labels == dominant)),
     }
-
-
-def _describe_group(result, schema, age_code: int, gender_code: int, region_code: int) -> str:
-    parts = []
-    width = AGE_BAND_WIDTHS[result.age_level]
-    lower = int(schema.feature("age").lower)
-    if age_code != HIDDEN and width is not None:
-        start = lower + age_code * width
-        parts.append(f"aged {start}" if width == 1 else f"aged {start}–{start + width - 1}")
-    if gender_code != HIDDEN:
-        parts.append(schema.feature("gender").values[gender_code])
-    if region_code != HIDDEN:
-        regions = schema.feature("region").values
-        if result.region_level == 0:
-            parts.append(f"in the {regions[region_code]} region")
-        else:
-            names = [
-                r for r, macro in zip(regions, MACRO_REGION, strict=True) if macro == region_code
-            ]
-            parts.append("in " + " or ".join(names))
-    return "people " + ", ".join(parts) if parts else "everyone"

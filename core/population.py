@@ -65,9 +65,10 @@ class Population:
     """
 
     features: pd.DataFrame
-    segment: np.ndarray  # 0 = majority, 1 = minority
+    segment: np.ndarray  # index into segment_names (built in: 0 = majority, 1 = minority)
     label: np.ndarray  # index into schema.classes
     seed: int
+    segment_names: tuple[str, ...] = SEGMENTS
 
     @property
     def n_profiles(self) -> int:
@@ -180,6 +181,6 @@ def describe(population: Population, schema: Schema | None = None) -> pd.DataFra
     for feature in schema.features:
         if feature.type == "categorical":
             frame[feature.name] = np.asarray(feature.values)[frame[feature.name].to_numpy()]
-    frame["segment"] = np.asarray(SEGMENTS)[population.segment]
+    frame["segment"] = np.asarray(population.segment_names)[population.segment]
     frame["next_category"] = np.asarray(schema.class_labels)[population.label]
     return frame

@@ -33,6 +33,11 @@ class Feature:
     upper: float = 1.0
     values: tuple[str, ...] = ()
     quasi_identifier: bool = False
+    # k-anonymity hierarchy (public, like the bounds): band widths a numeric quasi-identifier can
+    # be coarsened to, and groups of values a categorical one can be merged into.
+    bands: tuple[float, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+    group_label: str = "group"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -84,23 +89,58 @@ class Schema:
 
 
 def _feature_from_json(entry: dict) -> Feature:
+    name = entry["name"]
     if entry["category"] not in CATEGORIES:
         raise ValueError(
-            f"Feature {entry['name']!r} has category {entry['category']!r}; "
+            f"Feature {name!r} has category {entry['category']!r}; "
             f"allowed categories are {CATEGORIES}."
         )
-    if entry["type"] == "numeric" and not entry["lower"] < entry["upper"]:
-        raise ValueError(f"Feature {entry['name']!r} needs lower < upper in the schema.")
+    if entry["type"] not in ("numeric", "categorical"):
+        raise ValueError(f"Feature {name!r} has type {entry['type']!r}; use numeric/categorical.")
+    if entry["type"] == "numeric" and not float(entry["lower"]) < float(entry["upper"]):
+        raise ValueError(f"Feature {name!r} needs lower < upper in the schema.")
+    values = tuple(str(v) for v in entry.get("values", ()))
+    if entry["type"] == "categorical" and (not values or len(set(values)) != len(values)):
+        raise ValueError(f"Feature {name!r} needs a list of distinct values.")
+    bands = tuple(float(b) for b in entry.get("bands", ()))
+    if any(not b > 0 for b in bands):
+        raise ValueError(f"Feature {name!r}: band widths must be positive.")
+    groups = tuple(tuple(str(v) for v in group) for group in entry.get("groups", ()))
+    if groups and sorted(v for g in groups for v in g) != sorted(values):
+        raise ValueError(f"Feature {name!r}: groups must use every value exactly once.")
     return Feature(
-        name=entry["name"],
+        name=name,
         category=entry["category"],
         type=entry["type"],
-        label=entry.get("label", entry["name"]),
+        label=entry.get("label", name),
         unit=entry.get("unit", ""),
         lower=float(entry.get("lower", 0.0)),
         upper=float(entry.get("upper", 1.0)),
-        values=tuple(entry.get("values", ())),
+        values=values,
         quasi_identifier=bool(entry.get("quasi_identifier", False)),
+        bands=tuple(sorted(bands)),
+        groups=groups,
+        group_label=entry.get("group_label", "group"),
+    )
+
+
+def schema_from_dict(raw: dict) -> Schema:
+    """A Schema from its JSON form (the file's layout); raises ValueError naming what is wrong."""
+    features = tuple(_feature_from_json(entry) for entry in raw["features"])
+    names = [f.name for f in features]
+    if len(set(names)) != len(names):
+        raise ValueError("Feature names in a schema must be distinct.")
+    classes = tuple(str(c) for c in raw["label"]["values"])
+    if len(classes) < 2 or len(set(classes)) != len(classes):
+        raise ValueError("The label needs at least 2 distinct classes.")
+    labels = tuple(str(c) for c in raw["label"].get("labels", classes))
+    if len(labels) != len(classes):
+        raise ValueError("The label needs one display name per class.")
+    return Schema(
+        features=features,
+        classes=classes,
+        class_labels=labels,
+        category_info=raw["categories"],
     )
 
 
@@ -113,10 +153,4 @@ def load_schema(path: str | Path = SCHEMA_PATH) -> Schema:
     Schema
         Features with bounds and categories, and the public list of classes.
     """
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Schema(
-        features=tuple(_feature_from_json(entry) for entry in raw["features"]),
-        classes=tuple(raw["label"]["values"]),
-        class_labels=tuple(raw["label"]["labels"]),
-        category_info=raw["categories"],
-    )
+    return schema_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -5,15 +5,29 @@ import pandas as pd
 import pytest
 
 from core.anonymity import (
-    AGE_BAND_WIDTHS,
-    GENDER_LEVELS,
     HIDDEN,
     MAX_SUPPRESSION,
-    REGION_LEVELS,
     anonymise,
-    generalised_age_midpoint,
+    generalise,
+    generalised_numeric,
+    hierarchy,
 )
 from core.population import generate_profiles
+from core.schema import schema_from_dict
+
+AGE_BAND_WIDTHS = (1, 5, 10, 20, None)  # the built-in schema's age hierarchy, written out
+REGION_LEVELS, GENDER_LEVELS = 3, 2
+
+
+def _anonymise(age, gender, region, k, schema):
+    return anonymise({"age": age, "gender": gender, "region": region}, k=k, schema=schema)
+
+
+def _levels(result) -> tuple[int, int, int]:
+    """(age, region, gender) levels of a result."""
+    levels = dict(zip([f.name for f in result.features], result.levels, strict=True))
+    return levels["age"], levels["region"], levels["gender"]
+
 
 KS = (2, 5, 20, 100)
 
@@ -40,19 +54,20 @@ def _class_sizes(*codes: np.ndarray) -> np.ndarray:
 
 def _generalisation_total(result) -> float:
     """Share of each hierarchy climbed, summed over the quasi-identifiers."""
+    age_level, region_level, gender_level = _levels(result)
     return (
-        result.age_level / (len(AGE_BAND_WIDTHS) - 1)
-        + result.region_level / (REGION_LEVELS - 1)
-        + result.gender_level / (GENDER_LEVELS - 1)
+        age_level / (len(AGE_BAND_WIDTHS) - 1)
+        + region_level / (REGION_LEVELS - 1)
+        + gender_level / (GENDER_LEVELS - 1)
     )
 
 
 @pytest.mark.parametrize("k", KS)
 def test_every_kept_record_is_in_a_class_of_at_least_k(quasi_identifiers, schema, k):
     """After anonymise, every non-suppressed record shares its codes with >= k-1 other kept ones."""
-    result = anonymise(*quasi_identifiers, k=k, schema=schema)
+    result = _anonymise(*quasi_identifiers, k=k, schema=schema)
     kept = ~result.suppressed
-    codes = (result.age_codes, result.gender_codes, result.region_codes)
+    codes = result.codes
     sizes_kept = _class_sizes(*(code[kept] for code in codes))
     assert sizes_kept.min() >= k
     # Suppression is exactly the records in classes smaller than k.
@@ -65,22 +80,22 @@ def test_every_kept_record_is_in_a_class_of_at_least_k(quasi_identifiers, schema
 @pytest.mark.parametrize("k", KS)
 def test_suppression_stays_within_the_limit(quasi_identifiers, schema, k):
     """At most MAX_SUPPRESSION of the records are suppressed."""
-    result = anonymise(*quasi_identifiers, k=k, schema=schema)
+    result = _anonymise(*quasi_identifiers, k=k, schema=schema)
     assert result.share_suppressed <= MAX_SUPPRESSION
 
 
 def test_k_equal_one_keeps_exact_levels(quasi_identifiers, schema):
     """k = 1 generalises nothing and suppresses nobody."""
     age, gender, region = quasi_identifiers
-    result = anonymise(age, gender, region, k=1, schema=schema)
-    assert (result.age_level, result.region_level, result.gender_level) == (0, 0, 0)
+    result = _anonymise(age, gender, region, k=1, schema=schema)
+    assert _levels(result) == (0, 0, 0)
     assert not result.suppressed.any()
     lower = schema.feature("age").lower
     expected_age = np.where(np.isnan(age), HIDDEN, np.nan_to_num(age) - lower).astype(np.int64)
-    np.testing.assert_array_equal(result.age_codes, expected_age)
-    np.testing.assert_array_equal(result.gender_codes, gender)
-    np.testing.assert_array_equal(result.region_codes, region)
-    assert result.describe_levels() == "exact age, exact region, gender kept"
+    np.testing.assert_array_equal(result.codes_of("age"), expected_age)
+    np.testing.assert_array_equal(result.codes_of("gender"), gender)
+    np.testing.assert_array_equal(result.codes_of("region"), region)
+    assert result.describe_levels() == "exact age, exact gender, exact postcode region"
 
 
 @pytest.mark.parametrize("k", (1, *KS))
@@ -88,7 +103,7 @@ def test_risk_before_matches_brute_force(quasi_identifiers, schema, k):
     """The 'before' risk summary equals brute-force counts on the exact quasi-identifiers."""
     age, gender, region = quasi_identifiers
     sizes = _class_sizes(np.nan_to_num(age, nan=-1.0), gender, region)
-    before = anonymise(age, gender, region, k=k, schema=schema).before
+    before = _anonymise(age, gender, region, k=k, schema=schema).before
     assert before.records == len(age)
     assert before.share_unique == pytest.approx(np.mean(sizes == 1), abs=1e-12)
     assert before.share_below_k == pytest.approx(np.mean(sizes < k), abs=1e-12)
@@ -101,7 +116,7 @@ def test_risk_before_matches_brute_force(quasi_identifiers, schema, k):
 def test_larger_k_never_lowers_generalisation(quasi_identifiers, schema):
     """The generalisation total is non-decreasing in k."""
     totals = [
-        _generalisation_total(anonymise(*quasi_identifiers, k=k, schema=schema))
+        _generalisation_total(_anonymise(*quasi_identifiers, k=k, schema=schema))
         for k in (1, 2, 3, 5, 10, 20, 50, 100)
     ]
     assert totals == sorted(totals)
@@ -112,7 +127,7 @@ def test_larger_k_never_lowers_generalisation(quasi_identifiers, schema):
 def test_chosen_node_is_the_least_generalised_feasible_one(quasi_identifiers, schema, k):
     """No node with a smaller generalisation total reaches k within the suppression limit."""
     age, gender, region = quasi_identifiers
-    chosen = anonymise(age, gender, region, k=k, schema=schema)
+    chosen = _anonymise(age, gender, region, k=k, schema=schema)
     lower = schema.feature("age").lower
     for age_level, width in enumerate(AGE_BAND_WIDTHS):
         if width is None:
@@ -142,10 +157,10 @@ def test_chosen_node_is_the_least_generalised_feasible_one(quasi_identifiers, sc
 def test_age_midpoint_lies_inside_the_band(quasi_identifiers, schema):
     """The stored age is the middle of the person's band, within the public age bounds."""
     age, gender, region = quasi_identifiers
-    result = anonymise(age, gender, region, k=20, schema=schema)
-    width = AGE_BAND_WIDTHS[result.age_level]
+    result = _anonymise(age, gender, region, k=20, schema=schema)
+    width = AGE_BAND_WIDTHS[_levels(result)[0]]
     assert width is not None and width > 1, "k=20 on 20,000 people should band age, not hide it"
-    midpoint = generalised_age_midpoint(result, schema)
+    midpoint = generalised_numeric(result, schema.feature("age"))
     known = ~np.isnan(age)
     np.testing.assert_array_equal(np.isnan(midpoint), ~known)
     assert np.all(np.abs(midpoint[known] - age[known]) <= width / 2)
@@ -157,9 +172,82 @@ def test_age_midpoint_lies_inside_the_band(quasi_identifiers, schema):
 def test_all_hidden_input_is_one_class(schema):
     """People who shared no quasi-identifier form one class and nobody is suppressed."""
     n = 500
-    result = anonymise(
+    result = _anonymise(
         np.full(n, np.nan), np.full(n, HIDDEN), np.full(n, HIDDEN), k=100, schema=schema
     )
     assert not result.suppressed.any()
     assert result.before.n_classes == 1
     assert result.before.mean_risk == pytest.approx(1 / n)
+
+
+def test_built_in_hierarchies_come_from_the_schema(schema):
+    """Age: exact, 5/10/20-year bands, hidden; region: exact, macro-region, hidden; gender: 2."""
+    age = hierarchy(schema.feature("age"))
+    assert [level.kind for level in age] == ["exact", "band", "band", "band", "hidden"]
+    assert [level.width for level in age[1:4]] == [5, 10, 20]
+    assert [level.kind for level in hierarchy(schema.feature("region"))] == [
+        "exact",
+        "group",
+        "hidden",
+    ]
+    assert len(hierarchy(schema.feature("gender"))) == GENDER_LEVELS
+    region = schema.feature("region")
+    codes = generalise(np.arange(len(region.values)), region, hierarchy(region)[1])
+    np.testing.assert_array_equal(codes, [0, 0, 1, 1, 2, 2])  # the three macro-regions
+
+
+def _uploaded_schema() -> object:
+    """A schema like one built from an upload: negative bounds, a categorical QI without groups."""
+    return schema_from_dict(
+        {
+            "label": {"values": ["a", "b"]},
+            "categories": {},
+            "features": [
+                {
+                    "name": "balance",
+                    "category": "purchases",
+                    "type": "numeric",
+                    "lower": -50,
+                    "upper": 50,
+                    "bands": [10, 25],
+                    "quasi_identifier": True,
+                },
+                {
+                    "name": "city",
+                    "category": "location",
+                    "type": "categorical",
+                    "values": ["x", "y", "z"],
+                    "quasi_identifier": True,
+                },
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize("k", (2, 10, 50))
+def test_generic_schema_reaches_k_with_negative_bounds(k):
+    """Any schema's quasi-identifiers: kept records are in classes >= k, and a value equal to
+    HIDDEN's code (-1) is not confused with a hidden one."""
+    schema = _uploaded_schema()
+    rng = np.random.default_rng(3)
+    n = 3_000
+    balance = rng.integers(-50, 51, n).astype(float)
+    balance[:10] = -1.0
+    city = rng.integers(0, 3, n)
+    result = anonymise({"balance": balance, "city": city}, k=k, schema=schema)
+    kept = ~result.suppressed
+    assert _class_sizes(*(c[kept] for c in result.codes)).min() >= k
+    assert result.share_suppressed <= MAX_SUPPRESSION
+    exact = anonymise({"balance": balance, "city": city}, k=1, schema=schema)
+    assert not np.any(exact.codes_of("balance")[:10] == HIDDEN)
+    assert "balance" in exact.describe_levels()
+
+
+def test_describe_class_names_bands_and_groups(schema):
+    """A generalised class reads as plain words from the schema's labels."""
+    result = _anonymise(
+        np.array([30.0, 31.0]), np.array([0, 0]), np.array([0, 1]), k=2, schema=schema
+    )
+    text = result.describe_class(tuple(int(c[0]) for c in result.codes))
+    assert text.startswith("people with")
+    assert "age" in text

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from core.anonymity import AGE_BAND_WIDTHS
 from core.controls import MAX_TEST_PEOPLE, TEST_SHARE, integer_seed, prepare, stream
 from core.encoding import not_collected_values
 from core.population import generate_profiles
@@ -149,7 +148,7 @@ def test_k_anonymity_generalises_and_blanks_suppressed_quasi_identifiers(populat
     data = _prepare(population, schema, k=50)
     result = data.anonymisation
     assert result.k == 50
-    assert result.age_level > 0
+    assert result.level_of("age").kind != "exact"
     assert result.suppressed.sum() > 0
     assert len(data.train.y) + len(data.test.y) == N_PROFILES  # nobody is dropped
     qi_names = {f.name for f in schema.quasi_identifiers}
@@ -163,8 +162,9 @@ def test_k_anonymity_generalises_and_blanks_suppressed_quasi_identifiers(populat
     assert np.all(X[np.ix_(blanked, qi)] == placeholder[qi])
     assert observed[np.ix_(blanked, ~qi)].all()
     age_column = list(schema.columns).index("age")
-    width = AGE_BAND_WIDTHS[result.age_level]
-    assert width is not None, "k=50 on 10,000 people should band age, not hide it"
+    level = result.level_of("age")
+    assert level.kind == "band", "k=50 on 10,000 people should band age, not hide it"
+    width = level.width
     n_bands = -(-(schema.feature("age").upper - schema.feature("age").lower + 1) // width)
     assert len(np.unique(X[~blanked, age_column])) <= n_bands
 

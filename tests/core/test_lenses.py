@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from core.anonymity import MAX_SUPPRESSION
+from core.anonymity import HIDDEN, MAX_SUPPRESSION
 from core.engine import evaluate, workbench_for
 from core.lenses import (
     CONSENT_RATES,
@@ -327,16 +327,14 @@ def _groups_by_brute_force(bench) -> dict[tuple, list[int]]:
     """Labels of the kept records per (age, gender, region) code tuple, by a plain loop."""
     result = bench.data.anonymisation
     groups = defaultdict(list)
-    for age, gender, region, label, suppressed in zip(
-        result.age_codes,
-        result.gender_codes,
-        result.region_codes,
+    for *codes, label, suppressed in zip(
+        *result.codes,
         bench.data.labels,
         result.suppressed,
         strict=True,
     ):
-        if not suppressed:
-            groups[(int(age), int(gender), int(region))].append(int(label))
+        if not suppressed and any(code != HIDDEN for code in codes):
+            groups[tuple(codes)].append(int(label))
     return groups
 
 
