@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
-from core.encoding import encode, model_bounds, not_collected_values
+from core.encoding import encode, missing_mask, model_bounds, not_collected_values
 from core.mechanisms import laplace_truncated
 from core.population import Population, generate_profiles
 from core.scenario import Scenario
@@ -77,7 +77,9 @@ def _unique_share(rows: np.ndarray) -> float:
 def _age_bands(population: Population, schema: Schema) -> tuple[tuple, np.ndarray]:
     """Fairness age bands from the true age, when the data has a numeric ``age`` feature."""
     names = [f.name for f in schema.features]
-    if "age" not in names or schema.feature("age").type != "numeric":
+    age = schema.feature("age") if "age" in names else None
+    # The bands are adult ages in years: report them only where the public bounds say so.
+    if age is None or age.type != "numeric" or age.lower < AGE_BANDS[0][0] or age.upper > 120:
         return (), np.full(population.n_profiles, -1, dtype=np.int64)
     age = population.features["age"].to_numpy(dtype=float)
     band = np.zeros(age.shape, dtype=np.int64)
@@ -150,7 +152,8 @@ def prepare(
     opted_out = stream(seed, _STREAM_OPT_OUT).random(n) < scenario.opt_out
     # Opted-out people share nothing for personalisation.
     consent &= ~opted_out[:, None]
-    observed = consent[:, [CATEGORIES.index(c) for c in column_categories]]
+    # A cell the data does not hold (an empty cell in an upload) is not collected either.
+    observed = consent[:, [CATEGORIES.index(c) for c in column_categories]] & ~missing_mask(X)
     X = np.where(observed, X, not_collected_values(schema))
 
     # Risk is measured even at k = 1 (nothing generalised) so "before" is always known.
@@ -159,7 +162,8 @@ def prepare(
         known = consent[:, CATEGORIES.index(feature.category)]
         values = population.features[feature.name].to_numpy(dtype=float)
         missing = np.nan if feature.type == "numeric" else HIDDEN
-        quasi_identifiers[feature.name] = np.where(known, values, missing)
+        unknown = np.isnan(values) if feature.type == "numeric" else values < 0
+        quasi_identifiers[feature.name] = np.where(known & ~unknown, values, missing)
     anonymisation = anonymise(quasi_identifiers, k=scenario.k, schema=schema)
     if scenario.k > 1:
         _apply_generalisation(X, observed, anonymisation, schema)

@@ -33,14 +33,19 @@ def data_norm(schema: Schema) -> float:
 def encode(features: pd.DataFrame, schema: Schema) -> np.ndarray:
     """Model matrix of shape (n_people, n_columns), float64 in [0, 1].
 
-    Values outside the public bounds are clipped to them (the schema's promise to DP).
+    Values outside the public bounds are clipped to them (the schema's promise to DP). A missing
+    value (NaN, or categorical code -1, possible in uploaded data) stays NaN in every column of
+    its feature; :func:`missing_mask` finds them and the controls treat them as not collected.
     """
     blocks = []
     for feature in schema.features:
         values = features[feature.name].to_numpy()
         if feature.type == "categorical":
             codes = values.astype(np.int64)
-            blocks.append(np.eye(len(feature.values))[codes])
+            known = codes >= 0
+            block = np.full((len(codes), len(feature.values)), np.nan)
+            block[known] = np.eye(len(feature.values))[codes[known]]
+            blocks.append(block)
         else:
             scaled = (values.astype(float) - feature.lower) / (feature.upper - feature.lower)
             blocks.append(np.clip(scaled, 0.0, 1.0)[:, None])
@@ -59,3 +64,8 @@ def not_collected_values(schema: Schema) -> np.ndarray:
             for _ in feature.columns
         ]
     )
+
+
+def missing_mask(X: np.ndarray) -> np.ndarray:
+    """Cells of the model matrix whose value the data did not hold."""
+    return np.isnan(X)

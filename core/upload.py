@@ -1,0 +1,498 @@
+"""Your own data: read an uploaded CSV of profiles safely and map it onto the engine's roles.
+
+Two steps, each raising :class:`UploadError` with a message that names the problem and where it
+is (row, column) and says what is allowed:
+
+1. :func:`read_table` turns the uploaded bytes into a table of strings: size limit, binary files,
+   encodings (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Latin-1 with a note), delimiter
+   (``,`` ``;`` tab ``|``, detected), duplicated or empty headers, ragged rows.
+2. :func:`build_dataset` applies a :class:`Mapping` the user declared in a form: each column's
+   role (feature with its data category, quasi-identifier, label, fairness group, ignored), and
+   for features their **public** bounds or value lists. Bounds are never computed from the
+   uploaded data: differential privacy calibrates its noise to them, and bounds taken from the
+   data would let one person's extreme value move the noise, which is itself a leak. Values
+   outside the declared bounds are clipped and counted; empty/NaN cells and values outside a
+   declared list become "not collected" for that person; rows without a declared label are
+   dropped and counted.
+
+Nothing here writes to disk: the parsed table lives in the caller's session.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.anonymity import MAX_QUASI_IDENTIFIERS
+from core.dataset import Dataset
+from core.population import MAX_PROFILES, Population
+from core.schema import CATEGORIES, Schema, load_schema, schema_from_dict
+
+MAX_UPLOAD_MB = 20  # the same limit as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MIN_ROWS = 50
+MAX_MODEL_COLUMNS = 200
+MAX_CATEGORY_VALUES = 50
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+MISSING_WORDS = {"", "nan", "na", "n/a", "null", "none"}
+INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+ROLES = ("feature", "quasi-identifier", "label", "group", "ignore")
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive or an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"SQLite format 3": "an SQLite database",
+}
+_SHOWN_ROWS = 5  # rows named in a message before "and N more"
+
+
+class UploadError(ValueError):
+    """A file or mapping the app cannot use; the message says what and where."""
+
+
+def _rows_text(rows: np.ndarray) -> str:
+    """'rows 3, 8 and 12' or 'rows 3, 8, 12, 20, 31 and 7 more' (file row numbers)."""
+    rows = [int(r) for r in rows]
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = ", ".join(str(r) for r in rows[:_SHOWN_ROWS])
+    if len(rows) > _SHOWN_ROWS:
+        return f"rows {shown} and {len(rows) - _SHOWN_ROWS} more"
+    head, last = shown.rsplit(", ", 1)
+    return f"rows {head} and {last}"
+
+
+# -- step 1: bytes -> table of strings -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """An uploaded CSV as strings: header, one row per person, and how it was read."""
+
+    frame: pd.DataFrame  # every cell a stripped string
+    encoding: str
+    delimiter: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.frame.columns)
+
+
+def _decode(data: bytes) -> tuple[str, str, list[str]]:
+    """Text, encoding name and notes. UTF-8 first; Latin-1 only as a noted fallback."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8 with BOM", []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16", ["The file is UTF-16; it was read as such."]
+        except UnicodeDecodeError:
+            raise UploadError(
+                "The file starts like UTF-16 text but is not valid UTF-16. Save it as UTF-8 CSV."
+            ) from None
+    try:
+        return data.decode("utf-8"), "UTF-8", []
+    except UnicodeDecodeError as error:
+        position = error.start
+    line = data[:position].count(b"\n") + 1
+    # Latin-1 maps every byte to a character, so it always decodes; say so, since accented
+    # letters may then be wrong if the file was in another code page.
+    return (
+        data.decode("latin-1"),
+        "Latin-1",
+        [
+            f"The file is not UTF-8 (first non-UTF-8 byte on line {line}); it was read as "
+            "Latin-1 (ISO-8859-1). Check that accented letters look right below, or save the "
+            "file as UTF-8 and upload it again."
+        ],
+    )
+
+
+def _check_binary(data: bytes) -> None:
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise UploadError(
+                f"This file is {kind}, not a CSV text file (even if its name ends in .csv). "
+                "Export the sheet as CSV (comma-separated, UTF-8) and upload that."
+            )
+    head = data[:65536]
+    # UTF-16 text has many NULs by design; any other text file has none.
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UploadError(
+            "This file contains binary data (NUL bytes), so it is not a CSV text file. "
+            "Export your data as CSV (comma-separated, UTF-8) and upload that."
+        )
+
+
+def _pick_delimiter(text: str) -> str:
+    """The allowed delimiter that splits the first lines into the most, equal, fields."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    best, best_fields = ",", 1
+    for delimiter in DELIMITERS:
+        fields = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        if fields and min(fields) == max(fields) and fields[0] > best_fields:
+            best, best_fields = delimiter, fields[0]
+    return best
+
+
+def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RawTable:
+    """Parse uploaded bytes into a table of strings, or raise :class:`UploadError`."""
+    if len(data) == 0:
+        raise UploadError("The file is empty (0 bytes). Upload a CSV with a header row and rows.")
+    if len(data) > max_bytes:
+        raise UploadError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"{max_bytes / 1024 / 1024:g} MB. Upload a sample of the rows."
+        )
+    _check_binary(data)
+    text, encoding, notes = _decode(data)
+    if "\x00" in text:
+        raise UploadError("This file contains NUL characters, so it is not a CSV text file.")
+    if not text.strip():
+        raise UploadError("The file holds only blank lines. Upload a CSV with a header and rows.")
+    delimiter = _pick_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise UploadError(f"The file is not valid CSV: {error}.") from None
+    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+    if not numbered:
+        raise UploadError("The file holds no values, only separators and blank lines.")
+    header = [name.strip() for name in numbered[0][1]]
+    if len(header) < 2:
+        others = [name for d, name in DELIMITERS.items() if d in header[0]]
+        hint = f" It contains {others[0]}: is that the separator?" if others else ""
+        raise UploadError(
+            f"Only one column was found in the header ({header[0][:60]!r}).{hint} The file "
+            "needs at least two columns (features and a label), separated by commas, "
+            "semicolons, tabs or vertical bars."
+        )
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise UploadError(f"Column {position} has an empty name in the header row.")
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise UploadError(
+                f"The column name {name!r} appears twice in the header (columns {seen[name]} "
+                f"and {position}). Column names must be unique: rename one of them."
+            )
+        seen[name] = position
+    body = numbered[1:]
+    if not body:
+        raise UploadError(
+            f"The file has a header ({len(header)} columns) but no rows of data. "
+            "Add one row per person."
+        )
+    if len(body) > MAX_PROFILES:
+        raise UploadError(f"The file has {len(body):,} rows; the limit is {MAX_PROFILES:,}.")
+    for number, row in body:
+        if len(row) != len(header):
+            raise UploadError(
+                f"Row {number} has {len(row)} fields but the header has {len(header)}. "
+                f"Check the separator ({DELIMITERS[delimiter]} detected) and quoting on that line."
+            )
+    frame = pd.DataFrame([[cell.strip() for cell in row] for _, row in body], columns=header)
+    frame.index = [number for number, _ in body]  # file row numbers, for messages
+    if encoding == "UTF-8 with BOM":
+        notes.append("The file starts with a UTF-8 byte-order mark (BOM); it was removed.")
+    if delimiter != ",":
+        notes.append(f"The columns are separated by {DELIMITERS[delimiter]}.")
+    return RawTable(frame=frame, encoding=encoding, delimiter=delimiter, notes=tuple(notes))
+
+
+# -- step 2: the user's mapping -> a Dataset ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """What one uploaded column is, as the user declared it."""
+
+    column: str
+    role: str = "feature"  # one of ROLES
+    category: str = "demographics"  # data category of a feature
+    type: str = "numeric"  # numeric or categorical (features and groups)
+    lower: float | None = None  # public bounds of a numeric feature
+    upper: float | None = None
+    values: tuple[str, ...] = ()  # public value list of a categorical feature, or the classes
+
+
+@dataclass(frozen=True)
+class Mapping:
+    columns: tuple[ColumnMapping, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> str:
+        return json.dumps({"columns": [asdict(c) for c in self.columns]}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Mapping:
+        """A saved mapping; raises UploadError if it is not one."""
+        try:
+            raw = json.loads(text)
+            columns = tuple(
+                ColumnMapping(
+                    column=str(entry["column"]),
+                    role=str(entry.get("role", "feature")),
+                    category=str(entry.get("category", "demographics")),
+                    type=str(entry.get("type", "numeric")),
+                    lower=None if entry.get("lower") is None else float(entry["lower"]),
+                    upper=None if entry.get("upper") is None else float(entry["upper"]),
+                    values=tuple(str(v) for v in entry.get("values", ())),
+                )
+                for entry in raw["columns"]
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise UploadError(f"This is not a saved column mapping ({error}).") from None
+        return cls(columns)
+
+    def by_role(self, *roles: str) -> tuple[ColumnMapping, ...]:
+        return tuple(c for c in self.columns if c.role in roles)
+
+
+def split_values(text: str) -> tuple[str, ...]:
+    """'a, b ,c' -> ('a', 'b', 'c'): a value list typed in the form (duplicates removed)."""
+    return tuple(dict.fromkeys(part.strip() for part in str(text).split(",") if part.strip()))
+
+
+def nice_bands(lower: float, upper: float) -> tuple[float, ...]:
+    """Band widths for a numeric quasi-identifier: about 20, 10, 5 and 2 bands of 1-2-5 sizes."""
+    span = upper - lower
+    widths = []
+    for count in (20, 10, 5, 2):
+        raw = span / count
+        magnitude = 10 ** math.floor(math.log10(raw))
+        width = min((m * magnitude for m in (1, 2, 5, 10)), key=lambda w: abs(math.log(w / raw)))
+        widths.append(float(width))
+    return tuple(sorted(set(widths)))
+
+
+def _check_mapping(table: RawTable, mapping: Mapping) -> None:
+    unknown = [c.column for c in mapping.columns if c.column not in table.columns]
+    if unknown:
+        raise UploadError(f"The mapping names columns the file does not have: {unknown}.")
+    for c in mapping.columns:
+        if c.role not in ROLES:
+            raise UploadError(f"Column {c.column!r}: role {c.role!r}; allowed roles are {ROLES}.")
+        if c.role in ("feature", "quasi-identifier") and c.category not in CATEGORIES:
+            raise UploadError(
+                f"Column {c.column!r}: data category {c.category!r}; allowed: {CATEGORIES}."
+            )
+        if c.type not in ("numeric", "categorical"):
+            raise UploadError(f"Column {c.column!r}: type must be numeric or categorical.")
+    labels = mapping.by_role("label")
+    if len(labels) != 1:
+        raise UploadError(
+            f"Choose exactly one label column (what to recommend); {len(labels)} chosen."
+        )
+    if len(labels[0].values) < 2:
+        raise UploadError(
+            f"The label column {labels[0].column!r} needs a public list of at least 2 classes."
+        )
+    if len(mapping.by_role("group")) > 1:
+        raise UploadError("Choose at most one group column for the fairness view.")
+    features = mapping.by_role("feature", "quasi-identifier")
+    if not features:
+        raise UploadError("Choose at least one feature column for the recommender to learn from.")
+    if len(mapping.by_role("quasi-identifier")) > MAX_QUASI_IDENTIFIERS:
+        raise UploadError(
+            f"{len(mapping.by_role('quasi-identifier'))} quasi-identifiers chosen; at most "
+            f"{MAX_QUASI_IDENTIFIERS} keep the k-anonymity search exact and fast."
+        )
+    n_columns = 0
+    for c in (*features, *mapping.by_role("group")):
+        if c.type == "numeric" and c.role != "group":
+            if c.lower is None or c.upper is None:
+                raise UploadError(
+                    f"Column {c.column!r}: give its public lower and upper bounds (for example "
+                    "a legal range or a catalogue limit). They are never taken from the file."
+                )
+            if not (math.isfinite(c.lower) and math.isfinite(c.upper) and c.lower < c.upper):
+                raise UploadError(
+                    f"Column {c.column!r}: the bounds must be finite numbers with lower < upper "
+                    f"(got {c.lower} and {c.upper})."
+                )
+            n_columns += 1
+        else:
+            if not c.values:
+                raise UploadError(f"Column {c.column!r}: give its public list of values.")
+            if len(c.values) > MAX_CATEGORY_VALUES:
+                raise UploadError(
+                    f"Column {c.column!r}: {len(c.values)} values; at most "
+                    f"{MAX_CATEGORY_VALUES} (group rare ones, or map it as numeric)."
+                )
+            n_columns += len(c.values) if c.role != "group" else 0
+    if n_columns > MAX_MODEL_COLUMNS:
+        raise UploadError(
+            f"The mapping makes {n_columns} model columns; at most {MAX_MODEL_COLUMNS}."
+        )
+
+
+def _numeric(table: RawTable, c: ColumnMapping, notes: list[str]) -> np.ndarray:
+    cells = table.frame[c.column]
+    lowered = cells.str.lower()
+    missing = lowered.isin(MISSING_WORDS).to_numpy()
+    infinite = lowered.isin(INFINITE_WORDS).to_numpy()
+    if infinite.any():
+        raise UploadError(
+            f"Column {c.column!r} holds infinite values ({cells[infinite].iloc[0]!r}) at "
+            f"{_rows_text(table.frame.index[infinite])}. Use finite numbers, or leave the cell "
+            "empty if the value is unknown."
+        )
+    values = pd.to_numeric(cells.where(~missing), errors="coerce").to_numpy(dtype=float)
+    text = np.isnan(values) & ~missing
+    if text.any():
+        raise UploadError(
+            f"Column {c.column!r} is mapped as numeric but holds text "
+            f"({cells[text].iloc[0][:40]!r}) at {_rows_text(table.frame.index[text])}. "
+            "Use numbers with a dot as decimal mark, or map the column as categorical."
+        )
+    outside = ~np.isnan(values) & ((values < c.lower) | (values > c.upper))
+    if outside.any():
+        notes.append(
+            f"Column {c.column!r}: {int(outside.sum())} values outside the declared bounds "
+            f"[{c.lower:g}, {c.upper:g}] were clipped to them "
+            f"({_rows_text(table.frame.index[outside])})."
+        )
+    if missing.any():
+        notes.append(
+            f"Column {c.column!r}: {int(missing.sum())} empty or NaN cells are treated as not "
+            f"collected for those people ({_rows_text(table.frame.index[missing])})."
+        )
+    return np.clip(values, c.lower, c.upper)
+
+
+def _codes(table: RawTable, c: ColumnMapping, notes: list[str], what: str) -> np.ndarray:
+    """Index into ``c.values`` per row; -1 where empty or not in the declared list."""
+    cells = table.frame[c.column]
+    lookup = {value: index for index, value in enumerate(c.values)}
+    codes = cells.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+    empty = cells.str.lower().isin(MISSING_WORDS).to_numpy()
+    undeclared = (codes < 0) & ~empty
+    if undeclared.any():
+        examples = sorted(set(cells[undeclared]))[:3]
+        notes.append(
+            f"Column {c.column!r}: {int(undeclared.sum())} values not in the declared list "
+            f"(e.g. {', '.join(repr(e[:30]) for e in examples)}) {what} "
+            f"({_rows_text(table.frame.index[undeclared])})."
+        )
+    if empty.any():
+        notes.append(
+            f"Column {c.column!r}: {int(empty.sum())} empty cells {what} "
+            f"({_rows_text(table.frame.index[empty])})."
+        )
+    return codes
+
+
+def fingerprint(table: RawTable, mapping: Mapping) -> str:
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(table.frame, index=True).to_numpy().tobytes())
+    digest.update(mapping.to_json().encode())
+    return "upload-" + digest.hexdigest()[:24]
+
+
+def mapped_schema(mapping: Mapping) -> Schema:
+    """The public schema the mapping declares (the built-in category texts, generic labels)."""
+    features = []
+    for c in mapping.by_role("feature", "quasi-identifier"):
+        entry = {
+            "name": c.column,
+            "label": c.column,
+            "category": c.category,
+            "type": c.type,
+            "quasi_identifier": c.role == "quasi-identifier",
+        }
+        if c.type == "numeric":
+            entry.update(lower=c.lower, upper=c.upper)
+            if c.role == "quasi-identifier":
+                entry["bands"] = list(nice_bands(c.lower, c.upper))
+        else:
+            entry["values"] = list(c.values)
+        features.append(entry)
+    label = mapping.by_role("label")[0]
+    category_info = {
+        category: {
+            **load_schema().category_info[category],
+            "plain": ", ".join(f["name"] for f in features if f["category"] == category)
+            or "nothing in this file",
+        }
+        for category in CATEGORIES
+    }
+    return schema_from_dict(
+        {"label": {"values": list(label.values)}, "categories": category_info, "features": features}
+    )
+
+
+def build_dataset(table: RawTable, mapping: Mapping, name: str = "Your data") -> Dataset:
+    """The Dataset the mapping makes of the table, or raise :class:`UploadError`."""
+    _check_mapping(table, mapping)
+    schema = mapped_schema(mapping)
+    notes = list(table.notes)
+    label_mapping = mapping.by_role("label")[0]
+    label = _codes(table, label_mapping, notes, "have no label: those rows were dropped")
+    keep = label >= 0
+    if keep.sum() < MIN_ROWS:
+        raise UploadError(
+            f"Only {int(keep.sum())} rows have a label in the declared class list; at least "
+            f"{MIN_ROWS} are needed to train and test a recommender."
+        )
+    present = np.unique(label[keep])
+    if len(present) < 2:
+        raise UploadError(
+            f"The label column {label_mapping.column!r} has only one class in the file "
+            f"({label_mapping.values[present[0]]!r}); a recommender needs people with at least "
+            "2 different classes."
+        )
+    columns = {}
+    for c in mapping.by_role("feature", "quasi-identifier"):
+        if c.type == "numeric":
+            columns[c.column] = _numeric(table, c, notes)
+        else:
+            columns[c.column] = _codes(
+                table, c, notes, "are treated as not collected for those people"
+            )
+    segment_names, segment_labels = ("everyone",), {"everyone": "Everyone"}
+    segment = np.zeros(len(table.frame), dtype=np.int64)
+    groups = mapping.by_role("group")
+    if groups:
+        group = groups[0]
+        codes = _codes(table, group, [], "")
+        names = [f"{group.column}={value}" for value in group.values]
+        segment_labels = {
+            name: f"{group.column}: {value}"
+            for name, value in zip(names, group.values, strict=True)
+        }
+        if (codes < 0).any():
+            names.append(f"{group.column}=unknown")
+            segment_labels[names[-1]] = f"{group.column}: unknown"
+            codes = np.where(codes < 0, len(names) - 1, codes)
+        segment_names, segment = tuple(names), codes
+    population = Population(
+        features=pd.DataFrame({name: values[keep] for name, values in columns.items()}),
+        segment=segment[keep],
+        label=label[keep],
+        seed=0,
+        segment_names=segment_names,
+    )
+    return Dataset(
+        name=name,
+        schema=schema,
+        population=population,
+        fingerprint=fingerprint(table, mapping),
+        segment_labels=segment_labels,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,348 @@
+"""Your own data: one test per bad-file case, the mapping's checks, and a dataset that works."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.engine import evaluate, frontier, workbench_for
+from core.lenses import homogeneity_example, k_point, local_central_point
+from core.population import describe, generate_profiles
+from core.scenario import Scenario
+from core.upload import (
+    MAX_UPLOAD_BYTES,
+    ColumnMapping,
+    Mapping,
+    UploadError,
+    build_dataset,
+    nice_bands,
+    read_table,
+    split_values,
+)
+
+CLASSES = ("Books", "Electronics", "Fashion", "Groceries", "Home & garden", "Sports & outdoors")
+
+
+def _csv(rows: int = 300, seed: int = 5) -> str:
+    """A small profile table as a CSV string: numbers, categories, a label and a group."""
+    frame = describe(generate_profiles(max(rows, 1_000), seed)).head(rows)
+    columns = ["age", "gender", "income", "region", "views_books", "orders_toys"]
+    return frame[[*columns, "segment", "next_category"]].to_csv(index=False)
+
+
+def _mapping(**changes) -> Mapping:
+    columns = {
+        "age": ColumnMapping("age", "quasi-identifier", "demographics", "numeric", 18, 90),
+        "gender": ColumnMapping(
+            "gender",
+            "quasi-identifier",
+            "demographics",
+            "categorical",
+            values=("female", "male", "non-binary"),
+        ),
+        "income": ColumnMapping("income", "feature", "demographics", "numeric", 0, 200),
+        "region": ColumnMapping(
+            "region",
+            "feature",
+            "location",
+            "categorical",
+            values=("North", "North-East", "East", "South", "South-West", "West"),
+        ),
+        "views_books": ColumnMapping("views_books", "feature", "browsing", "numeric", 0, 60),
+        "orders_toys": ColumnMapping("orders_toys", "feature", "purchases", "numeric", 0, 20),
+        "segment": ColumnMapping("segment", "group", type="categorical", values=("majority",)),
+        "next_category": ColumnMapping(
+            "next_category", "label", type="categorical", values=CLASSES + ("Beauty & health",)
+        ),
+    }
+    columns.update(changes)
+    return Mapping(tuple(c for c in columns.values() if c is not None))
+
+
+def _error(data: bytes) -> str:
+    with pytest.raises(UploadError) as caught:
+        read_table(data)
+    return str(caught.value)
+
+
+# -- bad files: one test per case ----------------------------------------------------------------
+
+
+def test_empty_file():
+    assert "empty" in _error(b"")
+
+
+def test_blank_lines_only():
+    assert "blank" in _error(b"\n\n  \n")
+
+
+def test_header_only():
+    message = _error(b"age,income,label\n")
+    assert "no rows" in message and "3 columns" in message
+
+
+def test_duplicated_headers_name_the_columns():
+    message = _error(b"age,income,age,label\n1,2,3,a\n")
+    assert "'age' appears twice" in message and "columns 1 and 3" in message
+
+
+def test_empty_header_name():
+    assert "Column 2 has an empty name" in _error(b"age,,label\n1,2,a\n")
+
+
+def test_one_column_says_which_separator_it_saw():
+    message = _error(b"age:income:label\n1:2:a\n3:4:b\n")
+    assert "Only one column" in message
+
+
+def test_semicolon_file_is_read_and_noted():
+    table = read_table(b"age;income;label\n30;2,5;a\n40;3;b\n")
+    assert table.columns == ("age", "income", "label")
+    assert table.frame.loc[2, "income"] == "2,5"
+    assert any("semicolons" in note for note in table.notes)
+
+
+def test_tab_file_is_read():
+    assert read_table(b"age\tlabel\n30\ta\n").delimiter == "\t"
+
+
+def test_ragged_row_is_named():
+    message = _error(b"age,income,label\n1,2,a\n3,4\n")
+    assert "Row 3 has 2 fields" in message and "header has 3" in message
+
+
+def test_utf8_bom_is_removed_and_noted():
+    table = read_table("\ufeffâge,label\n30,a\n".encode())
+    assert table.columns[0] == "âge"
+    assert any("BOM" in note for note in table.notes)
+
+
+def test_latin1_is_read_with_a_note_naming_the_line():
+    table = read_table("age,city\n30,Zürich\n40,Bern\n".encode("latin-1"))
+    assert table.frame.loc[2, "city"] == "Zürich"
+    assert table.encoding == "Latin-1"
+    assert any("not UTF-8" in note and "line 2" in note for note in table.notes)
+
+
+def test_utf16_with_bom_is_read():
+    table = read_table("age,label\n30,a\n".encode("utf-16"))
+    assert table.columns == ("age", "label")
+
+
+def test_file_over_the_size_limit():
+    message = _error(b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1))
+    assert "limit is 20 MB" in message
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"PK\x03\x04\x14\x00", "Excel workbook"),
+        (b"%PDF-1.7\n", "PDF"),
+        (b"\x89PNG\r\n\x1a\n", "PNG"),
+        (b"\x00\x01\x02binary\x00", "binary data"),
+    ],
+)
+def test_binary_file_renamed_csv(head, kind):
+    message = _error(head + bytes(range(256)) * 4)
+    assert kind in message and "CSV" in message
+
+
+def test_quoted_fields_with_delimiters_inside():
+    table = read_table(b'name,label\n"Smith, J.",a\n"O""Neil",b\n')
+    assert list(table.frame["name"]) == ["Smith, J.", 'O"Neil']
+
+
+# -- bad values: mapped onto the schema -----------------------------------------------------------
+
+
+def _table(text: str | None = None):
+    return read_table((text or _csv()).encode())
+
+
+def test_nan_cells_become_not_collected_and_are_counted():
+    lines = _csv().splitlines()
+    header = lines[0].split(",")
+    at = header.index("income")
+    for row in (1, 5):
+        cells = lines[row].split(",")
+        cells[at] = "NaN" if row == 1 else ""
+        lines[row] = ",".join(cells)
+    dataset = build_dataset(_table("\n".join(lines)), _mapping())
+    note = next(n for n in dataset.notes if "'income'" in n and "NaN" in n)
+    assert "2 empty or NaN cells" in note and "rows 2 and 6" in note
+    income = dataset.population.features["income"].to_numpy()
+    assert np.isnan(income[[0, 4]]).all()
+    bench = workbench_for(Scenario(seed=1), dataset=dataset)
+    column = bench.schema.columns.index("income")
+    both = np.concatenate([bench.data.train.observed, bench.data.test.observed])
+    assert (~both[:, column]).sum() >= 2  # those people's income is not collected
+    assert not np.isnan(bench.data.train.X).any()
+
+
+def test_infinite_value_is_an_error_naming_row_and_column():
+    text = _csv().replace("\n", "\n", 1)
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[header.index("income")] = "inf"
+    lines[3] = ",".join(cells)
+    with pytest.raises(UploadError, match=r"'income' holds infinite values \('inf'\) at row 4"):
+        build_dataset(_table("\n".join(lines)), _mapping())
+
+
+def test_text_in_a_number_column_names_row_and_column():
+    lines = _csv().splitlines()
+    header = lines[0].split(",")
+    cells = lines[7].split(",")
+    cells[header.index("age")] = "forty"
+    lines[7] = ",".join(cells)
+    with pytest.raises(UploadError, match=r"'age' is mapped as numeric but holds text \('forty'\)"):
+        build_dataset(_table("\n".join(lines)), _mapping())
+
+
+def test_values_outside_declared_bounds_are_clipped_and_counted():
+    mapping = _mapping(income=ColumnMapping("income", "feature", "demographics", "numeric", 0, 30))
+    table = _table()
+    raw = pd.to_numeric(table.frame["income"]).to_numpy()
+    dataset = build_dataset(table, mapping)
+    note = next(n for n in dataset.notes if "'income'" in n and "clipped" in n)
+    assert f"{int((raw > 30).sum())} values outside the declared bounds [0, 30]" in note
+    assert dataset.population.features["income"].max() == 30
+
+
+def test_one_class_only():
+    lines = _csv().splitlines()
+    header = lines[0].split(",")
+    at = header.index("next_category")
+    lines = [lines[0]] + [",".join([*row.split(",")[:at], "Books"]) for row in lines[1:]]
+    with pytest.raises(UploadError, match="only one class in the file \\('Books'\\)"):
+        build_dataset(_table("\n".join(lines)), _mapping())
+
+
+def test_too_few_labelled_rows():
+    with pytest.raises(UploadError, match="at least 50"):
+        build_dataset(_table(_csv(rows=30)), _mapping())
+
+
+def test_undeclared_classes_drop_rows_and_say_so():
+    mapping = _mapping(
+        next_category=ColumnMapping("next_category", "label", type="categorical", values=CLASSES)
+    )
+    dataset = build_dataset(_table(), mapping)
+    note = next(n for n in dataset.notes if "'next_category'" in n)
+    assert "not in the declared list" in note and "dropped" in note
+    assert dataset.population.n_profiles < 300
+
+
+def test_bounds_are_required_and_never_taken_from_the_file():
+    mapping = _mapping(age=ColumnMapping("age", "feature", "demographics", "numeric"))
+    with pytest.raises(UploadError, match="public lower and upper bounds.*never taken"):
+        build_dataset(_table(), mapping)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"next_category": None}, "exactly one label"),
+        ({"age": ColumnMapping("age", "feature", "nowhere", "numeric", 0, 1)}, "data category"),
+        ({"age": ColumnMapping("age", "feature", "demographics", "numeric", 5, 5)}, "lower <"),
+        ({"gender": ColumnMapping("gender", "feature", "demographics", "categorical")}, "values"),
+        ({"zip": ColumnMapping("zip")}, "does not have"),
+    ],
+)
+def test_mapping_errors_name_the_column(change, message):
+    with pytest.raises(UploadError, match=message):
+        build_dataset(_table(), _mapping(**change))
+
+
+def test_mapping_round_trips_through_json_and_rejects_junk():
+    mapping = _mapping()
+    assert Mapping.from_json(mapping.to_json()) == mapping
+    with pytest.raises(UploadError, match="not a saved column mapping"):
+        Mapping.from_json('{"columns": 3}')
+
+
+def test_split_values_and_nice_bands():
+    assert split_values(" a, b,,a , c ") == ("a", "b", "c")
+    assert nice_bands(18, 90) == (5.0, 10.0, 20.0, 50.0)
+    assert nice_bands(0, 1) == (0.05, 0.1, 0.2, 0.5)
+
+
+# -- a good upload works through the engine and lenses ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build_dataset(_table(_csv(rows=2_000)), _mapping())
+
+
+def test_dataset_schema_and_people_follow_the_mapping(dataset):
+    schema = dataset.schema
+    assert [f.name for f in schema.quasi_identifiers] == ["age", "gender"]
+    assert schema.classes[0] == "Books" and schema.n_classes == 7
+    labels = read_table(_csv(rows=2_000).encode()).frame["next_category"]
+    assert dataset.population.n_profiles == labels.isin(CLASSES + ("Beauty & health",)).sum()
+    assert dataset.population.segment_names == ("segment=majority", "segment=unknown")
+    assert dataset.fingerprint.startswith("upload-")
+    assert dataset.fingerprint == build_dataset(_table(_csv(rows=2_000)), _mapping()).fingerprint
+
+
+def test_engine_runs_on_the_upload(dataset):
+    scenario = Scenario(seed=3, epsilon=10.0, repeats=3)
+    result = evaluate(scenario, dataset=dataset)
+    assert result["n_train"] + result["n_test"] == dataset.population.n_profiles
+    assert result["popularity_accuracy"] <= result["nonprivate_accuracy"] + 0.05
+    assert set(result["segment_names"]) == {"segment=majority", "segment=unknown"}
+    table = frontier(workbench_for(scenario, dataset=dataset), [0.1, 10.0], 3)
+    assert table["accuracy"].between(0, 1).all()
+
+
+def test_lenses_run_on_the_upload(dataset):
+    scenario = Scenario(seed=3, repeats=2)
+    rows = k_point(scenario, 10, dataset)
+    assert rows["share_suppressed"].iloc[0] <= 0.05
+    assert "age" in rows["generalisation"].iloc[0]
+    local = local_central_point(scenario, 1.0, repeats=2, dataset=dataset)
+    assert set(local["mode"]) == {"central", "local"}
+    example = homogeneity_example(workbench_for(scenario.replace(k=5), dataset=dataset))
+    assert example is None or example["description"].startswith(("people", "everyone"))
+
+
+# -- hostile bytes --------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_give_a_table_or_a_clear_error(data):
+    """Whatever is uploaded, read_table returns a table or raises UploadError, nothing else."""
+    try:
+        table = read_table(data)
+    except UploadError as error:
+        assert str(error)
+    else:
+        assert len(table.columns) >= 2 and len(table.frame) >= 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=8), min_size=60, max_size=80))
+def test_any_cells_in_a_mapped_column_give_a_dataset_or_a_clear_error(cells):
+    """Arbitrary text in a numeric feature column: a Dataset or an UploadError, never a crash."""
+    rng = np.random.default_rng(0)
+    labels = rng.choice(["a", "b"], len(cells))
+    frame = pd.DataFrame({"x": [c.replace("\x00", "") for c in cells], "y": labels})
+    mapping = Mapping(
+        (
+            ColumnMapping("x", "feature", "browsing", "numeric", 0, 10),
+            ColumnMapping("y", "label", type="categorical", values=("a", "b")),
+        )
+    )
+    try:
+        table = read_table(frame.to_csv(index=False).encode())
+        dataset = build_dataset(table, mapping)
+    except UploadError as error:
+        assert str(error)
+    else:
+        values = dataset.population.features["x"].to_numpy()
+        assert np.all(np.isnan(values) | ((values >= 0) & (values <= 10)))
