@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from core import lenses
+from core.dataset import Dataset, builtin
 from core.engine import Workbench, evaluate, frontier, references, workbench_for
-from core.persona import load_personas, persona_report
+from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
     EPSILON_STOPS,
@@ -40,6 +41,7 @@ PAGES = (
     ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
     ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
+    ("pages/14_Your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
@@ -51,13 +53,48 @@ UI_FLAGS = ("projector", "simple", "preset")
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-# -- cached core calls (bounded; keyed by the hashable Scenario) --------------------------------
+# -- the data: built-in synthetic people, or an upload held in this session only -----------------
+def current_dataset() -> Dataset:
+    """The session's uploaded Dataset, else the built-in synthetic people."""
+    return st.session_state.get("dataset") or _builtin_dataset()
+
+
+@st.cache_resource
+def _builtin_dataset() -> Dataset:
+    return builtin()
+
+
+def use_dataset(dataset: Dataset) -> None:
+    """Run every page of this session on ``dataset`` (kept in the session only)."""
+    st.session_state["dataset"] = dataset
+
+
+def use_builtin_data() -> None:
+    """Callback: back to the built-in synthetic people."""
+    st.session_state.pop("dataset", None)
+
+
+# Caches key a Dataset by its fingerprint (hash of the parsed table and mapping), not its content.
+# The entries live in this process's memory only; without the exact file nobody can reach them.
+_BY_FINGERPRINT = {Dataset: lambda dataset: dataset.fingerprint}
+
+
+# -- cached core calls (bounded; keyed by the hashable Scenario and the dataset) -----------------
 # A 1M-profile workbench holds ~260 MB: 4 entries bound the process to about 1 GB of them.
-@st.cache_resource(max_entries=4, ttl=1200, show_spinner="Generating people and training…")
-def get_workbench(scenario: Scenario) -> Workbench:
+@st.cache_resource(
+    max_entries=4,
+    ttl=1200,
+    show_spinner="Preparing the people and training…",
+    hash_funcs=_BY_FINGERPRINT,
+)
+def _workbench(scenario: Scenario, dataset: Dataset) -> Workbench:
     # Read-only after construction (arrays and a fitted twin's scores), safe to share between
     # sessions; the private models are refitted per draw and never cached here.
-    return workbench_for(scenario)
+    return workbench_for(scenario, dataset=dataset)
+
+
+def get_workbench(scenario: Scenario) -> Workbench:
+    return _workbench(scenario, current_dataset())
 
 
 def noise_free(scenario: Scenario) -> Scenario:
@@ -70,26 +107,38 @@ def frontier_repeats(scenario: Scenario) -> int:
     return min(scenario.repeats, SLOW_MODEL_FRONTIER_REPEATS)
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _frontier(scenario: Scenario, dataset: Dataset) -> pd.DataFrame:
+    return frontier(_workbench(scenario, dataset), EPSILON_STOPS, frontier_repeats(scenario))
+
+
 def get_frontier(scenario: Scenario) -> pd.DataFrame:
     """Frontier over the ε stops for everything in ``scenario`` except ε (callers normalise)."""
-    bench = get_workbench(scenario)
-    return frontier(bench, EPSILON_STOPS, frontier_repeats(scenario))
+    return _frontier(scenario, current_dataset())
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def get_references(scenario: Scenario) -> dict:
-    return references(get_workbench(scenario))
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _references(scenario: Scenario, dataset: Dataset) -> dict:
+    return references(_workbench(scenario, dataset))
 
 
 def references_for(scenario: Scenario) -> dict:
     """Ceiling and floor of ``scenario`` (they do not depend on ε)."""
-    return get_references(noise_free(scenario))
+    return _references(noise_free(scenario), current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner="Evaluating this setting…")
+@st.cache_data(
+    max_entries=64,
+    ttl=3600,
+    show_spinner="Evaluating this setting…",
+    hash_funcs=_BY_FINGERPRINT,
+)
+def _evaluation(scenario: Scenario, dataset: Dataset) -> dict:
+    return evaluate(scenario, _workbench(scenario, dataset))
+
+
 def get_evaluation(scenario: Scenario) -> dict:
-    return evaluate(scenario, get_workbench(scenario))
+    return _evaluation(scenario, current_dataset())
 
 
 @st.cache_resource(max_entries=4)
@@ -104,47 +153,99 @@ def get_store() -> ScenarioStore:
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------
-@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _consent_point(scenario: Scenario, category: str, rate: float, dataset: Dataset):
+    return lenses.consent_point(scenario, category, rate, dataset)
+
+
 def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
-    return lenses.consent_point(scenario, category, rate)
+    return _consent_point(scenario, category, rate, current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _opt_out_row(scenario: Scenario, rate: float, dataset: Dataset) -> pd.DataFrame:
+    return lenses.opt_out_row(scenario, rate, dataset=dataset)
+
+
 def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
-    return lenses.opt_out_row(noise_free(scenario), rate)
+    return _opt_out_row(noise_free(scenario), rate, current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _k_point(scenario: Scenario, k: int, dataset: Dataset) -> pd.DataFrame:
+    return lenses.k_point(scenario, k, dataset)
+
+
 def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
-    return lenses.k_point(scenario, k)
+    return _k_point(scenario, k, current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _local_central_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
+    return lenses.local_central_point(scenario, epsilon, dataset=dataset)
+
+
 def local_central_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
-    return lenses.local_central_point(noise_free(scenario), epsilon)
+    return _local_central_point(noise_free(scenario), epsilon, current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def attack_point(scenario: Scenario, epsilon: float | None) -> pd.DataFrame:
-    """Attack on the private model at ``epsilon``, or on the twin when ``epsilon`` is None."""
-    bench = get_workbench(noise_free(scenario))
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _attack_point(scenario: Scenario, epsilon: float | None, dataset: Dataset) -> pd.DataFrame:
+    bench = _workbench(scenario, dataset)
     if epsilon is None:
         return lenses.nonprivate_attack_row(bench)
     return lenses.attack_rows(bench, [epsilon])
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def attack_point(scenario: Scenario, epsilon: float | None) -> pd.DataFrame:
+    """Attack on the private model at ``epsilon``, or on the twin when ``epsilon`` is None."""
+    return _attack_point(noise_free(scenario), epsilon, current_dataset())
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _homogeneity_example(scenario: Scenario, dataset: Dataset) -> dict | None:
+    return lenses.homogeneity_example(_workbench(scenario, dataset))
+
+
 def homogeneity_example(scenario: Scenario) -> dict | None:
-    return lenses.homogeneity_example(get_workbench(noise_free(scenario)))
+    return _homogeneity_example(noise_free(scenario), current_dataset())
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner="Asking the model about this person…")
-def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict:
-    persona = next(p for p in load_personas() if p.name == name)
-    persona = replace(persona, shares=shares)
+def quasi_identifier_words() -> str:
+    """'age, gender and postcode region': the current data's quasi-identifiers in words."""
+    names = [f.label.lower() for f in current_dataset().schema.quasi_identifiers]
+    if not names:
+        return "their quasi-identifiers (none are declared for this data)"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def personas() -> dict[str, Persona]:
+    """The people the persona views can show: built-in personas, or rows of an upload."""
+    dataset = current_dataset()
+    if dataset.is_builtin:
+        return {p.name: p for p in load_personas()}
+    return {p.name: p for p in personas_from(dataset)}
+
+
+@st.cache_data(
+    max_entries=64,
+    ttl=3600,
+    show_spinner="Asking the model about this person…",
+    hash_funcs=_BY_FINGERPRINT,
+)
+def _persona_view(
+    scenario: Scenario, persona: Persona, shares: tuple[str, ...], dataset: Dataset
+) -> dict:
     return persona_report(
-        get_workbench(noise_free(scenario)), persona, scenario.epsilon, frontier_repeats(scenario)
+        _workbench(scenario, dataset),
+        replace(persona, shares=shares),
+        scenario.epsilon,
+        frontier_repeats(scenario),
     )
+
+
+def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict:
+    return _persona_view(scenario, personas()[name], shares, current_dataset())
 
 
 def progressive(label: str, items: list, compute) -> pd.DataFrame:
@@ -158,10 +259,14 @@ def progressive(label: str, items: list, compute) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _frontier_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
+    return frontier(_workbench(scenario, dataset), [epsilon], frontier_repeats(scenario))
+
+
 def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
     """The frontier rows of one ε (slow models are refitted per draw: one ε at a time)."""
-    return frontier(get_workbench(scenario), [epsilon], frontier_repeats(scenario))
+    return _frontier_point(scenario, epsilon, current_dataset())
 
 
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
@@ -254,6 +359,11 @@ def _control(spec: Field, container) -> None:
             key=key,
             help=spec.help,
             format_func=lambda v: "off" if v == 0 else f"{v:g}",
+        )
+    elif spec.name == "profiles" and not current_dataset().is_builtin:
+        # An upload has the people it has; the slider would change nothing.
+        container.caption(
+            f"{spec.label}: {current_dataset().population.n_profiles:,} (from your data)"
         )
     elif spec.name == "profiles":
         container.select_slider(
@@ -360,6 +470,16 @@ def _page_links(scenario: Scenario) -> None:
         st.page_link(path, label=label, icon=icon, query_params=params)
 
 
+def _data_line(dataset: Dataset) -> None:
+    if dataset.is_builtin:
+        st.sidebar.caption("Data: built-in synthetic shoppers")
+    else:
+        st.sidebar.caption(
+            f"Data: **{plain(dataset.name)}** ({dataset.population.n_profiles:,} people, "
+            "this session only)"
+        )
+
+
 def _style(projector: bool) -> None:
     # Streamlit sizes everything in rem, so scaling the root font scales headings, metrics and
     # widgets together for a projector.
@@ -387,6 +507,7 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     st.set_page_config(page_title=f"{title} · Privacy Tradeoff Explorer", layout="wide")
     _init_state()
     links = st.sidebar.container()
+    _data_line(current_dataset())
     scenario = sidebar_controls(in_page)
     with links:
         _page_links(scenario)

@@ -64,8 +64,10 @@ def measures(result: dict) -> dict:
         "hit_at_3": result["hit_at_3"],
         "nonprivate_accuracy": result["nonprivate_accuracy"],
         "popularity_accuracy": result["popularity_accuracy"],
-        "accuracy_majority": result["segments"]["majority"]["accuracy"],
-        "accuracy_minority": result["segments"]["minority"]["accuracy"],
+        **{
+            f"accuracy_{name}": result["segments"][name]["accuracy"]
+            for name in result.get("segment_names", ("majority", "minority"))
+        },
         "epsilon_spent": result["epsilon_spent"],
         "max_membership_guess": result["max_membership_guess"],
         "reid_mean_risk": anonymity["mean_risk"],
@@ -81,8 +83,11 @@ def comparison_table(named: dict[str, tuple[Scenario, dict]]) -> pd.DataFrame:
         rows[spec.label] = {
             name: spec.format(getattr(s, spec.name)) for name, (s, _) in named.items()
         }
-    for key, label in MEASURES.items():
-        rows[label] = {name: measures(result)[key] for name, (_, result) in named.items()}
+    flat = {name: measures(result) for name, (_, result) in named.items()}
+    keys = dict.fromkeys(key for values in flat.values() for key in values)
+    for key in keys:
+        label = MEASURES.get(key, f"Right first suggestion: {key.removeprefix('accuracy_')}")
+        rows[label] = {name: values.get(key) for name, values in flat.items()}
     return pd.DataFrame(rows).T
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
 from core.controls import integer_seed, stream
+from core.dataset import Dataset
 from core.encoding import encode, model_bounds, not_collected_values
 from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
@@ -50,6 +51,45 @@ def load_personas(path: str | Path = PERSONAS_PATH) -> tuple[Persona, ...]:
                 features=dict(entry["features"]),
                 shares=tuple(entry["shares"]),
                 opted_out=bool(entry.get("opted_out", False)),
+            )
+        )
+    return tuple(personas)
+
+
+def personas_from(dataset: Dataset, count: int = 3) -> tuple[Persona, ...]:
+    """People of an uploaded table to look at up close: complete rows with different labels.
+
+    They are rows of the uploader's own file, shown only in the uploader's session.
+    """
+    population, schema = dataset.population, dataset.schema
+    if population is None:
+        return load_personas()
+    complete = ~population.features.isna().any(axis=1).to_numpy()
+    for feature in schema.features:
+        if feature.type == "categorical":
+            complete &= population.features[feature.name].to_numpy() >= 0
+    chosen: list[int] = []
+    for index in np.flatnonzero(complete):
+        if population.label[index] not in {population.label[i] for i in chosen}:
+            chosen.append(int(index))
+        if len(chosen) == count:
+            break
+    personas = []
+    for index in chosen:
+        row = population.features.iloc[index]
+        features = {
+            f.name: f.values[int(row[f.name])] if f.type == "categorical" else float(row[f.name])
+            for f in schema.features
+        }
+        personas.append(
+            Persona(
+                name=f"Person {index + 1} of your data",
+                description=(
+                    f"Row {index + 1} of the uploaded table (after cleaning): a real record of "
+                    "your file, shown only in this session."
+                ),
+                features=features,
+                shares=CATEGORIES,
             )
         )
     return tuple(personas)

@@ -102,11 +102,22 @@ def _anonymisation(step: Step, evaluate: Evaluate) -> str:
 
 
 def _who_pays(step: Step, evaluate: Evaluate) -> str:
-    segments = evaluate(step.scenario)["segments"]
-    majority, minority = segments["majority"]["accuracy"], segments["minority"]["accuracy"]
+    result = evaluate(step.scenario)
+    segments = result["segments"]
+    names = result.get("segment_names", ("majority", "minority"))
+    if tuple(names) == ("majority", "minority"):
+        majority, minority = segments["majority"]["accuracy"], segments["minority"]["accuracy"]
+        return (
+            f"No: majority tastes get {_pct(majority)} right, rare tastes {_pct(minority)}. Few "
+            "examples per rare taste means the same noise drowns them first."
+        )
+    measured = {n: segments[n]["accuracy"] for n in names if segments[n]["accuracy"] is not None}
+    if len(measured) < 2:
+        return "Your data has one group only: map a group column to compare groups."
+    best, worst = max(measured, key=measured.get), min(measured, key=measured.get)
     return (
-        f"No: majority tastes get {_pct(majority)} right, rare tastes {_pct(minority)}. Few "
-        "examples per rare taste means the same noise drowns them first."
+        f"Not equally: {best} gets {_pct(measured[best])} right, {worst} {_pct(measured[worst])}. "
+        "Smaller groups give fewer examples, so the same noise drowns them first."
     )
 
 

@@ -496,3 +496,160 @@ def build_dataset(table: RawTable, mapping: Mapping, name: str = "Your data") ->
         segment_labels=segment_labels,
         notes=tuple(notes),
     )
+
+
+# -- the mapping form: a table the user edits ----------------------------------------------------
+
+EDITOR_COLUMNS = ("column", "role", "category", "type", "lower", "upper", "values", "seen in file")
+_CATEGORY_HINTS = {
+    "demographics": ("age", "gender", "sex", "income", "household", "born", "education", "job"),
+    "location": ("region", "city", "postcode", "zip", "country", "urban", "state", "town"),
+    "browsing": ("view", "click", "visit", "browse", "page", "session", "search"),
+    "purchases": ("order", "purchase", "spend", "buy", "basket", "cart", "bought"),
+}
+_SEEN_SHOWN = 12
+
+
+def _looks_numeric(cells: pd.Series) -> bool:
+    present = cells[~cells.str.lower().isin(MISSING_WORDS)]
+    if present.empty:
+        return False
+    parsed = pd.to_numeric(present, errors="coerce")
+    return bool(parsed.notna().mean() >= 0.95)
+
+
+def _guess_category(name: str) -> str:
+    lowered = name.lower()
+    for category, hints in _CATEGORY_HINTS.items():
+        if any(hint in lowered for hint in hints):
+            return category
+    return "demographics"
+
+
+def seen_values(table: RawTable, column: str) -> tuple[str, ...]:
+    """Distinct non-empty values of a column, most frequent first (the uploader's own data)."""
+    cells = table.frame[column]
+    cells = cells[~cells.str.lower().isin(MISSING_WORDS)]
+    return tuple(cells.value_counts().index)
+
+
+def suggest_mapping(table: RawTable) -> pd.DataFrame:
+    """A first draft of the mapping form: types and categories guessed from names and cells.
+
+    Bounds and value lists stay empty: they must be public facts the user declares. The last
+    column is suggested as the label when it looks like a short list of classes.
+    """
+    rows = []
+    for position, column in enumerate(table.columns):
+        cells = table.frame[column]
+        numeric = _looks_numeric(cells)
+        seen = seen_values(table, column)
+        role = "feature"
+        if not numeric and len(seen) > MAX_CATEGORY_VALUES:
+            role = "ignore"  # free text or identifiers: nothing a recommender should learn
+        if position == len(table.columns) - 1 and not numeric and 2 <= len(seen) <= 50:
+            role = "label"
+        shown = ", ".join(seen[:_SEEN_SHOWN]) + (" …" if len(seen) > _SEEN_SHOWN else "")
+        rows.append(
+            {
+                "column": column,
+                "role": role,
+                "category": _guess_category(column),
+                "type": "numeric" if numeric else "categorical",
+                "lower": None,
+                "upper": None,
+                "values": "",
+                "seen in file": "numbers" if numeric else shown,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(EDITOR_COLUMNS))
+
+
+def with_seen_values(draft: pd.DataFrame, table: RawTable) -> pd.DataFrame:
+    """The draft with every empty value list of a categorical column filled from the file."""
+    draft = draft.copy()
+    for index, row in draft.iterrows():
+        if row["type"] == "categorical" and not str(row["values"] or "").strip():
+            draft.loc[index, "values"] = ", ".join(seen_values(table, row["column"]))
+    return draft
+
+
+def _bound(value) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UploadError(f"A bound must be a number; got {value!r}.") from None
+
+
+def mapping_from_frame(frame: pd.DataFrame) -> Mapping:
+    """The Mapping an edited form table declares."""
+    return Mapping(
+        tuple(
+            ColumnMapping(
+                column=str(row["column"]),
+                role=str(row["role"] or "ignore"),
+                category=str(row["category"] or "demographics"),
+                type=str(row["type"] or "numeric"),
+                lower=_bound(row["lower"]),
+                upper=_bound(row["upper"]),
+                values=split_values(row["values"] or ""),
+            )
+            for _, row in frame.iterrows()
+            if str(row["role"] or "ignore") != "ignore"
+        )
+    )
+
+
+def frame_from_mapping(mapping: Mapping, table: RawTable) -> pd.DataFrame:
+    """The form table for a saved mapping: its declarations on this file's columns."""
+    draft = suggest_mapping(table)
+    declared = {c.column: c for c in mapping.columns}
+    for index, row in draft.iterrows():
+        c = declared.get(row["column"])
+        if c is None:
+            draft.loc[index, "role"] = "ignore"
+            continue
+        draft.loc[index, ["role", "category", "type"]] = [c.role, c.category, c.type]
+        draft.loc[index, ["lower", "upper"]] = [c.lower, c.upper]
+        draft.loc[index, "values"] = ", ".join(c.values)
+    return draft
+
+
+# -- a sample to try the feature with ------------------------------------------------------------
+
+
+def sample_csv(rows: int = 2_000, seed: int = 7) -> bytes:
+    """Built-in synthetic people as an upload would look (a few columns, readable values)."""
+    from core.population import describe, generate_profiles
+
+    frame = describe(generate_profiles(max(rows, 1_000), seed)).head(rows)
+    columns = ["age", "gender", "income", "region", "urban", "views_books", "views_electronics"]
+    columns += ["views_fashion", "orders_groceries", "orders_home", "segment", "next_category"]
+    return frame[columns].to_csv(index=False).encode()
+
+
+def sample_mapping() -> Mapping:
+    """The public declarations for :func:`sample_csv`, from the built-in schema."""
+    schema = load_schema()
+    roles = {"age": "quasi-identifier", "gender": "quasi-identifier", "region": "quasi-identifier"}
+    columns = []
+    for name in ("age", "gender", "income", "region", "urban", "views_books"):
+        columns.append(_declared(schema, name, roles.get(name, "feature")))
+    for name in ("views_electronics", "views_fashion", "orders_groceries", "orders_home"):
+        columns.append(_declared(schema, name, "feature"))
+    columns.append(
+        ColumnMapping("segment", "group", type="categorical", values=("majority", "minority"))
+    )
+    columns.append(
+        ColumnMapping("next_category", "label", type="categorical", values=schema.class_labels)
+    )
+    return Mapping(tuple(columns))
+
+
+def _declared(schema: Schema, name: str, role: str) -> ColumnMapping:
+    feature = schema.feature(name)
+    if feature.type == "numeric":
+        return ColumnMapping(name, role, feature.category, "numeric", feature.lower, feature.upper)
+    return ColumnMapping(name, role, feature.category, "categorical", values=feature.values)

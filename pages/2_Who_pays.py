@@ -4,34 +4,46 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.controls import AGE_BANDS
 from core.figures import format_epsilon, frontier_summary, segment_figure
 
+dataset = ui.current_dataset()
 scenario = ui.page_setup(
     "Who pays for privacy",
-    "The same noise is a bigger share of a small group's signal. People with rare tastes "
-    "(the minority segment, 8%) lose personalisation first.",
+    "The same noise is a bigger share of a small group's signal. "
+    + (
+        "People with rare tastes (the minority segment, 8%) lose personalisation first."
+        if dataset.is_builtin
+        else "Compare the groups of your data's group column."
+    ),
 )
 table = ui.frontier_for(scenario)
-
+views = {
+    "Taste segments" if dataset.is_builtin else "Groups": {
+        f"accuracy_{name}": dataset.segment_labels.get(name, name)
+        for name in ui.get_workbench(ui.noise_free(scenario)).data.segment_names
+    },
+    "Age bands": {
+        f"accuracy_age_{low}_{high}": f"Ages {label}"
+        for low, high, label in ui.get_workbench(ui.noise_free(scenario)).data.age_bands
+    },
+}
+views = {name: groups for name, groups in views.items() if groups}
 view = st.radio(
     "Compare",
-    ["Taste segments", "Age bands"],
+    list(views),
     horizontal=True,
     key="who_pays_view",
-    help="Segments: majority tastes vs a minority with distinct tastes. Age bands: by true age.",
+    help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or the "
+    "values of your data's group column. Age bands: by true age.",
 )
-if view == "Taste segments":
-    groups = {"accuracy_majority": "Majority tastes", "accuracy_minority": "Minority tastes"}
-else:
-    groups = {f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in AGE_BANDS}
-
+groups = views.get(view) or next(iter(views.values()))
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
 st.plotly_chart(figure, key="segments_chart", width="stretch")
 
 at_current = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
-if not at_current.empty:
-    means = {label: at_current[column].mean() for column, label in groups.items()}
+means = {label: at_current[column].mean() for column, label in groups.items()}
+means = {label: mean for label, mean in means.items() if pd.notna(mean)}
+if len(means) >= 2:
     best, worst = max(means, key=means.get), min(means, key=means.get)
     gap = 100 * (means[best] - means[worst])
     st.info(

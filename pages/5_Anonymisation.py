@@ -6,10 +6,11 @@ import ui
 from core.figures import anonymity_figure
 from core.lenses import K_VALUES
 
+quasi_identifiers = ui.quasi_identifier_words()
 scenario = ui.page_setup(
     "Anonymisation",
-    "k-anonymity makes every stored record look like at least k−1 others in age, gender and "
-    "postcode region, by coarsening those details. Move k in the sidebar.",
+    f"k-anonymity makes every stored record look like at least k−1 others in {quasi_identifiers}, "
+    "by coarsening those details. Move k in the sidebar.",
 )
 result = ui.get_evaluation(scenario)
 anonymity = result["anonymity"]
@@ -20,8 +21,8 @@ columns = st.columns(4)
 columns[0].metric(
     "Unique before",
     ui.percent(before["share_unique"], 1),
-    help="Records alone in their (age, gender, region) group: re-identifiable by anyone who "
-    "knows those three facts.",
+    help=f"Records alone in their group of equal {quasi_identifiers}: re-identifiable by anyone "
+    "who knows those facts.",
 )
 columns[1].metric(
     f"In groups smaller than k = {scenario.k} before",
@@ -41,16 +42,31 @@ columns[3].metric(
 )
 st.caption(
     f"{anonymity['share_suppressed']:.1%} of records were too rare even after coarsening: their "
-    "age, gender and region are hidden (suppressed), the rest of the record is kept."
+    f"{quasi_identifiers} are hidden (suppressed), the rest of the record is kept."
 )
 
 sweep = ui.progressive("Retraining for every k", list(K_VALUES), lambda k: ui.k_point(scenario, k))
 frontier = ui.frontier_for(scenario.replace(k=1))
 cost = sweep[sweep["k"] == 1]["accuracy"].mean() - sweep[sweep["k"] == 100]["accuracy"].mean()
+at_epsilon = frontier[(frontier["epsilon"] - scenario.epsilon).abs() < 1e-12]["accuracy"]
+dp_cost = (
+    sweep[sweep["k"] == 1]["nonprivate_accuracy"].iloc[0] - at_epsilon.mean()
+    if not at_epsilon.empty
+    else None
+)
+comparison = (
+    ""
+    if dp_cost is None
+    else f" Differential privacy at this ε costs {100 * dp_cost:.1f} points against no privacy"
+    + (
+        ", more, because it protects everything the model learns, not just these columns."
+        if dp_cost > cost
+        else "."
+    )
+)
 st.info(
     f"Going from k = 1 to k = 100 costs {100 * cost:.1f} percentage points of accuracy at "
-    f"ε = {scenario.epsilon:g}: age, gender and region carry little of the signal. Differential "
-    "privacy (right) costs far more, because it protects everything the model learns.",
+    f"ε = {scenario.epsilon:g}.{comparison}",
     icon=":material/lightbulb:",
 )
 st.plotly_chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")
@@ -72,8 +88,15 @@ with col_a, st.container(border=True):
 with col_b, st.container(border=True):
     st.markdown("**Linkage through other attributes**")
     unique = ui.get_workbench(ui.noise_free(scenario)).data.purchase_unique_share
-    st.write(
-        f"k-anonymity only coarsens the quasi-identifiers. {unique:.0%} of people are unique "
-        "on their purchase history alone: anyone holding a loyalty-card record can single them "
-        "out. Differential privacy has no such blind spot."
-    )
+    if unique is None:
+        st.write(
+            "k-anonymity only coarsens the quasi-identifiers. Any other column rare enough to "
+            "single someone out (a purchase history, a loyalty-card record) still links them. "
+            "Differential privacy has no such blind spot."
+        )
+    else:
+        st.write(
+            f"k-anonymity only coarsens the quasi-identifiers. {unique:.0%} of people are unique "
+            "on their purchase history alone: anyone holding a loyalty-card record can single "
+            "them out. Differential privacy has no such blind spot."
+        )

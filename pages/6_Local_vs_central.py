@@ -10,8 +10,8 @@ from core.encoding import model_bounds
 from core.figures import format_epsilon, local_central_figure
 from core.lenses import LENS_EPSILONS
 from core.mechanisms import laplace_truncated
-from core.persona import load_personas, persona_matrix
-from core.schema import CATEGORIES, load_schema
+from core.persona import persona_matrix
+from core.schema import CATEGORIES
 
 scenario = ui.page_setup(
     "Local vs central differential privacy",
@@ -55,8 +55,11 @@ with right, st.container(border=True):
 st.markdown(
     f"#### What the platform sees for one person, at ε = {format_epsilon(scenario.epsilon)}"
 )
-schema = load_schema()
-persona = next(p for p in load_personas() if set(p.shares) == set(CATEGORIES))
+schema = ui.current_dataset().schema
+persona = next((p for p in ui.personas().values() if set(p.shares) == set(CATEGORIES)), None)
+if persona is None:
+    st.info("No complete row with a label was found in your data to show up close.")
+    st.stop()
 true_row, observed = persona_matrix(persona, schema)
 lower, upper = model_bounds(schema)
 noisy_row = laplace_truncated(

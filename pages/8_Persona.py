@@ -6,16 +6,23 @@ import streamlit as st
 
 import ui
 from core.figures import PALETTE
-from core.persona import collected_table, load_personas
-from core.schema import CATEGORIES, load_schema
+from core.persona import collected_table
+from core.schema import CATEGORIES
 
 scenario = ui.page_setup(
     "A persona",
     "Privacy is personal. Pick someone, choose what they share, and see what the platform "
     "collects, what the private model infers and what they are recommended.",
 )
-schema = load_schema()
-personas = {p.name: p for p in load_personas()}
+schema = ui.current_dataset().schema
+personas = ui.personas()
+if not personas:
+    st.info("No complete row with a label was found in your data to show up close.")
+    st.stop()
+if st.session_state.get("persona") not in personas:
+    # The data changed (an upload, or back to the built-in people): start from its first person.
+    st.session_state.pop("persona", None)
+    st.session_state.pop("persona_shares", None)
 
 
 def _reset_shares():
