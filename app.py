@@ -10,7 +10,7 @@ from core.figures import format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",
-    "A recommender learns from synthetic shoppers under differential privacy. "
+    f"A recommender learns from {ui.data_words()} under differential privacy. "
     "Move ε: left is more private, right is more accurate.",
     in_page=("epsilon",),
 )

@@ -211,6 +211,12 @@ def homogeneity_example(scenario: Scenario) -> dict | None:
     return _homogeneity_example(noise_free(scenario), current_dataset())
 
 
+def data_words() -> str:
+    """'synthetic shoppers' or 'the people in your upload': for sentences about the data."""
+    dataset = current_dataset()
+    return "synthetic shoppers" if dataset.is_builtin else f"the people in {plain(dataset.name)}"
+
+
 def quasi_identifier_words() -> str:
     """'age, gender and postcode region': the current data's quasi-identifiers in words."""
     names = [f.label.lower() for f in current_dataset().schema.quasi_identifiers]

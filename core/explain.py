@@ -67,6 +67,12 @@ def frontier_takeaway(
             base + f": no better than the popular-items list ({floor:.0%}). At this ε the noise "
             "drowns what the data says."
         )
+    if accuracy > ceiling + 0.01:
+        return (
+            base + f", more than the same model without privacy ({ceiling:.0%}). With few "
+            "people the exact model is over-confident and a little noise smooths it: a small-data "
+            "effect, not a benefit of privacy."
+        )
     if share > 0.95:
         return (
             base + f", as good as without privacy ({ceiling:.0%}): at this ε privacy costs "

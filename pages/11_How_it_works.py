@@ -6,14 +6,14 @@ import ui
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
 from core.population import describe, generate_profiles
-from core.schema import load_schema
 
 scenario = ui.page_setup(
     "How it works",
     "Where the numbers come from, in plain language. Nothing on these pages is hard-coded: "
     "every figure is computed from the synthetic people for the settings in the sidebar.",
 )
-schema = load_schema()
+dataset = ui.current_dataset()
+schema = dataset.schema
 
 st.markdown("#### What is collected, and why")
 rows = []
@@ -30,26 +30,36 @@ for category, info in schema.category_info.items():
     )
 st.table(rows)
 
-st.markdown("#### The synthetic people")
-st.write(
-    f"{scenario.profiles:,} made-up shoppers. Each has a hidden taste over 8 product categories "
-    "that drives what they browse and buy; age, gender, income and where they live shift that "
-    "taste, realistically but imperfectly. About 8% have distinct tastes (a minority segment). "
-    "The model predicts the category of each person's next purchase."
-)
-sample = describe(generate_profiles(1_000, scenario.seed)).head(8)
-labels = {f.name: f"{f.label} ({f.unit})" if f.unit else f.label for f in schema.features}
-labels.update(segment="Taste segment", next_category="Next purchase (label)")
-st.dataframe(sample.rename(columns=labels), width="stretch", hide_index=True, key="sample_people")
-
+if dataset.is_builtin:
+    st.markdown("#### The synthetic people")
+    st.write(
+        f"{scenario.profiles:,} made-up shoppers. Each has a hidden taste over 8 product "
+        "categories that drives what they browse and buy; age, gender, income and where they "
+        "live shift that taste, realistically but imperfectly. About 8% have distinct tastes (a "
+        "minority segment). The model predicts the category of each person's next purchase."
+    )
+    sample = describe(generate_profiles(1_000, scenario.seed)).head(8)
+    labels = {f.name: f"{f.label} ({f.unit})" if f.unit else f.label for f in schema.features}
+    labels.update(segment="Taste segment", next_category="Next purchase (label)")
+    st.dataframe(
+        sample.rename(columns=labels), width="stretch", hide_index=True, key="sample_people"
+    )
+else:
+    st.markdown("#### Your people")
+    st.write(
+        f"{dataset.population.n_profiles:,} people from {ui.plain(dataset.name)}, held in this "
+        f"session only. The model predicts their {schema.n_classes}-class label from the "
+        f"{len(schema.features)} columns you declared as features; the table below is the "
+        "public schema you declared."
+    )
 st.markdown("#### The privacy budget")
 st.write(
     f"ε = {format_epsilon(scenario.epsilon)} is the whole budget of one release. "
     f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
     "list they receive (a differentially private histogram) and the rest trains the model; "
-    "otherwise the model gets all of it. Every bound the noise depends on (age 18–90, at most "
-    "60 page views, …) is fixed in a public schema before any data is seen, so nothing leaks "
-    "through the bounds."
+    "otherwise the model gets all of it. Every bound the noise depends on (for the built-in "
+    "people: age 18–90, at most 60 page views, …) is fixed in a public schema before any data "
+    "is seen, so nothing leaks through the bounds."
 )
 with st.expander("The public schema"):
     st.dataframe(

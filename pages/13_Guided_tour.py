@@ -8,8 +8,14 @@ from core.tour import answer, load_steps
 scenario = ui.page_setup(
     "Guided tour",
     "About ten minutes for a room. Each step sets the app to a moment worth discussing, asks a "
-    "question, and reveals an answer computed from the synthetic people.",
+    f"question, and reveals an answer computed from {ui.data_words()}.",
 )
+if not ui.current_dataset().is_builtin:
+    st.info(
+        "The questions were written for the built-in synthetic shoppers; the answers are "
+        "computed on your data, so some questions (rare tastes, age, region) may not fit it.",
+        icon=":material/info:",
+    )
 steps = load_steps()
 index = st.session_state.setdefault("tour_step", 0)
 

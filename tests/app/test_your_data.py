@@ -160,3 +160,12 @@ def test_saved_mapping_round_trips():
         "group",
         "label",
     }
+
+
+def test_markup_in_a_file_is_shown_as_text(no_exceptions):
+    """Column names and cells are user text: escaped in messages, plain cells in the table."""
+    data = b"<script>alert(1)</script>,x,<script>alert(1)</script>\n1,2,3\n"
+    at = _upload(open_page(PAGE), data)
+    no_exceptions(at)
+    message = next(e.value for e in at.error if "appears twice" in e.value)
+    assert "\\<script\\>" in message and "<script>" not in message.replace("\\<", "")

@@ -35,6 +35,7 @@ PAGES = [
     ("Saved_and_compare", "saved_and_compare", "Save & compare", True),
     ("Guided_tour", "guided_tour", "Guided tour", False),
     ("How_it_works", "how_it_works", "How it works", False),
+    ("Your_data", "your_data", "Your own data", False),
 ]
 
 # Snapshot of the page's render state: a rerun is over when the script is idle, no element is
@@ -204,3 +205,44 @@ def test_reload_restores_the_view_from_the_url(page: Page, app_url: str):
     expect(page.get_by_role("heading", name="Who pays for privacy", level=1)).to_be_visible()
     assert epsilon_slider(page).get_attribute("aria-valuetext") == "2"
     assert query_param(page.url, "opt_out") == "0.1"
+
+
+def test_upload_your_own_data_and_explore_it(page: Page, app_url: str, screenshot_dir, tmp_path):
+    """Upload a CSV and its saved column declarations, use them, and see Explore run on them
+    in the same session; a bad file in between gets a message, not a traceback."""
+    from core.upload import sample_csv, sample_mapping
+
+    page.goto(f"{app_url}/Your_data?repeats=3")
+    wait_for_app(page, chart=False)
+    uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+
+    bad = tmp_path / "photo.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    uploaders.first.set_input_files(bad)
+    wait_for_app(page, chart=False)
+    expect(page.get_by_test_id("stAlertContentError").filter(has_text="PNG image")).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    profiles = tmp_path / "shoppers.csv"
+    profiles.write_bytes(sample_csv(rows=1_500))
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(sample_mapping().to_json(), encoding="utf-8")
+    uploaders.first.set_input_files(profiles)
+    wait_for_app(page, chart=False)
+    expect(page.get_by_text("1,500 rows, first ones")).to_be_visible()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(1).set_input_files(mapping)
+    wait_for_app(page, chart=False)
+    page.get_by_role("button", name="Use this data on every page").click()
+    wait_for_app(page, chart=False)
+    expect(page.get_by_text("Every page now runs on")).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=screenshot_dir / "your_data_in_use.png", full_page=True)
+
+    # Same session, another page (a page link, not a new URL: the upload lives in the session).
+    page.get_by_test_id("stSidebarNav").or_(page.locator('[data-testid="stSidebar"]')).get_by_role(
+        "link", name="Explore"
+    ).first.click()
+    wait_for_app(page)
+    expect(page.get_by_text("shoppers.csv").first).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    page.screenshot(path=screenshot_dir / "explore_on_your_data.png", full_page=True)

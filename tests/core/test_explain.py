@@ -239,3 +239,10 @@ def test_format_epsilon(epsilon, text):
 def test_format_epsilon_has_no_exponent_just_below_100(epsilon):
     """A valid ε just below 100 is shown as "100", not "1e+02"."""
     assert format_epsilon(epsilon) == "100"
+
+
+def test_takeaway_says_when_the_private_model_beats_the_ceiling():
+    """Small uploads can put the private model above its exact twin: the text says why."""
+    text = frontier_takeaway(100.0, 0.40, 0.01, 0.20, 0.35)
+    assert "more than the same model without privacy (35%)" in text
+    assert "small-data effect" in text
