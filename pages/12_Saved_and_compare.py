@@ -121,18 +121,29 @@ st.caption("Use the camera icon on the chart to save it as a PNG.")
 numbers = pd.DataFrame(
     [{"setting": label, **s.to_dict(), **measures(r)} for label, (s, r) in named.items()]
 )
+dataset = ui.current_dataset()
+data_note = (
+    "Built-in synthetic shoppers (people generated from each setting's profiles and seed)."
+    if dataset.is_builtin
+    else f"Uploaded data {dataset.name!r}: {dataset.population.n_profiles:,} people "
+    f"(fingerprint {dataset.fingerprint}); every setting was computed on it."
+)
+st.caption(ui.plain(f"Data: {data_note}"))
 sections = [
-    (
-        label,
-        frontier_takeaway(
-            s.epsilon,
-            r["accuracy"],
-            r["accuracy_std"],
-            r["popularity_accuracy"],
-            r["nonprivate_accuracy"],
-        ),
-    )
-    for label, (s, r) in named.items()
+    ("Data", data_note),
+    *(
+        (
+            label,
+            frontier_takeaway(
+                s.epsilon,
+                r["accuracy"],
+                r["accuracy_std"],
+                r["popularity_accuracy"],
+                r["nonprivate_accuracy"],
+            ),
+        )
+        for label, (s, r) in named.items()
+    ),
 ]
 downloads = st.columns(3)
 downloads[0].download_button(

@@ -169,3 +169,13 @@ def test_markup_in_a_file_is_shown_as_text(no_exceptions):
     no_exceptions(at)
     message = next(e.value for e in at.error if "appears twice" in e.value)
     assert "\\<script\\>" in message and "<script>" not in message.replace("\\<", "")
+
+
+def test_the_upload_is_not_written_to_disk(tmp_path, monkeypatch, no_exceptions):
+    """Uploading and using a file leaves no file behind in the app's data directory."""
+    monkeypatch.setenv("PTE_DATA_DIR", str(tmp_path / "data"))
+    at = _use_sample(open_page(PAGE, repeats=2))
+    no_exceptions(at)
+    assert at.session_state["dataset"].population.n_profiles == 1_500
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == [], written
