@@ -38,6 +38,22 @@ PAGES = [
     ("Your_data", "your_data", "Your own data", False),
 ]
 
+# Page path -> its link label in the sidebar (ui.PAGES).
+SIDEBAR_LABELS = [
+    ("Accuracy_target", "Accuracy target"),
+    ("Who_pays", "Who pays"),
+    ("Consent_and_control", "Consent & control"),
+    ("Anonymisation", "Anonymisation"),
+    ("Local_vs_central", "Local vs central DP"),
+    ("Attack_audit", "Attack audit"),
+    ("Persona", "A persona"),
+    ("Threats_and_controls", "What protects what"),
+    ("Privacy_label", "Privacy label"),
+    ("Saved_and_compare", "Save & compare"),
+    ("Guided_tour", "Guided tour"),
+    ("How_it_works", "How it works"),
+]
+
 # Snapshot of the page's render state: a rerun is over when the script is idle, no element is
 # stale (Streamlit marks the previous run's elements until the new run replaces them) and the
 # number of charts stops changing (old and new chart briefly coexist during an update).
@@ -238,11 +254,16 @@ def test_upload_your_own_data_and_explore_it(page: Page, app_url: str, screensho
     expect(page.locator(EXCEPTION)).to_have_count(0)
     page.screenshot(path=screenshot_dir / "your_data_in_use.png", full_page=True)
 
-    # Same session, another page (a page link, not a new URL: the upload lives in the session).
-    page.get_by_test_id("stSidebarNav").or_(page.locator('[data-testid="stSidebar"]')).get_by_role(
-        "link", name="Explore"
-    ).first.click()
-    wait_for_app(page)
-    expect(page.get_by_text("shoppers.csv").first).to_be_visible()
-    expect(page.locator(EXCEPTION)).to_have_count(0)
-    page.screenshot(path=screenshot_dir / "explore_on_your_data.png", full_page=True)
+    # Same session, every other page (page links, not new URLs: the upload lives in the session).
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for path, name, title, chart in PAGES:
+        if path == "Your_data":
+            continue
+        link = {"": "Explore"}.get(path)
+        link = link or next(label for p, label in SIDEBAR_LABELS if p == path)
+        sidebar.get_by_role("link", name=link, exact=True).first.click()
+        wait_for_app(page, chart=chart)
+        expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+        expect(sidebar.get_by_text("shoppers.csv").first).to_be_visible()
+        expect(page.locator(EXCEPTION)).to_have_count(0)
+        page.screenshot(path=screenshot_dir / f"upload_{name}.png", full_page=True)
