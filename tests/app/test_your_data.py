@@ -4,25 +4,13 @@ import json
 
 import pytest
 
+import ui
 from core.upload import sample_csv, sample_mapping
 from tests.app.conftest import chart_specs, open_page, values
 
 PAGE = "pages/14_Your_data.py"
-EVERY_PAGE = [
-    "app.py",
-    "pages/1_Accuracy_target.py",
-    "pages/2_Who_pays.py",
-    "pages/4_Consent_and_control.py",
-    "pages/5_Anonymisation.py",
-    "pages/6_Local_vs_central.py",
-    "pages/7_Attack_audit.py",
-    "pages/8_Persona.py",
-    "pages/9_Threats_and_controls.py",
-    "pages/10_Privacy_label.py",
-    "pages/11_How_it_works.py",
-    "pages/12_Saved_and_compare.py",
-    "pages/13_Guided_tour.py",
-]
+# Every page but this one, from the app's own navigation list.
+EVERY_PAGE = [path for path, _, _ in ui.PAGES if path != PAGE]
 
 
 def _upload(at, data: bytes, name: str = "people.csv"):

@@ -181,25 +181,23 @@ def test_nan_cells_become_not_collected_and_are_counted():
     assert not np.isnan(bench.data.train.X).any()
 
 
+def _with_cell(line: int, column: str, value: str) -> str:
+    """The sample CSV with one cell replaced (``line`` counts the header as 0)."""
+    lines = _csv().splitlines()
+    cells = lines[line].split(",")
+    cells[lines[0].split(",").index(column)] = value
+    lines[line] = ",".join(cells)
+    return "\n".join(lines)
+
+
 def test_infinite_value_is_an_error_naming_row_and_column():
-    text = _csv().replace("\n", "\n", 1)
-    lines = text.splitlines()
-    header = lines[0].split(",")
-    cells = lines[3].split(",")
-    cells[header.index("income")] = "inf"
-    lines[3] = ",".join(cells)
     with pytest.raises(UploadError, match=r"'income' holds infinite values \('inf'\) at row 4"):
-        build_dataset(_table("\n".join(lines)), _mapping())
+        build_dataset(_table(_with_cell(3, "income", "inf")), _mapping())
 
 
 def test_text_in_a_number_column_names_row_and_column():
-    lines = _csv().splitlines()
-    header = lines[0].split(",")
-    cells = lines[7].split(",")
-    cells[header.index("age")] = "forty"
-    lines[7] = ",".join(cells)
     with pytest.raises(UploadError, match=r"'age' is mapped as numeric but holds text \('forty'\)"):
-        build_dataset(_table("\n".join(lines)), _mapping())
+        build_dataset(_table(_with_cell(7, "age", "forty")), _mapping())
 
 
 def test_values_outside_declared_bounds_are_clipped_and_counted():
