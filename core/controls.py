@@ -88,7 +88,7 @@ def _age_bands(population: Population, schema: Schema) -> tuple[tuple, np.ndarra
     return AGE_BANDS, band
 
 
-def _apply_generalisation(
+def apply_generalisation(
     X: np.ndarray, observed: np.ndarray, result: AnonymisationResult, schema: Schema
 ) -> None:
     """Rewrite the quasi-identifier columns (in place) with their generalised values.
@@ -166,7 +166,7 @@ def prepare(
         quasi_identifiers[feature.name] = np.where(known & ~unknown, values, missing)
     anonymisation = anonymise(quasi_identifiers, k=scenario.k, schema=schema)
     if scenario.k > 1:
-        _apply_generalisation(X, observed, anonymisation, schema)
+        apply_generalisation(X, observed, anonymisation, schema)
         # Suppression as ARX does it: the record stays, its quasi-identifiers become '*'.
         qi_columns = [
             i

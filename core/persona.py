@@ -7,7 +7,7 @@ person's own choices (which data categories they share, whether they opted out).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
-from core.controls import integer_seed, stream
+from core.anonymity import HIDDEN, AnonymisationResult, Level, generalise
+from core.controls import apply_generalisation, integer_seed, stream
 from core.dataset import Dataset
 from core.encoding import encode, model_bounds, not_collected_values
 from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
 from core.models import dp_popularity_counts
-from core.schema import CATEGORIES, DATA_DIR, Schema
+from core.schema import CATEGORIES, DATA_DIR, Feature, Schema
 
 PERSONAS_PATH = DATA_DIR / "personas.json"
 _STREAM_PERSONA_LOCAL_DP, _STREAM_PERSONA_POPULARITY = 30, 31
@@ -109,14 +110,82 @@ def persona_matrix(
     return np.where(observed, X, not_collected_values(schema)), observed
 
 
-def collected_table(persona: Persona, schema: Schema, shares: tuple[str, ...]) -> pd.DataFrame:
-    """What the platform holds about the persona: every feature, collected or not."""
+def _stored_level(feature: Feature, anonymisation: AnonymisationResult | None) -> Level:
+    """The generalisation level the platform stores ``feature`` at (exact if not a QI)."""
+    if anonymisation is None or feature.name not in [f.name for f in anonymisation.features]:
+        return Level("exact")
+    return anonymisation.level_of(feature.name)
+
+
+def _missing(feature: Feature) -> float:
+    return np.nan if feature.type == "numeric" else HIDDEN
+
+
+def _raw_value(persona: Persona, feature: Feature) -> float:
+    value = persona.features[feature.name]
+    return float(feature.values.index(value) if feature.type == "categorical" else value)
+
+
+def stored_matrix(
+    persona: Persona,
+    schema: Schema,
+    shares: tuple[str, ...],
+    anonymisation: AnonymisationResult | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The persona's row as the platform holds it: consent, then the Scenario's k-anonymity
+    generalisation of the quasi-identifiers (the persona is assumed not suppressed)."""
+    X, observed = persona_matrix(persona, schema, shares)
+    if anonymisation is None or anonymisation.k == 1:
+        return X, observed
+    one_row = replace(
+        anonymisation,
+        codes=tuple(
+            generalise(
+                np.array([_raw_value(persona, f) if f.category in shares else _missing(f)]),
+                f,
+                _stored_level(f, anonymisation),
+            )
+            for f in anonymisation.features
+        ),
+        suppressed=np.zeros(1, dtype=bool),
+    )
+    X, observed = X.copy(), observed.copy()
+    apply_generalisation(X, observed, one_row, schema)
+    return X, observed
+
+
+def _stored_text(persona: Persona, feature: Feature, level: Level) -> str:
+    value = persona.features[feature.name]
+    if level.kind == "exact":
+        return str(value)
+    if level.kind == "hidden":
+        return "hidden by k-anonymity"
+    if level.kind == "band":
+        start = feature.lower + np.floor((float(value) - feature.lower) / level.width) * level.width
+        return f"{start:g}–{start + level.width:g}"
+    group = next(g for g in feature.groups if value in g)
+    return " or ".join(group)
+
+
+def collected_table(
+    persona: Persona,
+    schema: Schema,
+    shares: tuple[str, ...],
+    anonymisation: AnonymisationResult | None = None,
+) -> pd.DataFrame:
+    """What the platform holds about the persona: every feature, collected or not, with the
+    quasi-identifiers as stored under the Scenario's k-anonymity."""
     return pd.DataFrame(
         [
             {
                 "Data": schema.category_info[f.category]["label"],
                 "Feature": f.label,
                 "Value": str(persona.features[f.name]),
+                "Stored as": (
+                    _stored_text(persona, f, _stored_level(f, anonymisation))
+                    if f.category in shares
+                    else "—"
+                ),
                 "Collected": "yes" if f.category in shares else "no",
             }
             for f in schema.features
@@ -137,7 +206,7 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
     """
     scenario, schema = bench.scenario, bench.schema
     shares = () if persona.opted_out else persona.shares
-    X, observed = persona_matrix(persona, schema, shares)
+    X, observed = stored_matrix(persona, schema, shares, bench.data.anonymisation)
     if scenario.local_epsilon > 0:
         lower, upper = model_bounds(schema)
         noisy = laplace_truncated(

@@ -53,7 +53,9 @@ left, right = st.columns([2, 3])
 with left:
     st.markdown("#### What is collected")
     st.dataframe(
-        collected_table(persona, schema, shares),
+        collected_table(
+            persona, schema, shares, ui.get_workbench(ui.noise_free(scenario)).data.anonymisation
+        ),
         hide_index=True,
         height=420,
         width="stretch",

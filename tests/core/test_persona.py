@@ -8,7 +8,14 @@ import pytest
 
 from core.encoding import not_collected_values
 from core.engine import workbench_for
-from core.persona import PERSONAS_PATH, load_personas, persona_matrix, persona_report
+from core.persona import (
+    PERSONAS_PATH,
+    collected_table,
+    load_personas,
+    persona_matrix,
+    persona_report,
+    stored_matrix,
+)
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -172,3 +179,30 @@ def test_unknown_category_is_rejected_naming_the_persona(tmp_path):
     )
     with pytest.raises(ValueError, match=r"Persona 'Zed'.*genome"):
         load_personas(path)
+
+
+def test_persona_is_stored_as_k_anonymity_generalises_it(schema):
+    """Under k > 1 the persona's quasi-identifiers are held as the Scenario's generalisation:
+    the model row and the 'stored as' column both show the band, not the exact age."""
+    bench = workbench_for(Scenario(profiles=4_000, seed=3, k=50))
+    anonymisation = bench.data.anonymisation
+    level = anonymisation.level_of("age")
+    assert level.kind != "exact", "k=50 on 4,000 people should coarsen age"
+    persona = next(p for p in load_personas() if set(p.shares) == set(CATEGORIES))
+    exact, _ = persona_matrix(persona, schema, CATEGORIES)
+    stored, observed = stored_matrix(persona, schema, CATEGORIES, anonymisation)
+    age = list(schema.columns).index("age")
+    non_qi = [
+        i
+        for i, name in enumerate(schema.columns)
+        if name.split("=")[0] not in {f.name for f in schema.quasi_identifiers}
+    ]
+    np.testing.assert_array_equal(stored[0, non_qi], exact[0, non_qi])
+    table = collected_table(persona, schema, CATEGORIES, anonymisation).set_index("Feature")
+    if level.kind == "band":
+        assert stored[0, age] != exact[0, age]
+        assert "–" in table.loc["Age", "Stored as"]
+    else:
+        assert not observed[0, age]
+        assert table.loc["Age", "Stored as"] == "hidden by k-anonymity"
+    assert table.loc["Income", "Stored as"] == str(persona.features["income"])
