@@ -38,6 +38,7 @@ def on_upload():
 
 
 def test_page_explains_and_waits_for_a_file(no_exceptions):
+    """Before any upload the page says where the file goes and why bounds are declared."""
     at = open_page(PAGE)
     no_exceptions(at)
     text = " ".join(m.value for m in at.markdown)
@@ -56,6 +57,7 @@ def test_page_explains_and_waits_for_a_file(no_exceptions):
     ],
 )
 def test_bad_files_show_a_message_and_the_app_keeps_working(data, expected, no_exceptions):
+    """A bad file shows an error and the other pages still run."""
     at = _upload(open_page(PAGE), data)
     no_exceptions(at)
     assert any(expected in e.value for e in at.error), [e.value for e in at.error]
@@ -67,6 +69,7 @@ def test_bad_files_show_a_message_and_the_app_keeps_working(data, expected, no_e
 
 
 def test_latin1_file_is_read_with_a_notice(no_exceptions):
+    """A Latin-1 file is read correctly with a notice."""
     data = "age,city,label\n" + "".join(f"{20 + i},Zürich,{'ab'[i % 2]}\n" for i in range(60))
     at = _upload(open_page(PAGE), data.encode("latin-1"))
     no_exceptions(at)
@@ -75,6 +78,7 @@ def test_latin1_file_is_read_with_a_notice(no_exceptions):
 
 
 def test_suggested_draft_has_no_bounds_from_the_data(no_exceptions):
+    """The suggested declarations leave bounds empty and refuse to run without them."""
     at = _upload(open_page(PAGE), sample_csv(rows=300))
     no_exceptions(at)
     draft = at.session_state["_mapping_draft"]
@@ -93,6 +97,7 @@ def test_suggested_draft_has_no_bounds_from_the_data(no_exceptions):
 
 
 def test_declarations_and_use_switch_the_session_to_the_upload(on_upload, no_exceptions):
+    """Upload + saved declarations + Use switches the session to the upload."""
     no_exceptions(on_upload)
     dataset = on_upload.session_state["dataset"]
     assert dataset.population.n_profiles == 1_500
@@ -102,6 +107,7 @@ def test_declarations_and_use_switch_the_session_to_the_upload(on_upload, no_exc
 
 @pytest.mark.parametrize("page", EVERY_PAGE)
 def test_every_page_runs_on_the_upload(on_upload, page, no_exceptions):
+    """Every page runs without exception on the uploaded data."""
     on_upload.switch_page(page)
     on_upload.run()
     no_exceptions(on_upload)
@@ -124,6 +130,7 @@ def test_explore_chart_is_computed_on_the_upload(on_upload, no_exceptions):
 
 
 def test_who_pays_offers_the_group_column(on_upload, no_exceptions):
+    """Who pays draws one line per value of the upload's group column."""
     on_upload.switch_page("pages/2_Who_pays.py")
     on_upload.run()
     no_exceptions(on_upload)
@@ -132,6 +139,7 @@ def test_who_pays_offers_the_group_column(on_upload, no_exceptions):
 
 
 def test_back_to_builtin(on_upload, no_exceptions):
+    """The back button returns the session to the built-in people."""
     on_upload.switch_page(PAGE)
     on_upload.run()
     on_upload.button(key="builtin").click()
@@ -141,6 +149,7 @@ def test_back_to_builtin(on_upload, no_exceptions):
 
 
 def test_saved_mapping_round_trips():
+    """The sample's declarations use every role but ignore."""
     mapping = json.loads(sample_mapping().to_json())
     assert {c["role"] for c in mapping["columns"]} == {
         "feature",

@@ -70,33 +70,40 @@ def _error(data: bytes) -> str:
 
 
 def test_empty_file():
+    """A 0-byte file is refused as empty."""
     assert "empty" in _error(b"")
 
 
 def test_blank_lines_only():
+    """A file of blank lines is refused."""
     assert "blank" in _error(b"\n\n  \n")
 
 
 def test_header_only():
+    """A header without rows says so and counts the columns."""
     message = _error(b"age,income,label\n")
     assert "no rows" in message and "3 columns" in message
 
 
 def test_duplicated_headers_name_the_columns():
+    """A repeated column name is named with both positions."""
     message = _error(b"age,income,age,label\n1,2,3,a\n")
     assert "'age' appears twice" in message and "columns 1 and 3" in message
 
 
 def test_empty_header_name():
+    """An empty column name is named by its position."""
     assert "Column 2 has an empty name" in _error(b"age,,label\n1,2,a\n")
 
 
 def test_one_column_says_which_separator_it_saw():
+    """A file that splits into one column is refused with the allowed separators."""
     message = _error(b"age:income:label\n1:2:a\n3:4:b\n")
     assert "Only one column" in message
 
 
 def test_semicolon_file_is_read_and_noted():
+    """Semicolon-separated files are detected; decimal commas stay text."""
     table = read_table(b"age;income;label\n30;2,5;a\n40;3;b\n")
     assert table.columns == ("age", "income", "label")
     assert table.frame.loc[2, "income"] == "2,5"
@@ -104,21 +111,25 @@ def test_semicolon_file_is_read_and_noted():
 
 
 def test_tab_file_is_read():
+    """Tab-separated files are detected."""
     assert read_table(b"age\tlabel\n30\ta\n").delimiter == "\t"
 
 
 def test_ragged_row_is_named():
+    """A row with the wrong number of fields is named by its line."""
     message = _error(b"age,income,label\n1,2,a\n3,4\n")
     assert "Row 3 has 2 fields" in message and "header has 3" in message
 
 
 def test_utf8_bom_is_removed_and_noted():
+    """A UTF-8 BOM does not end up in the first column name."""
     table = read_table("\ufeffâge,label\n30,a\n".encode())
     assert table.columns[0] == "âge"
     assert any("BOM" in note for note in table.notes)
 
 
 def test_latin1_is_read_with_a_note_naming_the_line():
+    """Non-UTF-8 text is read as Latin-1 with a note naming the first odd line."""
     table = read_table("age,city\n30,Zürich\n40,Bern\n".encode("latin-1"))
     assert table.frame.loc[2, "city"] == "Zürich"
     assert table.encoding == "Latin-1"
@@ -126,11 +137,13 @@ def test_latin1_is_read_with_a_note_naming_the_line():
 
 
 def test_utf16_with_bom_is_read():
+    """UTF-16 with a BOM (as some spreadsheet exports write) is read."""
     table = read_table("age,label\n30,a\n".encode("utf-16"))
     assert table.columns == ("age", "label")
 
 
 def test_file_over_the_size_limit():
+    """A file over the upload limit is refused with the limit."""
     message = _error(b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1))
     assert "limit is 20 MB" in message
 
@@ -145,11 +158,13 @@ def test_file_over_the_size_limit():
     ],
 )
 def test_binary_file_renamed_csv(head, kind):
+    """Binary files renamed .csv are recognised and refused."""
     message = _error(head + bytes(range(256)) * 4)
     assert kind in message and "CSV" in message
 
 
 def test_quoted_fields_with_delimiters_inside():
+    """Quoted cells keep their commas and quotes."""
     table = read_table(b'name,label\n"Smith, J.",a\n"O""Neil",b\n')
     assert list(table.frame["name"]) == ["Smith, J.", 'O"Neil']
 
@@ -162,6 +177,7 @@ def _table(text: str | None = None):
 
 
 def test_nan_cells_become_not_collected_and_are_counted():
+    """Empty and NaN cells are counted, named, and not collected for those people."""
     lines = _csv().splitlines()
     header = lines[0].split(",")
     at = header.index("income")
@@ -191,16 +207,19 @@ def _with_cell(line: int, column: str, value: str) -> str:
 
 
 def test_infinite_value_is_an_error_naming_row_and_column():
+    """An infinite value is an error naming its column and row."""
     with pytest.raises(UploadError, match=r"'income' holds infinite values \('inf'\) at row 4"):
         build_dataset(_table(_with_cell(3, "income", "inf")), _mapping())
 
 
 def test_text_in_a_number_column_names_row_and_column():
+    """Text in a numeric column is an error naming the value and column."""
     with pytest.raises(UploadError, match=r"'age' is mapped as numeric but holds text \('forty'\)"):
         build_dataset(_table(_with_cell(7, "age", "forty")), _mapping())
 
 
 def test_values_outside_declared_bounds_are_clipped_and_counted():
+    """Values outside the declared bounds are clipped to them and counted."""
     mapping = _mapping(income=ColumnMapping("income", "feature", "demographics", "numeric", 0, 30))
     table = _table()
     raw = pd.to_numeric(table.frame["income"]).to_numpy()
@@ -211,6 +230,7 @@ def test_values_outside_declared_bounds_are_clipped_and_counted():
 
 
 def test_one_class_only():
+    """A label with a single class in the file is refused."""
     lines = _csv().splitlines()
     header = lines[0].split(",")
     at = header.index("next_category")
@@ -220,11 +240,13 @@ def test_one_class_only():
 
 
 def test_too_few_labelled_rows():
+    """Fewer labelled rows than the minimum are refused."""
     with pytest.raises(UploadError, match="at least 50"):
         build_dataset(_table(_csv(rows=30)), _mapping())
 
 
 def test_undeclared_classes_drop_rows_and_say_so():
+    """Rows whose label is not in the declared classes are dropped and counted."""
     mapping = _mapping(
         next_category=ColumnMapping("next_category", "label", type="categorical", values=CLASSES)
     )
@@ -235,6 +257,7 @@ def test_undeclared_classes_drop_rows_and_say_so():
 
 
 def test_bounds_are_required_and_never_taken_from_the_file():
+    """A numeric feature without declared bounds is refused; none are inferred."""
     mapping = _mapping(age=ColumnMapping("age", "feature", "demographics", "numeric"))
     with pytest.raises(UploadError, match="public lower and upper bounds.*never taken"):
         build_dataset(_table(), mapping)
@@ -251,11 +274,13 @@ def test_bounds_are_required_and_never_taken_from_the_file():
     ],
 )
 def test_mapping_errors_name_the_column(change, message):
+    """Each kind of bad declaration gets a message naming it."""
     with pytest.raises(UploadError, match=message):
         build_dataset(_table(), _mapping(**change))
 
 
 def test_mapping_round_trips_through_json_and_rejects_junk():
+    """Saved declarations load back equal; junk JSON is refused."""
     mapping = _mapping()
     assert Mapping.from_json(mapping.to_json()) == mapping
     with pytest.raises(UploadError, match="not a saved column mapping"):
@@ -263,6 +288,7 @@ def test_mapping_round_trips_through_json_and_rejects_junk():
 
 
 def test_split_values_and_nice_bands():
+    """Typed value lists are cleaned; band widths are 1-2-5 sizes."""
     assert split_values(" a, b,,a , c ") == ("a", "b", "c")
     assert nice_bands(18, 90) == (5.0, 10.0, 20.0, 50.0)
     assert nice_bands(0, 1) == (0.05, 0.1, 0.2, 0.5)
@@ -277,6 +303,7 @@ def dataset():
 
 
 def test_dataset_schema_and_people_follow_the_mapping(dataset):
+    """The dataset has the declared schema, the labelled rows and a stable fingerprint."""
     schema = dataset.schema
     assert [f.name for f in schema.quasi_identifiers] == ["age", "gender"]
     assert schema.classes[0] == "Books" and schema.n_classes == 7
@@ -288,6 +315,7 @@ def test_dataset_schema_and_people_follow_the_mapping(dataset):
 
 
 def test_engine_runs_on_the_upload(dataset):
+    """evaluate and frontier run on an upload and stay in range."""
     scenario = Scenario(seed=3, epsilon=10.0, repeats=3)
     result = evaluate(scenario, dataset=dataset)
     assert result["n_train"] + result["n_test"] == dataset.population.n_profiles
@@ -298,6 +326,7 @@ def test_engine_runs_on_the_upload(dataset):
 
 
 def test_lenses_run_on_the_upload(dataset):
+    """k-anonymity, local vs central and homogeneity run on an upload."""
     scenario = Scenario(seed=3, repeats=2)
     rows = k_point(scenario, 10, dataset)
     assert rows["share_suppressed"].iloc[0] <= 0.05
