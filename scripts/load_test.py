@@ -1266,6 +1266,11 @@ def summarise(n: int, room: dict, options) -> dict:
         "rss_steady_late_peak_mib": max(late) if late else None,
         "cpu_mean_pct": mean(during_cpu),
         "cpu_peak_pct": max(during_cpu) if during_cpu else None,
+        # The server's CPU time over the room per ε move it served (landings included): its
+        # cost of a move whatever the competition for the cores.
+        "cpu_s_per_move": (
+            sum(during_cpu) / 100 / len(latencies) if during_cpu and latencies else None
+        ),
         "machine_cpu_mean_pct": mean(machine),
         "client_cpu_mean_pct": mean(client_cpu),
         "client_rss_peak_mib": max(client_rss) if client_rss else None,
@@ -1450,6 +1455,7 @@ def extra_columns(s: dict, options) -> list[tuple[str, str]]:
             ("protocol clients CPU % mean", fmt_pct(s["driver_cpu_mean_pct"])),
             ("browser probe CPU % mean", fmt_pct(browsers) if s["probe_sessions"] else "—"),
         ]
+    columns.append(("server CPU s per ε move", fmt_s(s["cpu_s_per_move"])))
     columns.append(("machine CPU % mean (all cores = 100)", fmt_pct(s["machine_cpu_mean_pct"])))
     if s["client"] == "browser":
         columns.append(
