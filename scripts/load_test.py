@@ -1,30 +1,43 @@
-"""Load-test a workshop room: N real browser sessions moving ε against one `streamlit run app.py`.
+"""Load-test a workshop room: N real sessions moving ε against one `streamlit run app.py`.
 
 For each room size the script starts its own server (loopback, free port, saved scenarios in a
-temporary folder), opens one headless Chromium (Debian's ``/usr/bin/chromium``) and, over
-``--ramp`` seconds, N browser contexts, each its own Streamlit session on a deep link. Even
-sessions use the shared default seed 42 (what a room gets from the facilitator's link), odd ones a
-private seed each (a worst case: every private seed builds its own people and frontier). Until the
-deadline every session presses ArrowRight/ArrowLeft on the ε slider, times key press → the chart's
-"Your setting" point has moved and the app is idle again (at most ``--move-timeout`` s, a timeout
-is a failure), counts ``stException`` elements, then thinks 2–6 s (seeded RNG). Meanwhile the
-server's RSS and CPU% (its process and its children) are sampled once a second, before the
-sessions (baseline), during them (peak) and for ``--after-close`` seconds after every context is
-closed while the server keeps running.
+temporary folder), opens the shared link once (the facilitator's warm-up, ``--no-warm-up`` to
+skip it) and, over ``--ramp`` seconds, N sessions on a deep link. Even sessions use the shared
+default seed 42 (what a room gets from the facilitator's link), odd ones a private seed each (a
+worst case: every private seed builds its own people and frontier; ``--private-every 0`` puts
+everyone on the shared link). Until the deadline every session moves the ε slider one stop, times
+the move (at most ``--move-timeout`` s, a timeout is a failure), counts exceptions, then thinks
+2–6 s (seeded RNG). Two clients:
+
+* ``--client protocol`` (default): each session speaks Streamlit's own WebSocket protocol from
+  this process (``websockets`` and ``streamlit.proto``), sending the same BackMsgs a browser sends
+  (the ε move is a fragment rerun with every widget state), so the server runs the real script for
+  every session while the clients cost almost no CPU. Latency: send → the run's
+  ``script_finished`` with the moved chart received. ``--browser-probe`` real Chromium sessions
+  run alongside to measure what a browser adds.
+* ``--client browser``: one headless Chromium (Debian's ``/usr/bin/chromium``) with one browser
+  context per session, pressing arrow keys; latency: key press → the chart's "Your setting" point
+  has moved and the app is idle. On a small machine the browsers take most of the CPU.
+
+Meanwhile the server's RSS and CPU% (its process and its children) are sampled once a second,
+before the sessions (baseline), during them (peak) and for ``--after-close`` seconds after every
+session is closed while the server keeps running.
 
     python scripts/load_test.py --sessions-list 2,5 --duration 40 --ramp 5     # a quick look
-    python scripts/load_test.py --sessions-list 1,10,20,30 --duration 300 --ramp 30 \\
-        --out docs/load_test.md                                                # the full run
+    python scripts/load_test.py --sessions 30 --private-every 0 --duration 300 \\
+        --out docs/load_test.md --section protocol-shared-30                  # a room of 30
+    python scripts/load_test.py --client browser --sessions-list 1,10,20,30 --duration 300 \\
+        --out docs/load_test.md                                                # with browsers
 
-Results: a markdown table on stdout; with ``--out`` the file's results section is replaced (or
-appended); raw samples (every ε move, every resource sample) go to ``artifacts/load_test/``.
-The Chromium clients run on the same cores as the server, so the figures are pessimistic.
+Results: a markdown table on stdout; with ``--out`` the file's section (``--section``) is replaced
+(or appended); raw samples (every ε move, every resource sample) go to ``artifacts/load_test/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import datetime as dt
 import importlib.metadata
@@ -36,12 +49,14 @@ import re
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -318,11 +333,30 @@ def machine_cpu_reader():
     return read
 
 
+def own_cpu_reader():
+    """A callable returning this process's CPU % of one core since its previous call.
+
+    This process alone (every thread): the protocol clients and the sampler, without Playwright's
+    driver or Chromium.
+    """
+    last = [None]
+
+    def read() -> float:
+        now = (time.monotonic(), time.process_time())
+        previous, last[0] = last[0], now
+        if previous is None or now[0] <= previous[0]:
+            return float("nan")
+        return 100 * (now[1] - previous[1]) / (now[0] - previous[0])
+
+    return read
+
+
 class Sampler(threading.Thread):
     """Samples the server tree every ``interval`` s until stop() (or ``max_seconds``).
 
     Also samples the clients: this script's own tree less the server (Playwright's driver and
-    Chromium), and the whole machine's CPU, to show who used the cores.
+    Chromium), this script's own process (the protocol clients), and the whole machine's CPU, to
+    show who used the cores.
     """
 
     def __init__(self, pid: int, t0: float, max_seconds: float, interval: float = 1.0):
@@ -330,6 +364,7 @@ class Sampler(threading.Thread):
         self.stat = ProcStat(pid)
         self.clients = ProcStat(os.getpid(), skip=pid)
         self.machine_cpu = machine_cpu_reader()
+        self.own_cpu = own_cpu_reader()
         self.t0, self.max_seconds, self.interval = t0, max_seconds, interval
         self.samples: list[dict] = []
         self.phase = "startup"
@@ -340,6 +375,7 @@ class Sampler(threading.Thread):
         self.stat.sample()  # prime the CPU counters
         self.clients.sample()
         self.machine_cpu()
+        self.own_cpu()
         end = time.monotonic() + self.max_seconds
         while not self._stop_event.wait(self.interval) and time.monotonic() < end:
             rss, cpu, procs = self.stat.sample()
@@ -352,6 +388,7 @@ class Sampler(threading.Thread):
                 "procs": procs,
                 "client_rss_mib": round(client_rss, 1),
                 "client_cpu_pct": round(client_cpu, 1),
+                "driver_cpu_pct": round(self.own_cpu(), 1),
                 "machine_cpu_pct": round(self.machine_cpu(), 1),
                 "load1": os.getloadavg()[0],
             }
@@ -637,12 +674,38 @@ def session_plans(n: int, ramp: float, base_url: str, private_every: int) -> lis
 
 
 async def drive_room(server: Server, sampler: Sampler, n: int, options) -> dict:
-    room: dict = {"n": n, "stamp": options.stamp, "evidence_left": 5}
-    await drive_browser(server, sampler, n, options, room)
+    room: dict = {"n": n, "stamp": options.stamp, "evidence_left": 5, "client": options.client}
+    if options.client == "browser":
+        await drive_browser(server, sampler, n, options, room)
+    else:
+        await drive_protocol(server, sampler, n, options, room)
     room["closed"] = time.monotonic()
     room["closed_rel"] = room["closed"] - sampler.t0
     room["session_end_rel"] = room["deadline"] - sampler.t0
     return room
+
+
+async def run_sessions(
+    sampler: Sampler, room: dict, options, plans: list[dict], coroutines: list
+) -> list[dict]:
+    """Run the sessions (each waits for its own start offset); a stuck one is cancelled."""
+    t0 = time.monotonic()
+    room.update(t0=t0, ramp_end=t0 + options.ramp, deadline=t0 + options.ramp + options.duration)
+    room["t0_rel"] = t0 - sampler.t0
+    sampler.set_phase("sessions")
+    budget = options.ramp + options.duration + LANDING_TIMEOUT_S + 2 * options.move_timeout
+    tasks = [asyncio.create_task(coroutine) for coroutine in coroutines]
+    done, pending = await asyncio.wait(tasks, timeout=budget + 60)
+    for task in pending:  # bounded: a stuck session is cancelled (its connection closes)
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    results = []
+    for plan, task in zip(plans, tasks, strict=True):
+        if task in done and task.exception() is None:
+            results.append(task.result())
+        else:
+            results.append(empty_result(plan, "cancelled"))
+    return results
 
 
 async def drive_browser(server: Server, sampler: Sampler, n: int, options, room: dict) -> None:
@@ -654,37 +717,426 @@ async def drive_browser(server: Server, sampler: Sampler, n: int, options, room:
         )
         try:
             room["chromium"] = browser.version
-            sampler.set_phase("warm-up")
-            room["warm_up_s"] = await warm_up(
-                browser, f"{server.url}/?epsilon={START_EPSILON:g}&seed={SHARED_SEED}"
-            )
+            if options.warm_up:
+                sampler.set_phase("warm-up")
+                room["warm_up_s"] = await warm_up(
+                    browser, f"{server.url}/?epsilon={START_EPSILON:g}&seed={SHARED_SEED}"
+                )
             sampler.set_phase("baseline")
             await asyncio.sleep(options.baseline)
             plans = session_plans(n, options.ramp, server.url, options.private_every)
-            t0 = time.monotonic()
-            room.update(
-                t0=t0,
-                ramp_end=t0 + options.ramp,
-                deadline=t0 + options.ramp + options.duration,
-            )
-            room["t0_rel"] = t0 - sampler.t0
-            sampler.set_phase("sessions")
-            budget = options.ramp + options.duration + LANDING_TIMEOUT_S + 2 * options.move_timeout
-            tasks = [
-                asyncio.create_task(run_session(browser, plan, room, options)) for plan in plans
-            ]
-            done, pending = await asyncio.wait(tasks, timeout=budget + 60)
-            for task in pending:  # bounded: a stuck session is cancelled (its context closes)
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            room["sessions"] = []
-            for plan, task in zip(plans, tasks, strict=True):
-                if task in done and task.exception() is None:
-                    room["sessions"].append(task.result())
-                else:
-                    room["sessions"].append(empty_result(plan, "cancelled"))
+            coroutines = [run_session(browser, plan, room, options) for plan in plans]
+            room["sessions"] = await run_sessions(sampler, room, options, plans, coroutines)
         finally:
             await browser.close()
+
+
+# == protocol sessions ===========================================================================
+# The browser's side of a session without the browser: the same WebSocket, the same protobuf
+# messages and the same widget states that Chromium sends (captured from Chromium 156 against
+# streamlit 1.67 with Playwright's WebSocket frame events), so the server runs the real script for
+# every session while a client costs a few milliseconds of CPU per move.
+STREAM_PATH = "/_stcore/stream"
+EPSILON_KEY = "epsilon"
+YOUR_SETTING = "Your setting"
+# The browser's context: sent with every rerun (st.context reads it).
+CONTEXT_INFO = {
+    "timezone": "UTC",
+    "timezone_offset": 0,
+    "locale": "en-US",
+    "is_embedded": False,
+    "color_scheme": "light",
+}
+MAX_RECONNECTS = 3
+ASSET_PATTERN = re.compile(r'(?:src|href)="\./(static/[^"]+)"')
+
+
+def widget_key(widget_id: str) -> str | None:
+    """The user key of a widget id ``$$ID-<hash>-<key>`` (None for an id of another shape)."""
+    parts = widget_id.split("-", 2)
+    return parts[2] if len(parts) == 3 and parts[0] == "$$ID" else None
+
+
+def widget_state(element):
+    """The WidgetState the browser keeps for a new element, or None when it keeps none.
+
+    Only the widget kinds this app draws on the Explore page are modelled; buttons send a trigger
+    only when clicked and page links never, so the browser sends neither on a rerun.
+    """
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+    from streamlit.proto.Slider_pb2 import Slider
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    kind = element.WhichOneof("type")
+    if kind not in ("slider", "selectbox", "number_input", "checkbox"):
+        return None
+    widget = getattr(element, kind)
+    state = WidgetState(id=widget.id)
+    if kind == "slider":
+        values = widget.value if widget.set_value else widget.default
+        if widget.type == Slider.SELECT_SLIDER:  # sent as the formatted option labels
+            labels = list(widget.raw_value) or [widget.options[int(i)] for i in values]
+            state.string_array_value.data.extend(labels)
+        else:
+            state.double_array_value.data.extend(values)
+    elif kind == "selectbox":
+        if widget.HasField("raw_value"):
+            state.string_value = widget.raw_value
+        elif widget.HasField("default"):
+            state.string_value = widget.options[widget.default]
+        # else no option chosen (index=None): the browser sends the id alone
+    elif kind == "number_input":
+        has_value = widget.HasField("value")
+        if has_value or widget.HasField("default"):
+            value = widget.value if has_value else widget.default
+            if widget.data_type == NumberInput.INT:
+                state.int_value = int(value)
+            else:
+                state.double_value = value
+    else:  # checkbox, toggle
+        state.bool_value = widget.value if widget.set_value else widget.default
+    return state
+
+
+def your_setting_x(spec: str) -> float | None:
+    """x of the "Your setting" marker in a Plotly figure's JSON (plain list or typed array)."""
+    try:
+        figure = json.loads(spec)
+    except ValueError:
+        return None
+    for trace in figure.get("data", []):
+        if not str(trace.get("name", "")).startswith(YOUR_SETTING):
+            continue
+        x = trace.get("x")
+        if isinstance(x, dict) and x.get("dtype") == "f8" and "bdata" in x:
+            raw = base64.b64decode(x["bdata"])
+            x = list(struct.unpack(f"<{len(raw) // 8}d", raw))
+        if isinstance(x, list) and x:
+            try:
+                return float(x[0])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class ProtocolPage:
+    """What the browser keeps of a session's page: widget states, URL and the run in flight.
+
+    ``apply`` reads one ForwardMsg the way the frontend does for what a rerun needs: new widgets
+    (and values the script set) update the widget states, ``page_info_changed`` updates the query
+    string, and the ε slider's delta gives its id, option labels, fragment and page script hash.
+    ``begin`` starts watching a new run: it is the first ``new_session`` that arrives after it,
+    and it is over at the ``script_finished`` carrying that run's id.
+    """
+
+    def __init__(self, query_string: str):
+        self.query_string = query_string
+        self.widgets: dict = {}  # widget id → WidgetState, in the order first seen
+        self.session_id: str | None = None
+        self.epsilon: dict | None = None  # id, options, fragment_id, page_script_hash
+        self.exceptions: list[str] = []
+        self.begin()
+
+    def begin(self) -> None:
+        self.run_id: str | None = None
+        self.finished: int | None = None  # ScriptFinishedStatus of the run
+        self.finished_at: float | None = None
+        self.chart_x: float | None = None
+        self.chart_at: float | None = None
+
+    def apply(self, msg, now: float) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.run_id = msg.metadata.run.script_run_id or "?"
+            self.finished = self.finished_at = self.chart_x = self.chart_at = None
+            if msg.new_session.initialize.session_id:
+                self.session_id = msg.new_session.initialize.session_id
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        elif kind == "script_finished":
+            run_id = msg.metadata.run.script_run_id
+            if self.run_id is not None and (not run_id or run_id == self.run_id):
+                self.finished, self.finished_at = msg.script_finished, now
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg, now)
+
+    def _element(self, msg, now: float) -> None:
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            self.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:500])
+        elif kind == "plotly_chart":
+            self.chart_x, self.chart_at = your_setting_x(element.plotly_chart.spec), now
+        state = widget_state(element)
+        if state is None:
+            return
+        widget = getattr(element, kind)
+        if state.id not in self.widgets or widget.set_value:
+            self.widgets[state.id] = state
+        if kind == "slider" and widget_key(widget.id) == EPSILON_KEY:
+            self.epsilon = {
+                "id": widget.id,
+                "options": list(widget.options),
+                "fragment_id": msg.delta.fragment_id,
+                "page_script_hash": msg.metadata.active_script_hash,
+            }
+
+    def epsilon_label(self) -> str | None:
+        """The ε slider's current option label, as the browser would send it."""
+        state = self.widgets.get(self.epsilon["id"]) if self.epsilon else None
+        data = state.string_array_value.data if state is not None else []
+        return data[0] if data else None
+
+    def set_epsilon(self, label: str) -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        state = WidgetState(id=self.epsilon["id"])
+        state.string_array_value.data.append(label)
+        self.widgets[state.id] = state
+
+    def rerun(self, url: str, fragment: bool = False):
+        """The rerun BackMsg the browser sends: every widget state, the URL's query string and,
+        for a widget inside a fragment, that fragment's id and the page's script hash."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        rerun = msg.rerun_script
+        rerun.query_string = self.query_string
+        rerun.widget_states.SetInParent()  # present even when empty, as the browser sends it
+        rerun.widget_states.widgets.extend(self.widgets.values())
+        if fragment:
+            rerun.fragment_id = self.epsilon["fragment_id"]
+            rerun.page_script_hash = self.epsilon["page_script_hash"]
+        for name, value in CONTEXT_INFO.items():
+            setattr(rerun.context_info, name, value)
+        rerun.context_info.url = url
+        return msg
+
+
+async def open_stream(base_url: str, session_id: str | None = None):
+    """The page's WebSocket, as the browser opens it (``session_id``: a reconnect)."""
+    from websockets.asyncio.client import connect
+
+    # The subprotocol header carries ("streamlit", XSRF token, session to resume); the token
+    # only matters for st.login cookies, which this app does not use.
+    subprotocols = ["streamlit", "no-xsrf-token", session_id] if session_id else ["streamlit"]
+    return await connect(
+        "ws" + base_url.removeprefix("http") + STREAM_PATH,
+        origin=base_url,
+        subprotocols=subprotocols,
+        proxy=None,
+        ping_interval=None,  # browsers never ping; the server's pings are answered
+        max_size=2**24,
+        open_timeout=LANDING_TIMEOUT_S,
+    )
+
+
+async def read_until_finished(ws, page: ProtocolPage, deadline: float) -> None:
+    """Apply ForwardMsgs until the watched run is over (not "finished early for a rerun")."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    while page.finished is None or page.finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+        if page.finished is not None:  # interrupted: wait for the run that replaced it
+            page.begin()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the run did not finish in time")
+        data = await asyncio.wait_for(ws.recv(decode=False), remaining)
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        page.apply(msg, time.monotonic())
+
+
+def fetch_page(url: str) -> int:
+    """What a browser's first visit asks over HTTP: the page, its scripts and styles, health and
+    host config (not the chunks the page loads later, e.g. Plotly's). Returns bytes received."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    base = url.split("?", 1)[0].rstrip("/")
+
+    def get(target: str) -> bytes:
+        request = urllib.request.Request(target, headers={"Accept-Encoding": "gzip"})
+        with opener.open(request, timeout=LANDING_TIMEOUT_S) as response:
+            return response.read()
+
+    page = get(url)
+    received = len(page)
+    text = page.decode("utf-8", "replace")
+    for path in dict.fromkeys(ASSET_PATTERN.findall(text)):
+        received += len(get(f"{base}/{path}"))
+    for path in ("_stcore/health", "_stcore/host-config"):
+        received += len(get(f"{base}/{path}"))
+    return received
+
+
+async def protocol_landing(url: str, page: ProtocolPage, deadline: float):
+    """Open the page like a first visit; return the WebSocket once the first run is over."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    base_url = url.split("/?", 1)[0]
+    await asyncio.to_thread(fetch_page, url)
+    ws = await open_stream(base_url)
+    try:
+        page.begin()
+        await ws.send(page.rerun(base_url + "/").SerializeToString())
+        await read_until_finished(ws, page, deadline)
+        if page.finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+            raise RuntimeError(f"first run ended with status {page.finished}")
+        if page.epsilon is None or page.chart_x is None:
+            raise RuntimeError("first run sent no ε slider or no chart")
+    except BaseException:
+        await ws.close()
+        raise
+    return ws
+
+
+async def run_protocol_session(plan: dict, room: dict, options) -> dict:
+    """One participant over the protocol: land, then ε moves until the deadline; never raises."""
+    rng = random.Random(f"{options.rng_seed}:{plan['index']}")
+    t0, deadline = room["t0"], room["deadline"]
+    result = {**empty_result(plan), "reconnects": 0}
+    await asyncio.sleep(max(0.0, t0 + plan["start_offset"] - time.monotonic()))
+    page = ProtocolPage(urllib.parse.urlsplit(plan["url"]).query)
+    ws = None
+    try:
+        start = time.monotonic()
+        try:
+            ws = await protocol_landing(plan["url"], page, start + LANDING_TIMEOUT_S)
+            result["landing_s"] = round(page.finished_at - start, 3)
+        except Exception as error:  # noqa: BLE001 - any landing problem is a failed session
+            result["failures"].append({"t": start - t0, "what": "landing", "error": repr(error)})
+            return result
+        record_exceptions(page, result, "landing")
+        while time.monotonic() < deadline:
+            ws = await protocol_move(ws, page, rng, result, room, options)
+            think = rng.uniform(options.think_min, options.think_max)
+            await asyncio.sleep(max(0.0, min(think, deadline - time.monotonic())))
+    except Exception as error:  # noqa: BLE001 - record, never take the room down
+        result["failures"].append(
+            {"t": time.monotonic() - t0, "what": "session", "error": repr(error)[:500]}
+        )
+    finally:
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        result["closed_at"] = time.monotonic() - t0
+    return result
+
+
+def record_exceptions(page: ProtocolPage, result: dict, where: str) -> int:
+    """Move the Exception elements seen since the last call into ``result``."""
+    count = len(page.exceptions)
+    result["exceptions"] += count
+    for text in page.exceptions[: max(0, 5 - len(result["exception_texts"]))]:
+        result["exception_texts"].append({"where": where, "text": text})
+    page.exceptions.clear()
+    return count
+
+
+async def protocol_move(ws, page: ProtocolPage, rng: random.Random, result: dict, room, options):
+    """Send one ε move as the browser does (a fragment rerun); time send → run over with the
+    moved chart. Returns the WebSocket (a new one after a reconnect)."""
+    from websockets.exceptions import ConnectionClosed
+
+    options_ = page.epsilon["options"]
+    current = page.epsilon_label()
+    epsilon = parse_epsilon(current)
+    key = next_key(epsilon, rng)
+    index = options_.index(current) + (1 if key == "ArrowRight" else -1)
+    label = options_[max(0, min(index, len(options_) - 1))]
+    page.set_epsilon(label)
+    base_url = room["base_url"]
+    message = page.rerun(base_url + "/", fragment=True).SerializeToString()
+    page.begin()
+    sent = time.monotonic()
+    move = {
+        "t": round(sent - room["t0"], 3),
+        "from": epsilon,
+        "to": parse_epsilon(label),
+        "key": key,
+        "during_ramp": sent < room["ramp_end"],
+    }
+    try:
+        await ws.send(message)
+        await read_until_finished(ws, page, sent + options.move_timeout)
+        move["latency_s"] = round(page.finished_at - sent, 4)
+        move["chart_s"] = None if page.chart_at is None else round(page.chart_at - sent, 4)
+        if page.chart_x is None or abs(page.chart_x - move["to"]) > 1e-9:
+            move["latency_s"] = None
+            error = f"run over without the moved chart (chart x {page.chart_x}, ε {label})"
+            result["failures"].append({"t": move["t"], "what": "chart", "error": error})
+    except TimeoutError as error:
+        move["latency_s"] = None
+        result["failures"].append({"t": move["t"], "what": "move", "error": str(error)})
+        try:  # not timed: let the run finish before the think time starts
+            await read_until_finished(ws, page, time.monotonic() + options.move_timeout)
+        except TimeoutError:
+            move["unsettled"] = True
+    except ConnectionClosed as error:
+        move["latency_s"] = None
+        result["failures"].append({"t": move["t"], "what": "connection", "error": repr(error)})
+        ws = await reconnect(page, result, base_url, options)
+    move["landed_on"] = parse_epsilon(page.epsilon_label())
+    move["exceptions"] = record_exceptions(page, result, f"move at {move['t']:.0f} s")
+    result["moves"].append(move)
+    return ws
+
+
+async def reconnect(page: ProtocolPage, result: dict, base_url: str, options):
+    """Reopen the WebSocket on the same session, as the browser does, and rerun the page."""
+    if result["reconnects"] >= MAX_RECONNECTS:
+        raise RuntimeError(f"connection lost more than {MAX_RECONNECTS} times")
+    result["reconnects"] += 1
+    ws = await open_stream(base_url, page.session_id)
+    page.begin()
+    await ws.send(page.rerun(base_url + "/").SerializeToString())
+    await read_until_finished(ws, page, time.monotonic() + options.move_timeout)
+    return ws
+
+
+async def protocol_warm_up(url: str) -> float:
+    """The facilitator's visit of the shared link, over the protocol: seconds to the chart."""
+    page = ProtocolPage(urllib.parse.urlsplit(url).query)
+    start = time.monotonic()
+    ws = await protocol_landing(url, page, start + LANDING_TIMEOUT_S)
+    await ws.close()
+    return page.finished_at - start
+
+
+async def drive_protocol(server: Server, sampler: Sampler, n: int, options, room: dict) -> None:
+    """N protocol sessions, plus ``--browser-probe`` real browser sessions alongside them."""
+    room["base_url"] = server.url
+    shared_url = f"{server.url}/?epsilon={START_EPSILON:g}&seed={SHARED_SEED}"
+    async with contextlib.AsyncExitStack() as stack:
+        browser = None
+        if options.browser_probe:
+            from playwright.async_api import async_playwright
+
+            playwright = await stack.enter_async_context(async_playwright())
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            stack.push_async_callback(browser.close)
+            room["chromium"] = browser.version
+        if options.warm_up:
+            sampler.set_phase("warm-up")
+            room["warm_up_s"] = await protocol_warm_up(shared_url)
+        sampler.set_phase("baseline")
+        await asyncio.sleep(options.baseline)
+        plans = session_plans(n, options.ramp, server.url, options.private_every)
+        probes = [
+            {
+                "index": n + k,
+                "seed": SHARED_SEED,
+                "shared_seed": True,
+                "start_offset": options.ramp * (k + 0.5) / options.browser_probe,
+                "url": shared_url,
+            }
+            for k in range(options.browser_probe)
+        ]
+        coroutines = [run_protocol_session(plan, room, options) for plan in plans]
+        coroutines += [run_session(browser, plan, room, options) for plan in probes]
+        results = await run_sessions(sampler, room, options, [*plans, *probes], coroutines)
+        room["sessions"], room["probe"] = results[:n], results[n:]
 
 
 # == one room ====================================================================================
@@ -751,6 +1203,16 @@ def summarise(n: int, room: dict, options) -> dict:
     latencies = [m["latency_s"] for m in moves if m["latency_s"] is not None]
     steady = [m["latency_s"] for m in moves if m["latency_s"] is not None and not m["during_ramp"]]
     server = [m["server_s"] for m in moves if m.get("server_s") is not None]
+    chart = [m["chart_s"] for m in moves if m.get("chart_s") is not None]
+    probe_moves = [m for s in room.get("probe", []) for m in s["moves"]]
+    probe = [m["latency_s"] for m in probe_moves if m["latency_s"] is not None]
+    probe_server = [m["server_s"] for m in probe_moves if m.get("server_s") is not None]
+    # The browser's own share of a move: its latency less the server round trip it saw.
+    probe_browser = [
+        m["latency_s"] - m["server_s"]
+        for m in probe_moves
+        if m["latency_s"] is not None and m.get("server_s") is not None
+    ]
     samples = room["samples"]
     t0, ramp_end = room["t0_rel"], room["t0_rel"] + options.ramp
     session_end, closed = room["session_end_rel"], room["closed_rel"]
@@ -764,6 +1226,7 @@ def summarise(n: int, room: dict, options) -> dict:
     machine = window(t0, closed, "machine_cpu_pct")
     client_cpu = window(t0, closed, "client_cpu_pct")
     client_rss = window(t0, closed, "client_rss_mib")
+    driver_cpu = window(t0, closed, "driver_cpu_pct")
     after = window(closed + 30, closed + 60, "rss_mib")
     after_all = window(closed, closed + options.after_close + 5, "rss_mib")
     steady_mid = ramp_end + (session_end - ramp_end) / 2
@@ -803,9 +1266,33 @@ def summarise(n: int, room: dict, options) -> dict:
         "rss_steady_late_peak_mib": max(late) if late else None,
         "cpu_mean_pct": mean(during_cpu),
         "cpu_peak_pct": max(during_cpu) if during_cpu else None,
+        # The server's CPU time over the room per ε move it served (landings included): its
+        # cost of a move whatever the competition for the cores.
+        "cpu_s_per_move": (
+            sum(during_cpu) / 100 / len(latencies) if during_cpu and latencies else None
+        ),
         "machine_cpu_mean_pct": mean(machine),
         "client_cpu_mean_pct": mean(client_cpu),
         "client_rss_peak_mib": max(client_rss) if client_rss else None,
+        "driver_cpu_mean_pct": mean(driver_cpu),
+        "client": room.get("client", "browser"),
+        "reconnects": sum(s.get("reconnects", 0) for s in sessions),
+        "chart_p50_s": percentile(chart, 50),
+        "chart_p95_s": percentile(chart, 95),
+        "probe_sessions": len(room.get("probe", [])),
+        "probe_moves": len(probe),
+        "probe_failures": sum(len(s["failures"]) for s in room.get("probe", [])),
+        "probe_exceptions": sum(s["exceptions"] for s in room.get("probe", [])),
+        "probe_p50_s": percentile(probe, 50),
+        "probe_p95_s": percentile(probe, 95),
+        "probe_server_p50_s": percentile(probe_server, 50),
+        "probe_server_p95_s": percentile(probe_server, 95),
+        "probe_browser_p50_s": percentile(probe_browser, 50),
+        "probe_browser_p95_s": percentile(probe_browser, 95),
+        "probe_landing_s": next(
+            (s["landing_s"] for s in room.get("probe", []) if s["landing_s"] is not None), None
+        ),
+        "warm_up_s": room.get("warm_up_s"),
         "server_alive_at_end": room.get("server_alive_at_end"),
         "wall_s": room["wall_s"],
     }
@@ -849,13 +1336,14 @@ def targets(rooms: list[dict], options) -> list[str]:
         return "—" if ok is None else ("yes" if ok else "**no**")
 
     p95 = s["p95_s"]
+    seen = "`stException`" if s["client"] == "browser" else "`Exception` deltas"
     return [
         f"Targets ({scope}):",
         "",
         f"- no failed session: {met(s['failed_sessions'] == 0)} "
         f"({s['failed_sessions']} of {s['sessions']} sessions had a failure; "
         f"{s['failures']} failures in all)",
-        f"- no exception: {met(s['exceptions'] == 0)} ({s['exceptions']} `stException` seen)",
+        f"- no exception: {met(s['exceptions'] == 0)} ({s['exceptions']} {seen} seen)",
         f"- p95 ε move → chart ≤ {P95_TARGET_S:g} s: {met(p95 is not None and p95 <= P95_TARGET_S)}"
         f" (p95 {fmt_s(p95)} s; after the ramp {fmt_s(s['p95_after_ramp_s'])} s)",
         f"- memory bounded: {met(bounded)} (steady-phase RSS peak, second half "
@@ -905,7 +1393,7 @@ def machine_info(chromium: str | None) -> dict:
                 memory = f"{int(line.split()[1]) / 2**20:.0f} GiB"
                 break
     versions = {}
-    for package in ("streamlit", "plotly", "playwright", "psutil"):
+    for package in ("streamlit", "plotly", "playwright", "psutil", "websockets"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -921,73 +1409,103 @@ def machine_info(chromium: str | None) -> dict:
     }
 
 
-def render(rooms: list[dict], options, command: str, started: dt.datetime, wall: float) -> str:
-    machine = machine_info(rooms[0]["raw"].get("chromium") if rooms else None)
-    headers = [
-        "sessions (shared / private seed)",
-        "ε moves measured",
-        "failures (sessions)",
-        "exceptions",
-        "p50 s",
-        "p95 s",
-        "max s",
-        "RSS baseline MiB",
-        "RSS peak MiB",
-        "RSS after close MiB",
-        "server CPU % mean",
-        "server CPU % peak",
+def extra_columns(s: dict, options) -> list[tuple[str, str]]:
+    """The second table's (header, value) pairs for one room; they depend on the client."""
+    columns = [
+        ("sessions", str(s["sessions"])),
+        ("p95 after ramp s", fmt_s(s["p95_after_ramp_s"])),
     ]
-    rows, extra = [], []
-    for room in rooms:
-        s = room["summary"]
-        rows.append(
-            [
-                f"{s['sessions']} ({s['shared_seed_sessions']} / {s['private_seed_sessions']})",
-                str(s["moves_measured"]),
-                f"{s['failures']} ({s['failed_sessions']})",
-                str(s["exceptions"]),
-                fmt_s(s["p50_s"]),
-                fmt_s(s["p95_s"]),
-                fmt_s(s["max_s"]),
-                fmt_mib(s["rss_baseline_mib"]),
-                fmt_mib(s["rss_peak_mib"]),
-                fmt_mib(s["rss_after_close_mib"]),
-                fmt_pct(s["cpu_mean_pct"]),
-                fmt_pct(s["cpu_peak_pct"]),
-            ]
-        )
-        extra.append(
-            [
-                str(s["sessions"]),
-                fmt_s(s["p95_after_ramp_s"]),
+    if s["client"] == "browser":
+        columns.append(
+            (
+                "server round trip p50 / p95 / max s",
                 f"{fmt_s(s['server_p50_s'])} / {fmt_s(s['server_p95_s'])} / "
                 f"{fmt_s(s['server_max_s'])}",
-                f"{fmt_s(s['landing_p50_s'])} / {fmt_s(s['landing_max_s'])}",
-                fmt_mib(s["rss_fresh_mib"]),
-                f"{fmt_mib(s['rss_steady_early_peak_mib'])} → "
-                f"{fmt_mib(s['rss_steady_late_peak_mib'])}",
-                fmt_mib(s["rss_after_close_last_mib"]),
-                fmt_pct(s["client_cpu_mean_pct"]),
-                fmt_mib(s["client_rss_peak_mib"]),
-                fmt_pct(s["machine_cpu_mean_pct"]),
-                f"{s['page_errors']} / {s['console_errors']}",
-                f"{s['wall_s'] / 60:.1f}",
-            ]
+            )
         )
-    extra_headers = [
-        "sessions",
-        "p95 after ramp s",
-        "server round trip p50 / p95 / max s",
-        "landing p50 / max s",
-        "RSS fresh server MiB",
-        "RSS steady peak, 1st → 2nd half MiB",
-        f"RSS {options.after_close:.0f} s after close MiB",
-        "clients CPU % mean",
-        "clients RSS peak MiB",
-        "machine CPU % mean (all cores = 100)",
-        "JS page errors / console errors",
-        "room wall time min",
+    else:
+        columns.append(
+            (
+                "send → chart delta p50 / p95 s",
+                f"{fmt_s(s['chart_p50_s'])} / {fmt_s(s['chart_p95_s'])}",
+            )
+        )
+    columns += [
+        ("landing p50 / max s", f"{fmt_s(s['landing_p50_s'])} / {fmt_s(s['landing_max_s'])}"),
+        ("RSS fresh server MiB", fmt_mib(s["rss_fresh_mib"])),
+        (
+            "RSS steady peak, 1st → 2nd half MiB",
+            f"{fmt_mib(s['rss_steady_early_peak_mib'])} → {fmt_mib(s['rss_steady_late_peak_mib'])}",
+        ),
+        (
+            f"RSS {options.after_close:.0f} s after close MiB",
+            fmt_mib(s["rss_after_close_last_mib"]),
+        ),
     ]
+    if s["client"] == "browser":
+        columns += [
+            ("clients CPU % mean", fmt_pct(s["client_cpu_mean_pct"])),
+            ("clients RSS peak MiB", fmt_mib(s["client_rss_peak_mib"])),
+        ]
+    else:
+        browsers = None
+        if s["client_cpu_mean_pct"] is not None and s["driver_cpu_mean_pct"] is not None:
+            browsers = max(0.0, s["client_cpu_mean_pct"] - s["driver_cpu_mean_pct"])
+        columns += [
+            ("protocol clients CPU % mean", fmt_pct(s["driver_cpu_mean_pct"])),
+            ("browser probe CPU % mean", fmt_pct(browsers) if s["probe_sessions"] else "—"),
+        ]
+    columns.append(("server CPU s per ε move", fmt_s(s["cpu_s_per_move"])))
+    columns.append(("machine CPU % mean (all cores = 100)", fmt_pct(s["machine_cpu_mean_pct"])))
+    if s["client"] == "browser":
+        columns.append(
+            ("JS page errors / console errors", f"{s['page_errors']} / {s['console_errors']}")
+        )
+    else:
+        columns.append(("reconnects", str(s["reconnects"])))
+    columns.append(("room wall time min", f"{s['wall_s'] / 60:.1f}"))
+    return columns
+
+
+def probe_lines(rooms: list[dict]) -> list[str]:
+    """The browser probe's figures (protocol client): what a real browser adds to a move."""
+    rows = [
+        [
+            str(s["sessions"]),
+            str(s["probe_moves"]),
+            f"{s['probe_failures']} / {s['probe_exceptions']}",
+            f"{fmt_s(s['probe_p50_s'])} / {fmt_s(s['probe_p95_s'])}",
+            f"{fmt_s(s['probe_server_p50_s'])} / {fmt_s(s['probe_server_p95_s'])}",
+            f"{fmt_s(s['probe_browser_p50_s'])} / {fmt_s(s['probe_browser_p95_s'])}",
+            fmt_s(s["probe_landing_s"]),
+        ]
+        for s in (room["summary"] for room in rooms)
+        if s["client"] == "protocol" and s["probe_sessions"]
+    ]
+    if not rows:
+        return []
+    headers = [
+        "protocol sessions",
+        "probe ε moves",
+        "probe failures / exceptions",
+        "probe key press → chart p50 / p95 s",
+        "probe server round trip p50 / p95 s",
+        "browser's own share p50 / p95 s",
+        "probe landing s",
+    ]
+    return [
+        "Browser probe: one real Chromium session on the shared link, moving ε by keyboard "
+        "alongside the protocol sessions (not counted in the table above). Its key press → chart "
+        "latency is what a participant sees; the browser's own share is that latency less the "
+        "server round trip its network stack saw for the same move (input handling, rendering "
+        "the new chart and the rest of the page).",
+        "",
+        markdown_table(headers, rows),
+        "",
+    ]
+
+
+def seeds_line(options) -> str:
     every = options.private_every
     if every == 0:
         which = "every session opens"
@@ -1006,8 +1524,32 @@ def render(rooms: list[dict], options, command: str, started: dt.datetime, wall:
             f"; the others a private seed each ({PRIVATE_SEED_BASE} + session number), a worst "
             "case in which each of them builds its own synthetic people and frontier when it lands"
         )
-    seeds += "."
-    method = (
+    return seeds + "."
+
+
+def common_method(options, source: str, ends: str) -> str:
+    """The part of the method shared by both clients: resources and their windows."""
+    if options.warm_up:
+        baseline = (
+            "after one warm-up visit of the shared link (so the app's imports and the shared "
+            "seed's cache are in it)"
+        )
+    else:
+        baseline = (
+            "with no warm-up visit (`--no-warm-up`: nobody opened the link before the room, so "
+            "the first sessions build the shared seed's cache)"
+        )
+    return (
+        f"Server RSS and CPU% (the streamlit process and its children, {source}) are sampled "
+        f"every second. Baseline: mean RSS over the {options.baseline:.0f} s before the first "
+        f"session, {baseline}. Peak: from the first session to {ends}. After close: mean RSS "
+        f"30–60 s after {ends}, the server still running. CPU%: 100 = one core busy, so at most "
+        f"{100 * (os.cpu_count() or 1)} here."
+    )
+
+
+def browser_method(options, source: str) -> str:
+    return (
         f"One `streamlit run app.py` per room size (fresh server, loopback), one headless Chromium "
         f"(`{CHROMIUM}`) with one browser context per session, opened evenly over "
         f"{options.ramp:.0f} s, each on `/?epsilon={START_EPSILON:g}&seed=S`. Each session then "
@@ -1021,50 +1563,170 @@ def render(rooms: list[dict], options, command: str, started: dt.datetime, wall:
         "first WebSocket frame the page sent after the key press to the last frame it received "
         "before the updated chart was seen, timestamped by Chromium's network stack (CDP "
         "`Network.webSocketFrame*`): the server's share of a move without the browser's input "
-        "handling and rendering. Server RSS and CPU% (the "
-        f"streamlit process and its children, {rooms[0]['raw']['metric_source']}) are sampled "
-        "every second. Baseline: mean RSS over the "
-        f"{options.baseline:.0f} s before the first session, after one warm-up visit of the shared "
-        "link (so the app's imports and the shared seed's cache are in it). Peak: from the first "
-        "session to the last closed context. After close: mean RSS 30–60 s after every context "
-        "closed, the server still running. CPU%: 100 = one core busy, so at most "
-        f"{100 * (os.cpu_count() or 1)} here. Clients: this script's process tree less the server "
-        "(Playwright's driver and every Chromium process), sampled the same way; machine CPU: "
-        "/proc/stat, all cores = 100, so it includes anything else running on the machine."
-        if rooms
+        "handling and rendering. "
+        + common_method(options, source, "the last closed context")
+        + " Clients: this script's process tree less the server (Playwright's driver and every "
+        "Chromium process), sampled the same way; machine CPU: /proc/stat, all cores = 100, so it "
+        "includes anything else running on the machine."
+    )
+
+
+def protocol_method(options, source: str) -> str:
+    probe = (
+        f" Alongside them, {options.browser_probe} real Chromium session(s) on the shared link "
+        "(the browser client's method, one context each, opened during the ramp) measure what "
+        "a browser adds; see the probe table."
+        if options.browser_probe
         else ""
     )
+    return (
+        "One `streamlit run app.py` per room size (fresh server, loopback). Each session is a "
+        "protocol client in this script's own process (asyncio, the `websockets` package): it "
+        "fetches the page like a first visit (`/`, the scripts and styles it names, "
+        "`/_stcore/health`, `/_stcore/host-config`), opens `/_stcore/stream` with the browser's "
+        "subprotocol (`streamlit`) and Origin, and sends the browser's first `BackMsg`: "
+        f"`rerun_script` with the page's query string (`epsilon={START_EPSILON:g}&seed=S`), empty "
+        "widget states and the browser's `context_info`. Sessions open evenly over "
+        f"{options.ramp:.0f} s; landing: connect → `script_finished` of the first run (which must "
+        "have sent the ε slider and the chart). It keeps the widget states the browser keeps "
+        "(every new widget's value, and values the script sets) and the query string the server "
+        "pushes (`page_info_changed`). Each session then repeats until "
+        f"{options.ramp:.0f} + {options.duration:.0f} s: move ε one stop (a random walk between "
+        f"ε = {WALK_LOW:g} and {WALK_HIGH:g}) by sending what Chromium sends for an arrow key: "
+        "`rerun_script` with every widget state (ε as its option label in "
+        "`string_array_value`), the current query string, the ε fragment's `fragment_id` and "
+        "the page's `page_script_hash`; time send → `script_finished` "
+        "(`FINISHED_FRAGMENT_RUN_SUCCESSFULLY`) of that run, whose Plotly chart delta must show "
+        'the new ε as its "Your setting" point (otherwise, or after '
+        f"{options.move_timeout:.0f} s, a failure); count `Exception` element deltas; think "
+        f"{options.think_min:g}–{options.think_max:g} s (seeded RNG). A lost connection is "
+        f"reopened on the same session (at most {MAX_RECONNECTS} times) and counted. "
+        "Send → chart delta: the same move up to the ForwardMsg carrying the new chart."
+        + probe
+        + " "
+        + common_method(options, source, "the last closed session")
+        + " Protocol clients CPU: this script's own process (every protocol session and the "
+        "sampler); browser probe CPU: this script's process tree less the server and less that "
+        "process (Playwright's driver and Chromium); machine CPU: /proc/stat, all cores = 100, so "
+        "it includes anything else running on the machine."
+    )
+
+
+def render(rooms: list[dict], options, command: str, started: dt.datetime, wall: float) -> str:
+    machine = machine_info(rooms[0]["raw"].get("chromium") if rooms else None)
+    protocol = options.client == "protocol"
+    headers = [
+        "client",
+        "sessions (shared / private seed)",
+        "ε moves measured",
+        "failures (sessions)",
+        "exceptions",
+        "p50 s",
+        "p95 s",
+        "max s",
+        "RSS baseline MiB",
+        "RSS peak MiB",
+        "RSS after close MiB",
+        "server CPU % mean",
+        "server CPU % peak",
+    ]
+    rows, extra = [], []
+    for room in rooms:
+        s = room["summary"]
+        rows.append(
+            [
+                s["client"],
+                f"{s['sessions']} ({s['shared_seed_sessions']} / {s['private_seed_sessions']})",
+                str(s["moves_measured"]),
+                f"{s['failures']} ({s['failed_sessions']})",
+                str(s["exceptions"]),
+                fmt_s(s["p50_s"]),
+                fmt_s(s["p95_s"]),
+                fmt_s(s["max_s"]),
+                fmt_mib(s["rss_baseline_mib"]),
+                fmt_mib(s["rss_peak_mib"]),
+                fmt_mib(s["rss_after_close_mib"]),
+                fmt_pct(s["cpu_mean_pct"]),
+                fmt_pct(s["cpu_peak_pct"]),
+            ]
+        )
+        extra.append(extra_columns(s, options))
+    extra_headers = [header for header, _ in extra[0]] if extra else []
+    extra_rows = [[value for _, value in columns] for columns in extra]
+    source = rooms[0]["raw"]["metric_source"] if rooms else "?"
+    method = protocol_method(options, source) if protocol else browser_method(options, source)
+    if protocol:
+        latency = (
+            "Latency: seconds from sending the ε move's rerun to the end of that run with the "
+            "moved chart received, over every measured move (failures excluded, they are "
+            "counted): the server's side of a move, without any browser work. Failures: moves "
+            "that timed out or ended without the moved chart, lost connections, plus sessions "
+            "that could not land; in brackets, sessions with at least one failure."
+        )
+        pessimistic = (
+            f"**Client cost:** the protocol clients run on the same {machine['nproc']} cores as "
+            "the server but cost little (*protocol clients CPU* above); the browser probe's "
+            "Chromium costs more. In a real room each participant's browser runs on their own "
+            "laptop: a participant waits for the server's latency plus their browser's own share "
+            "(probe table)."
+        )
+    else:
+        latency = (
+            "Latency: seconds from the ε key press to the updated chart with the app idle again, "
+            "over every measured move (failures excluded, they are counted). Failures: moves that "
+            "timed out plus sessions that could not land; in brackets, sessions with at least one "
+            "failure."
+        )
+        pessimistic = (
+            "**Pessimistic:** the Chromium clients (one renderer per session, drawing every "
+            f"updated chart) run on the same {machine['nproc']} cores as the server, so the "
+            "latencies and the machine CPU include the clients' work; in a real room each "
+            "participant's browser runs on their own laptop."
+        )
+    versions = (
+        f"streamlit {machine['streamlit']}, plotly {machine['plotly']}, playwright "
+        f"{machine['playwright']}, psutil {machine['psutil']}"
+    )
+    if protocol:
+        versions += f", websockets {machine['websockets']}"
+    if not protocol or options.browser_probe:
+        versions += f", Chromium {machine['chromium']}"
     start, end = section_markers(options.section)
     title = "## Results" if options.section == "results" else f"## Results: {options.section}"
+    warm_ups = [room["summary"]["warm_up_s"] for room in rooms]
+    warm_up = (
+        "none (`--no-warm-up`)"
+        if not options.warm_up
+        else " · ".join(f"{fmt_s(value)} s" for value in warm_ups)
+    )
     lines = [
         start,
         title,
         "",
         "<!-- Written by scripts/load_test.py; change the script, not this section. -->",
         "",
-        f"**Date:** {started:%Y-%m-%d %H:%M} UTC · run time {wall / 60:.1f} min",
+        f"**Date:** {started:%Y-%m-%d %H:%M} UTC · run time {wall / 60:.1f} min · **client:** "
+        f"`{options.client}`",
         "",
         f"**Command:** `{command}`",
         "",
         f"**Machine:** nproc {machine['nproc']} · {machine['cpu_model']} · {machine['memory']} RAM"
-        f" · Linux {machine['kernel']} · Python {machine['python']} · streamlit "
-        f"{machine['streamlit']}, plotly {machine['plotly']}, playwright {machine['playwright']},"
-        f" psutil {machine['psutil']}, Chromium {machine['chromium']}",
+        f" · Linux {machine['kernel']} · Python {machine['python']} · {versions}",
         "",
         f"**Code:** {code_line(rooms)} · **Load average before the run:** "
-        f"{options.load_before:.2f}",
+        f"{options.load_before:.2f} · **Load average (1 min) during the sessions, mean / max:** "
+        f"{load_during(rooms)} · **Warm-up visit of the shared link:** {warm_up}",
         "",
         markdown_table(headers, rows),
         "",
-        "Latency: seconds from the ε key press to the updated chart with the app idle again, over "
-        "every measured move (failures excluded, they are counted). Failures: moves that timed out"
-        " plus sessions that could not land; in brackets, sessions with at least one failure.",
+        latency,
         "",
-        markdown_table(extra_headers, extra),
+        markdown_table(extra_headers, extra_rows),
         "",
+        *probe_lines(rooms),
         *targets(rooms, options),
         "",
-        f"**Seeds:** {seeds}",
+        f"**Seeds:** {seeds_line(options)}",
         "",
         f"**Method:** {method}",
         "",
@@ -1079,16 +1741,24 @@ def render(rooms: list[dict], options, command: str, started: dt.datetime, wall:
             if options.server_nice
             else []
         ),
-        "**Pessimistic:** the Chromium clients (one renderer per session, drawing every updated "
-        f"chart) run on the same {machine['nproc']} cores as the server, so the latencies and the "
-        "machine CPU include the clients' work; in a real room each participant's browser runs on "
-        "their own laptop.",
+        pessimistic,
         "",
         f"Raw samples (every move, every resource sample, server logs): "
         f"`{options.raw_path.relative_to(ROOT)}` (git-ignored).",
         end,
     ]
     return "\n".join(lines)
+
+
+def load_during(rooms: list[dict]) -> str:
+    """Mean / max of the 1-minute load average sampled while sessions ran, room by room."""
+    parts = []
+    for room in rooms:
+        raw = room["raw"]
+        lo, hi = raw["t0_rel"], raw["closed_rel"]
+        loads = [s["load1"] for s in raw["samples"] if lo <= s["t"] <= hi]
+        parts.append(f"{mean(loads):.1f} / {max(loads):.1f}" if loads else "—")
+    return " · ".join(parts)
 
 
 def section_markers(name: str) -> tuple[str, str]:
@@ -1119,6 +1789,28 @@ def write_section(path: Path, section: str, name: str = "results") -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--client",
+        choices=("protocol", "browser"),
+        default="protocol",
+        help="protocol (default): each session speaks Streamlit's WebSocket protocol from this "
+        "process, so the server is what is measured; browser: one headless Chromium context per "
+        "session, the end-to-end view but the browsers share the server's cores",
+    )
+    parser.add_argument(
+        "--browser-probe",
+        type=int,
+        default=1,
+        help="with --client protocol: real Chromium sessions run alongside, to measure what a "
+        "browser adds to a move (1; 0: none)",
+    )
+    parser.add_argument(
+        "--warm-up",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="open the shared link once before the room, as a facilitator would (default); "
+        "--no-warm-up: the room's first sessions build the shared seed's cache",
     )
     parser.add_argument("--sessions", type=int, default=30, help="room size (default 30)")
     parser.add_argument(
@@ -1182,6 +1874,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--server-nice must be between -20 and 19")
     if options.private_every < 0 or not re.fullmatch(r"[\w-]+", options.section):
         parser.error("--private-every must be ≥ 0 and --section a word (letters, digits, -, _)")
+    if options.browser_probe < 0:
+        parser.error("--browser-probe must not be negative")
+    if options.client == "browser":
+        options.browser_probe = 0  # every session is a browser already
     if options.duration <= 0 or options.ramp < 0:
         parser.error("--duration must be positive and --ramp not negative")
     return options
@@ -1189,7 +1885,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    if not Path(CHROMIUM).exists():
+    if (options.client == "browser" or options.browser_probe) and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: install Debian's chromium", file=sys.stderr)
         return 2
     # SIGTERM runs the `finally` blocks (server process group killed) like Ctrl-C does.
@@ -1203,7 +1899,8 @@ def main(argv: list[str] | None = None) -> int:
     options.load_before = os.getloadavg()[0]
     command = "python scripts/load_test.py " + " ".join(argv if argv is not None else sys.argv[1:])
     log(
-        f"room sizes {options.sizes}, ramp {options.ramp:g} s, duration {options.duration:g} s, "
+        f"{options.client} client, room sizes {options.sizes}, ramp {options.ramp:g} s, "
+        f"duration {options.duration:g} s, "
         f"load average {options.load_before:.2f}; raw samples → {options.raw_path}"
     )
     begin = time.monotonic()
