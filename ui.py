@@ -7,6 +7,7 @@ it. Caching lives here, bounded, keyed by the (hashable) Scenario; core stays ca
 
 from __future__ import annotations
 
+import gc
 import html
 from dataclasses import replace
 
@@ -28,6 +29,13 @@ from core.scenario import (
     parse_lenient,
 )
 from core.storage import DB_NAME, ScenarioStore, data_dir
+
+# Streamlit runs gc.collect(2) after every script run, fragment runs included (the hidden
+# runner.postScriptGC option). With numpy, pandas, scikit-learn, diffprivlib and plotly imported
+# that walks ~180k objects, holding the GIL for about 100 ms before the run's last messages reach
+# the browser: most of an ε move's wait. Freezing what exists once the imports are done (modules,
+# classes, functions: nothing that becomes garbage) leaves collections only the objects made since.
+gc.freeze()
 
 PAGES = (
     ("app.py", "Explore", ":material/insights:"),
