@@ -36,15 +36,12 @@ import platform
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python scripts/benchmark.py` from the Makefile: find `core`
     sys.path.insert(0, str(ROOT))
+
+from scripts.streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 SECTIONS = ("engine", "app", "browser", "million")
 QUICK_SECTIONS = ("engine", "app", "browser")
@@ -72,16 +71,6 @@ PACKAGES = (
     "plotly",
     "playwright",
 )
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-HOST = "127.0.0.1"
 POLL_S = 0.005  # browser polling interval
 MILLION_SIZES = (10_000, 100_000, 1_000_000)
 
@@ -586,67 +575,20 @@ STATE_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """One `streamlit run` in its own process group, on a free loopback port."""
+class Server(StreamlitServer):
+    """One named `streamlit run` (the app or the trivial page), stopped at exit whatever happens."""
 
     def __init__(self, name: str, script: Path, log_dir: Path):
-        self.name, self.script, self.log_path = name, script, log_dir / f"{name}.log"
-        self.process: subprocess.Popen | None = None
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.startup_seconds = float("nan")
+        super().__init__(log_path=log_dir / f"{name}.log", script=script)
+        self.name = name
 
-    def start(self) -> None:
-        command = [sys.executable, "-m", "streamlit", "run", str(self.script)]
-        command += ["--server.port", str(self.port), "--server.address", HOST]
-        command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        start = time.perf_counter()
-        with open(self.log_path, "wb") as out:
-            # cwd = repository root for both apps, so both read the same .streamlit/config.toml.
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    def start(self, timeout_s: float = 90.0) -> None:
         atexit.register(self.stop)
-        deadline = time.monotonic() + 90
-        while not self._healthy():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{self.log_path.read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not healthy:\n{self.log_path.read_text()}")
-            time.sleep(0.05)
-        self.startup_seconds = time.perf_counter() - start
+        super().start(timeout_s)
 
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                return response.read().decode().strip() == "ok"
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
-
-    def stop(self) -> None:
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+    @property
+    def startup_seconds(self) -> float:
+        return self.startup_s
 
 
 def _wait_for(page, done: Callable[[dict], bool], timeout: float = 120.0) -> dict:
@@ -1203,7 +1145,18 @@ section prints the share of CPU other processes used while it ran; trust runs wh
 is near 0%."""
 
 
-def render_document(machine: dict, sections: dict[str, str], quick: bool) -> str:
+def extra_sections(path: Path) -> list[str]:
+    """Hand-written sections (``<!-- extra:NAME -->`` … ``<!-- /extra:NAME -->``) that other tools
+    own, e.g. the load test's summary: kept as they are when this script rewrites the file."""
+    if not path.exists():
+        return []
+    pattern = re.compile(r"<!-- extra:([\w-]+) -->.*?<!-- /extra:\1 -->", re.DOTALL)
+    return [match.group(0) for match in pattern.finditer(path.read_text())]
+
+
+def render_document(
+    machine: dict, sections: dict[str, str], quick: bool, extras: list[str] = ()
+) -> str:
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     mode = "quick" if quick else "full"
     header = textwrap.dedent(
@@ -1220,7 +1173,7 @@ def render_document(machine: dict, sections: dict[str, str], quick: bool) -> str
 
         """
     )
-    body = "\n\n".join(sections[name] for name in SECTIONS if name in sections)
+    body = "\n\n".join([*(sections[name] for name in SECTIONS if name in sections), *extras])
     return header + HOW_TO_RUN + "\n\n" + body + "\n"
 
 
@@ -1301,7 +1254,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         out = args.out if args.out.is_absolute() else Path.cwd() / args.out
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render_document(machine, merge_previous(out, rendered), args.quick))
+        out.write_text(
+            render_document(machine, merge_previous(out, rendered), args.quick, extra_sections(out))
+        )
         log(f"wrote {out}")
     return 0
 

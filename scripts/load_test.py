@@ -47,7 +47,6 @@ import platform
 import random
 import re
 import signal
-import socket
 import statistics
 import struct
 import subprocess
@@ -65,19 +64,14 @@ if str(ROOT) not in sys.path:  # `python scripts/load_test.py`: find `core`
     sys.path.insert(0, str(ROOT))
 
 from core.scenario import EPSILON_STOPS  # noqa: E402
+from scripts.streamlit_server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    StreamlitServer,
+    free_port,
+    is_healthy,
+)
 
-HOST = "127.0.0.1"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 ARTIFACTS = ROOT / "artifacts" / "load_test"
 SHARED_SEED = 42
@@ -150,76 +144,23 @@ def log(message: str) -> None:
 
 
 # == server ======================================================================================
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """`streamlit run app.py` in its own process group on a loopback port; stop() ends it all."""
+class Server(StreamlitServer):
+    """The app under test; its saved scenarios go to a throw-away folder."""
 
     def __init__(self, port: int, log_path: Path, nice: int = 0):
-        self.port, self.log_path, self.nice = port, log_path, nice
-        self.url = f"http://{HOST}:{port}"
-        self.process: subprocess.Popen | None = None
+        super().__init__(log_path=log_path, nice=nice, port=port)
         self.data_dir: tempfile.TemporaryDirectory | None = None
-        self.startup_s = float("nan")
 
-    def start(self) -> None:
+    def start(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
         self.data_dir = tempfile.TemporaryDirectory(prefix="pte_load_data_")
-        env = {
-            **os.environ,
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-            "PTE_DATA_DIR": self.data_dir.name,  # saved scenarios go to a throw-away folder
-        }
-        command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-        command += ["--server.port", str(self.port), "--server.address", HOST]
-        command += ["--server.headless", "true"]
-        start = time.monotonic()
-        with open(self.log_path, "wb") as out:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group: stop() ends it and its children
-                # Niceness is per thread on Linux; set before exec, every server thread inherits.
-                preexec_fn=(lambda: os.setpriority(os.PRIO_PROCESS, 0, self.nice))
-                if self.nice
-                else None,
-            )
-        deadline = start + SERVER_START_TIMEOUT_S
-        while not self.healthy():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited:\n{self.log_path.read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy:\n{self.log_path.read_text()}")
-            time.sleep(0.1)
-        self.startup_s = time.monotonic() - start
+        self.env["PTE_DATA_DIR"] = self.data_dir.name
+        super().start(timeout_s)
 
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                return response.read().decode().strip() == "ok"
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            return False
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return is_healthy(self.url)
 
     def stop(self) -> None:
-        process = self.process
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        super().stop()
         if self.data_dir is not None:
             self.data_dir.cleanup()
             self.data_dir = None

@@ -6,58 +6,15 @@ Nothing here downloads a browser: the Debian Chromium at ``/usr/bin/chromium`` i
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from scripts.streamlit_server import CHROMIUM_ARGS, StreamlitServer
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-HOST = "127.0.0.1"
 SERVER_START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _is_healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Terminate the whole process group (streamlit may spawn children), then make sure."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -71,50 +28,20 @@ def chromium_path() -> Path:
 @pytest.fixture(scope="module")
 def app_url(chromium_path, tmp_path_factory) -> str:
     """Base URL of a fresh `streamlit run app.py` on a free loopback port."""
-    port = _free_port()
-    base_url = f"http://{HOST}:{port}"
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {
-        **os.environ,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    server = StreamlitServer(
+        log_path=tmp_path_factory.mktemp("streamlit") / "server.log",
         # Saved scenarios of the test run go to a temporary folder, not the project's var/.
-        "PTE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-    }
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                HOST,
-                "--server.headless",
-                "true",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group, so teardown can kill it all
-        )
+        env={"PTE_DATA_DIR": str(tmp_path_factory.mktemp("data"))},
+    )
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _is_healthy(base_url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n"
-                    f"{log_path.read_text()}"
-                )
-            time.sleep(0.25)
-        yield base_url
+        server.start(timeout_s=SERVER_START_TIMEOUT_S)
+    except RuntimeError as error:
+        server.stop()
+        pytest.fail(str(error))
+    try:
+        yield server.url
     finally:
-        _stop(process)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
