@@ -93,7 +93,10 @@ class RawTable:
 def _decode(data: bytes) -> tuple[str, str, list[str]]:
     """Text, encoding name and notes. UTF-8 first; Latin-1 only as a noted fallback."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 with BOM", []
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 with BOM", []
+        except UnicodeDecodeError:
+            data = data[3:]  # a BOM, then not UTF-8 after all: fall through to Latin-1
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16", ["The file is UTF-16; it was read as such."]
@@ -354,6 +357,12 @@ def _numeric(table: RawTable, c: ColumnMapping, notes: list[str]) -> np.ndarray:
             "empty if the value is unknown."
         )
     values = pd.to_numeric(cells.where(~missing), errors="coerce").to_numpy(dtype=float)
+    overflow = np.isinf(values)  # e.g. 1e400: a number too large to hold
+    if overflow.any():
+        raise UploadError(
+            f"Column {c.column!r} holds numbers too large to hold ({cells[overflow].iloc[0]!r}) "
+            f"at {_rows_text(table.frame.index[overflow])}. Use finite numbers."
+        )
     text = np.isnan(values) & ~missing
     if text.any():
         raise UploadError(

@@ -373,3 +373,16 @@ def test_any_cells_in_a_mapped_column_give_a_dataset_or_a_clear_error(cells):
     else:
         values = dataset.population.features["x"].to_numpy()
         assert np.all(np.isnan(values) | ((values >= 0) & (values <= 10)))
+
+
+def test_bom_then_latin1_is_read_as_latin1():
+    """A UTF-8 BOM followed by Latin-1 bytes is read as Latin-1 with a note, not a crash."""
+    table = read_table(b"\xef\xbb\xbfage,city\n30," + "Zürich".encode("latin-1") + b"\n")
+    assert table.encoding == "Latin-1"
+    assert any("not UTF-8" in note for note in table.notes)
+
+
+def test_overflowing_number_is_an_error():
+    """A number too large for a float (1e400) is refused like inf, not clipped silently."""
+    with pytest.raises(UploadError, match=r"'income' holds numbers too large"):
+        build_dataset(_table(_with_cell(2, "income", "1e400")), _mapping())
