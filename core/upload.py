@@ -32,7 +32,7 @@ import pandas as pd
 
 from core.anonymity import MAX_QUASI_IDENTIFIERS
 from core.dataset import Dataset
-from core.population import MAX_PROFILES, Population
+from core.population import MAX_PROFILES, Population, describe, generate_profiles
 from core.schema import CATEGORIES, Schema, load_schema, schema_from_dict
 
 MAX_UPLOAD_MB = 20  # the same limit as server.maxUploadSize in .streamlit/config.toml
@@ -631,8 +631,6 @@ def frame_from_mapping(mapping: Mapping, table: RawTable) -> pd.DataFrame:
 
 def sample_csv(rows: int = 2_000, seed: int = 7) -> bytes:
     """Built-in synthetic people as an upload would look (a few columns, readable values)."""
-    from core.population import describe, generate_profiles
-
     frame = describe(generate_profiles(max(rows, 1_000), seed)).head(rows)
     columns = ["age", "gender", "income", "region", "urban", "views_books", "views_electronics"]
     columns += ["views_fashion", "orders_groceries", "orders_home", "segment", "next_category"]

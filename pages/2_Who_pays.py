@@ -17,14 +17,13 @@ scenario = ui.page_setup(
     ),
 )
 table = ui.frontier_for(scenario)
+data = ui.get_workbench(ui.noise_free(scenario)).data
 views = {
     "Taste segments" if dataset.is_builtin else "Groups": {
-        f"accuracy_{name}": dataset.segment_labels.get(name, name)
-        for name in ui.get_workbench(ui.noise_free(scenario)).data.segment_names
+        f"accuracy_{name}": dataset.segment_labels.get(name, name) for name in data.segment_names
     },
     "Age bands": {
-        f"accuracy_age_{low}_{high}": f"Ages {label}"
-        for low, high, label in ui.get_workbench(ui.noise_free(scenario)).data.age_bands
+        f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in data.age_bands
     },
 }
 views = {name: groups for name, groups in views.items() if groups}

@@ -67,6 +67,7 @@ from core.scenario import EPSILON_STOPS  # noqa: E402
 from scripts.streamlit_server import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    RENDER_STATE_JS,
     StreamlitServer,
     free_port,
     is_healthy,
@@ -96,17 +97,6 @@ EXCEPTION = '[data-testid="stException"]'
 # widget keyed `epsilon` (in the sidebar, or in the page when the page draws ε itself).
 EPSILON_THUMB = '.st-key-epsilon input[type="range"]'
 
-# Render state of the page (same rule as tests/browser): a rerun is over when the script is idle,
-# no element is stale and no spinner shows; the chart count must also be stable for a while.
-RENDER_STATE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return {
-        state: app ? app.getAttribute('data-test-script-state') : null,
-        stale: document.querySelectorAll('[data-stale="true"]').length,
-        spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
-        charts: document.querySelectorAll('.js-plotly-plot').length,
-    };
-}"""
 
 SETTLED_JS = f"""() => {{
     const s = ({RENDER_STATE_JS})();

@@ -32,6 +32,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Render state of a Streamlit page in the browser: a rerun is over when the script is idle, no
+# element is stale (Streamlit marks the previous run's elements until the new run replaces them),
+# no spinner shows, and the number of charts stops changing (old and new briefly coexist).
+RENDER_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return {
+        state: app ? app.getAttribute('data-test-script-state') : null,
+        stale: document.querySelectorAll('[data-stale="true"]').length,
+        spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
+        charts: document.querySelectorAll('.js-plotly-plot').length,
+    };
+}"""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))

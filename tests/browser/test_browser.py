@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
+from scripts.streamlit_server import RENDER_STATE_JS
+
 pytestmark = pytest.mark.browser
 
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -54,18 +56,6 @@ SIDEBAR_LABELS = [
     ("How_it_works", "How it works"),
 ]
 
-# Snapshot of the page's render state: a rerun is over when the script is idle, no element is
-# stale (Streamlit marks the previous run's elements until the new run replaces them) and the
-# number of charts stops changing (old and new chart briefly coexist during an update).
-RENDER_STATE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return {
-        state: app ? app.getAttribute('data-test-script-state') : null,
-        stale: document.querySelectorAll('[data-stale="true"]').length,
-        spinners: document.querySelectorAll('[data-testid="stSpinner"]').length,
-        charts: document.querySelectorAll('.js-plotly-plot').length,
-    };
-}"""
 
 # y of the "Your setting" marker in the last (newest) plotly chart, or null while none is drawn.
 CURRENT_POINT_JS = """() => {
