@@ -59,6 +59,7 @@ FAST_MODELS = {"gaussian_nb"}
 SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
 UI_FLAGS = ("projector", "simple", "preset")
 TRUE_WORDS = ("1", "true", "yes", "on")
+_LAST_SCENARIO = "_last_scenario"  # not a widget key: survives every page switch
 
 
 # -- the data: built-in synthetic people, or an upload held in this session only -----------------
@@ -332,10 +333,23 @@ def _init_state() -> None:
         st.session_state["_notices"] = notices
         st.session_state["_scenario_ready"] = True
     else:
-        # Streamlit forgets a widget's value when a page without it runs; re-assigning keeps it.
+        # Streamlit forgets a widget's value when a page without it runs, and after a fragment
+        # run (ε on Explore) a page switch can drop the fragment's widget key altogether.
+        # Re-assigning keeps a value that is still there; the last Scenario built in this session
+        # (kept under a non-widget key, which Streamlit never cleans up) restores one that is not.
+        remembered = st.session_state.get(_LAST_SCENARIO)
         for name in (*FIELDS_BY_NAME, *UI_FLAGS):
             if name in st.session_state:
                 st.session_state[name] = st.session_state[name]
+            elif remembered is not None and name in FIELDS_BY_NAME:
+                st.session_state[name] = getattr(remembered, name)
+
+
+def _scenario_from_state() -> Scenario:
+    """The Scenario the widgets hold now, remembered for the next page of this session."""
+    scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
+    st.session_state[_LAST_SCENARIO] = scenario
+    return scenario
 
 
 def reset_to(scenario: Scenario | None) -> None:
@@ -428,8 +442,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         if not spec.advanced and spec.name not in in_page:
             _control(spec, sidebar)
     if st.session_state.get("simple"):
-        values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
-        return Scenario(**values)
+        return _scenario_from_state()
     with sidebar.expander("Advanced: model, people, noise", expanded=False):
         for spec in FIELDS:
             if spec.advanced:
@@ -459,8 +472,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         key="projector",
         help="Bigger fonts and charts for a room.",
     )
-    values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
-    return Scenario(**values)
+    return _scenario_from_state()
 
 
 def url_params(scenario: Scenario) -> dict[str, str]:
@@ -508,7 +520,7 @@ def font_size() -> int:
 def control(name: str, container=st) -> Scenario:
     """Draw one shared control inside the page (e.g. in a fragment); return the Scenario now."""
     _control(FIELDS_BY_NAME[name], container)
-    scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
+    scenario = _scenario_from_state()
     _sync_url(scenario)
     return scenario
 
