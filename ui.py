@@ -29,6 +29,7 @@ from core.scenario import (
     parse_lenient,
 )
 from core.storage import DB_NAME, ScenarioStore, data_dir
+from core.threads import limit_blas_threads
 
 # Streamlit runs gc.collect(2) after every script run, fragment runs included (the hidden
 # runner.postScriptGC option). With numpy, pandas, scikit-learn, diffprivlib and plotly imported
@@ -36,6 +37,12 @@ from core.storage import DB_NAME, ScenarioStore, data_dir
 # the browser: most of an ε move's wait. Freezing what exists once the imports are done (modules,
 # classes, functions: nothing that becomes garbage) leaves collections only the objects made since.
 gc.freeze()
+
+# One BLAS thread for the whole server: sessions run in threads of this one process, and two of
+# them in NumPy's default two-thread BLAS at once make each several times slower
+# (docs/benchmarks.md, "two at once"). Results do not depend on it. Process-wide and once: this
+# module is imported once per server process.
+limit_blas_threads()
 
 PAGES = (
     ("app.py", "Explore", ":material/insights:"),

@@ -23,6 +23,7 @@ from joblib import Parallel, delayed, parallel_config
 from core.engine import evaluate
 from core.export import measures
 from core.scenario import FIELDS_BY_NAME, Scenario
+from core.threads import limit_blas_threads
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -48,6 +49,9 @@ def cell_key(scenario: Scenario) -> str:
 
 def evaluate_cell(scenario: Scenario) -> dict:
     """One grid row: the Scenario's fields, its measures and how long it took."""
+    # Runs in a loky or Dask worker process: one BLAS thread each, so two workers on two cores
+    # do not fight over them (joblib limits loky workers too, Dask's are not limited).
+    limit_blas_threads()
     started = time.perf_counter()
     result = evaluate(scenario)
     return {

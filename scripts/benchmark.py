@@ -13,6 +13,9 @@ Sections (``--only NAME[,NAME]``; default: all of them, ``--quick``: the first t
     side by side: cold start of a deep link and ε key press → updated chart.
 ``million``
     Generation, Workbench, evaluation and frontier at 10k, 100k and 1M profiles, with peak RSS.
+``concurrency``
+    The same frontier (15 ε × 10 draws, default Scenario) in one process alone and in two
+    processes at once, with NumPy's default BLAS threads and with one BLAS thread per process.
 
 Every section runs in its own Python subprocess so imports, caches and peak memory are its own.
 Nothing here asserts on seconds: the script measures, prints and (with ``--out``) writes.
@@ -53,13 +56,14 @@ if str(ROOT) not in sys.path:  # `python scripts/benchmark.py` from the Makefile
 
 from scripts.streamlit_server import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
-SECTIONS = ("engine", "app", "browser", "million")
+SECTIONS = ("engine", "app", "browser", "million", "concurrency")
 QUICK_SECTIONS = ("engine", "app", "browser")
 TITLES = {
     "engine": "1. Engine (default Scenario: 40,000 profiles)",
     "app": "2. App: server-side rerun (AppTest)",
     "browser": "3. Browser: real Chromium against `streamlit run`",
     "million": "4. Scale: 10k, 100k and 1M profiles",
+    "concurrency": "6. Two at once: one frontier alone and beside a second process",
 }
 PACKAGES = (
     "numpy",
@@ -1013,12 +1017,141 @@ def render_million(result: dict) -> str:
     return "\n\n".join([intro, markdown_table(headers, body), meaning])
 
 
+# == section: concurrency =======================================================================
+CONCURRENCY_ROUNDS = 3  # alone / two at once, per BLAS setting, interleaved
+CHILD_FRONTIERS = 3  # frontiers each child times
+
+
+def frontier_child(blas: str, start_at: float) -> dict:
+    """One process of the "two at once" section: time the default frontier ``CHILD_FRONTIERS``
+    times, starting at the wall-clock time ``start_at`` so that two children overlap."""
+    from core import engine
+    from core.scenario import Scenario
+    from core.threads import blas_threads, limit_blas_threads
+
+    if blas == "one":
+        limit_blas_threads()
+    scenario = Scenario()
+    bench = engine.workbench_for(scenario)
+    epsilons = np.logspace(-2, 2, 15)
+    engine.frontier(bench, epsilons[:2], 2)  # warm-up
+    late = time.time() - start_at
+    if late < 0:
+        time.sleep(-late)
+    times = repeat(lambda: engine.frontier(bench, epsilons, 10), CHILD_FRONTIERS)
+    return {"times": times, "late": max(late, 0.0), "threads": blas_threads()}
+
+
+def _run_children(blas: str, count: int, lead_s: float = 12.0) -> list[dict]:
+    """Start ``count`` frontier children together; return their results."""
+    start_at = time.time() + lead_s
+    children = []
+    for _ in range(count):
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+            out = Path(handle.name)
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            "frontier-child",
+            "--blas",
+            blas,
+            "--start-at",
+            repr(start_at),
+            "--result",
+            str(out),
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        children.append((subprocess.Popen(command, cwd=ROOT, env=env), out))
+    results = []
+    for process, out in children:
+        if process.wait() != 0:
+            raise RuntimeError(f"frontier child ({blas}) failed with {process.returncode}")
+        results.append(json.loads(out.read_text()))
+        out.unlink(missing_ok=True)
+    return results
+
+
+def section_concurrency(quick: bool) -> dict:
+    rounds = 1 if quick else CONCURRENCY_ROUNDS
+    samples = {(blas, n): [] for blas in ("default", "one") for n in (1, 2)}
+    threads, late = {}, 0.0
+    for round_ in range(rounds):
+        for blas in ("default", "one") if round_ % 2 == 0 else ("one", "default"):
+            for count in (1, 2):
+                log(f"concurrency: round {round_ + 1}/{rounds}, BLAS {blas}, {count} process(es)")
+                for child in _run_children(blas, count):
+                    samples[(blas, count)] += child["times"]
+                    threads[blas] = child["threads"]
+                    late = max(late, child["late"])
+    return {
+        "stats": {f"{blas}/{n}": summary(v) for (blas, n), v in samples.items()},
+        "threads": threads,
+        "late": late,
+        "rounds": rounds,
+    }
+
+
+def render_concurrency(result: dict) -> str:
+    stats = result["stats"]
+    body = []
+    labels = {"default": "NumPy's default BLAS threads", "one": "one BLAS thread per process"}
+    ratios = {}
+    for blas in ("default", "one"):
+        alone, both = stats[f"{blas}/1"], stats[f"{blas}/2"]
+        ratios[blas] = both["median"] / alone["median"]
+        threads = ", ".join(f"{n} thr." for n in sorted(set(result["threads"][blas].values())))
+        body.append(
+            [
+                f"{labels[blas]} ({threads})",
+                fmt_seconds(alone["median"]),
+                fmt_seconds(alone["p95"]),
+                fmt_seconds(both["median"]),
+                fmt_seconds(both["p95"]),
+                f"{ratios[blas]:.2f}×",
+                "≤ 1.3×",
+                fmt_met(ratios[blas] <= 1.3),
+            ]
+        )
+    one_vs_default = stats["one/1"]["median"] / stats["default/1"]["median"]
+    intro = (
+        "The same frontier as section 1 (15 ε × 10 draws, default Scenario, GaussianNB) timed "
+        f"{CHILD_FRONTIERS} times in each fresh process, either alone or in two processes "
+        "started together (they wait for a common start time after their imports, so the timed "
+        f"parts overlap; the latest started {result['late']:.1f} s after it). "
+        f"{result['rounds']} interleaved round(s) per setting; medians and p95 over all the "
+        "frontiers timed. One thread: `core.threads.limit_blas_threads()` (threadpoolctl), as "
+        "the server, the CLI and the grid workers now call at start."
+    )
+    table = markdown_table(
+        [
+            "BLAS setting",
+            "alone median",
+            "alone p95",
+            "two at once median",
+            "two at once p95",
+            "two / alone",
+            "target",
+            "met",
+        ],
+        body,
+    )
+    meaning = (
+        f"**What this means:** with NumPy's default threads a frontier beside a second one takes "
+        f"{ratios['default']:.1f}× as long as alone; with one BLAS thread per process "
+        f"{ratios['one']:.2f}×. Alone, one thread takes {one_vs_default:.2f}× the time of the "
+        "default, so the limit is set in every process the project starts."
+    )
+    return "\n\n".join([intro, table, meaning])
+
+
 # == orchestration ==============================================================================
 RENDER = {
     "engine": render_engine,
     "app": render_app,
     "browser": render_browser,
     "million": render_million,
+    "concurrency": render_concurrency,
 }
 
 
@@ -1202,6 +1335,10 @@ def worker(args: argparse.Namespace) -> None:
         result = section_browser(args.quick)
     elif args.worker == "million":
         result = section_million_size(args.rows, args.quick)
+    elif args.worker == "concurrency":
+        result = section_concurrency(args.quick)
+    elif args.worker == "frontier-child":
+        result = frontier_child(args.blas, args.start_at)
     else:
         raise SystemExit(f"unknown worker {args.worker!r}")
     Path(args.result).write_text(json.dumps(result))
@@ -1226,6 +1363,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--blas", choices=("default", "one"), help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
         chosen = [name.strip() for name in args.only.split(",") if name.strip()]
