@@ -3,8 +3,9 @@
 :func:`evaluate` gives one Result for the Scenario's ε; :func:`frontier` gives one row per
 (ε, repeat) for a list of ε. Both reuse everything that does not depend on the noise
 (:class:`Workbench`: prepared data, the non-private twin, the floor, GaussianNB's sufficient
-statistics), and draw only the noise per (ε, repeat). The noise of repeat ``r`` at ``ε`` comes
-from its own seeded stream, so the current point and the frontier agree exactly.
+statistics, the forest's clipped training people), and draw only the noise per (ε, repeat). The
+noise of repeat ``r`` at ``ε`` comes from its own seeded stream, so the current point and the
+frontier agree exactly.
 
 Budget: when some people opted out, 10% of ε releases the DP popularity list they receive and 90%
 trains the model; otherwise the model gets all of ε. Each repeat is a what-if of one release and
@@ -24,18 +25,21 @@ from diffprivlib.accountant import BudgetAccountant
 from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
+from core.fast_forest import ForestData, draw_forest
 from core.fast_nb import NBStatistics, draw_parameters
 from core.guarantee import guarantee
 from core.mechanisms import debiased_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
+    RF_MAX_DEPTH,
+    RF_TREES,
     Recommender,
     dp_popularity_counts,
     exact_popularity_counts,
     fit_nonprivate,
     fit_private,
+    forest_recommender,
     nb_recommender,
-    random_forest,
 )
 from core.population import Population
 from core.scenario import Scenario
@@ -84,6 +88,7 @@ class Workbench:
     attack_members: np.ndarray  # indices into train
     attack_non_members: np.ndarray  # indices into test (opted-in people only)
     nb_statistics: NBStatistics | None = None
+    forest_data: ForestData | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -113,7 +118,7 @@ def build_workbench(
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
     nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
-    nb_statistics = None
+    nb_statistics = forest_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     if len(train.y) >= MIN_TRAIN_PEOPLE:
         # The ceiling: the same people and the same data collected, with no noise at all (neither
@@ -135,16 +140,18 @@ def build_workbench(
             )
             local_plain_scores = plain.score(test.X, test.observed)
         if scenario.model == "random_forest":
-            structure = random_forest(
-                train.X,
-                train.y,
-                train.key,
-                epsilon=math.inf,
-                schema=schema,
-                random_state=model_seed,
-                accountant=BudgetAccountant(),  # ε = ∞ spends nothing: no noise, no release
+            forest_data = ForestData.from_data(
+                train.X, train.y, train.key, schema.n_classes, model_bounds(schema)
             )
-            structure_scores = structure.score(test.X, test.observed)
+            # ε = ∞: random trees with exact majority labels; no noise, nothing released.
+            structure = draw_forest(
+                forest_data,
+                n_trees=RF_TREES,
+                max_depth=RF_MAX_DEPTH,
+                epsilon=math.inf,
+                rng=stream(scenario.seed, _STREAM_MODEL_SEED),
+            )
+            structure_scores = forest_recommender(structure).score(test.X, test.observed)
         if scenario.model == "gaussian_nb":
             nb_statistics = NBStatistics.from_data(
                 train.X, train.y, schema.n_classes, model_bounds(schema)
@@ -162,6 +169,7 @@ def build_workbench(
         attack_members=members,
         attack_non_members=non_members,
         nb_statistics=nb_statistics,
+        forest_data=forest_data,
     )
 
 
@@ -200,6 +208,18 @@ def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: Budge
         )
         accountant.spend(model_epsilon, 0)
         return nb_recommender(params)
+    if bench.forest_data is not None:
+        # Fast path: same distribution as fit_person_level_forest (see fast_forest).
+        accountant.check(model_epsilon, 0)
+        forest = draw_forest(
+            bench.forest_data,
+            n_trees=RF_TREES,
+            max_depth=RF_MAX_DEPTH,
+            epsilon=model_epsilon,
+            rng=stream(scenario.seed, _STREAM_NOISE, *key),
+        )
+        accountant.spend(model_epsilon, 0)
+        return forest_recommender(forest)
     return fit_private(
         scenario.model,
         bench.data.train.X,

@@ -13,6 +13,8 @@ array at once from the same distribution:
 - :func:`geometric_truncated` ~ ``diffprivlib.mechanisms.GeometricTruncated``
 - :func:`randomised_response` ~ ``diffprivlib.mechanisms.Exponential`` with a 0/1 utility
   (the true value scores 1), sensitivity 1 and ``monotonic=True``: k-ary randomised response
+- :func:`permute_and_flip` ~ ``diffprivlib.mechanisms.PermuteAndFlip`` with sensitivity 1 and
+  ``monotonic=True`` (the label of a random-forest leaf), for many utility vectors at once
 
 ``tests/core/test_mechanisms.py`` checks each against diffprivlib with two-sample tests.
 All functions take a ``numpy.random.Generator``; they are pure otherwise.
@@ -133,6 +135,35 @@ def randomised_response(values, *, n_values: int, epsilon: float, rng: np.random
     other = rng.integers(0, n_values - 1, size=values.shape)
     other = other + (other >= values)
     return np.where(keep, values, other)
+
+
+def permute_and_flip(utility, *, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+    """One PermuteAndFlip choice per row of ``utility`` (sensitivity 1, monotonic utility).
+
+    diffprivlib visits the candidates in a random order and flips a coin for each, heads with
+    probability exp(ε·(u − max u)), returning the first heads. The coins do not depend on the
+    order, so this is the same as flipping every coin at once and returning a uniformly chosen
+    heads: that is what is drawn here (the best candidate's coin is always heads). ``epsilon``
+    may be ``inf``: a uniform choice among the best candidates.
+
+    Parameters
+    ----------
+    utility : array of shape (..., n_candidates)
+        Utilities (e.g. class counts in a leaf), one choice per leading index.
+    epsilon : float
+        Privacy budget of one choice, > 0 or inf.
+
+    Returns
+    -------
+    int array of shape (...,): the chosen candidate's index.
+    """
+    utility = np.asarray(utility, dtype=float)
+    gap = utility - utility.max(axis=-1, keepdims=True)  # <= 0, 0 for the best
+    with np.errstate(invalid="ignore"):  # inf × 0 for the best candidate at ε = inf
+        chance = np.where(gap == 0, 1.0, np.exp(epsilon * gap))
+    heads = rng.random(utility.shape) < chance
+    order = np.where(heads, rng.random(utility.shape), np.inf)
+    return order.argmin(axis=-1)
 
 
 def keep_probability(epsilon: float, n_values: int) -> float:

@@ -159,6 +159,19 @@ def random_forest(
     return _sklearn_recommender(forest, schema.n_classes)
 
 
+def forest_recommender(forest) -> Recommender:
+    """A :class:`core.fast_forest.Forest` (or anything with a full-width ``predict_proba``)."""
+
+    def predict_proba(X, observed):
+        return forest.predict_proba(X)
+
+    def score(X, observed):
+        with np.errstate(divide="ignore"):
+            return np.log(predict_proba(X, observed))
+
+    return Recommender(score=score, predict_proba=predict_proba)
+
+
 def fit_nonprivate(
     model: str, X: np.ndarray, y: np.ndarray, *, schema: Schema, random_state: int
 ) -> Recommender:
