@@ -26,7 +26,7 @@ from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
-from core.fast_nb import NBStatistics, draw_parameters
+from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee
 from core.mechanisms import debiased_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
@@ -259,6 +259,21 @@ def release_popularity(
     )
 
 
+def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
+    """GaussianNB only: the parameters of every repeat at ``epsilon`` and their test scores,
+    sampled together (each from its own stream: the same numbers as :func:`fit_release`)."""
+    if bench.nb_statistics is None or not bench.can_personalise:
+        return None
+    model_epsilon, _ = budget_split(bench.scenario, epsilon)
+    streams = [
+        stream(bench.scenario.seed, _STREAM_NOISE, _epsilon_key(epsilon), repeat)
+        for repeat in repeats
+    ]
+    params = draw_parameters(bench.nb_statistics, model_epsilon, len(streams), streams)
+    test = bench.data.test
+    return model_epsilon, params, joint_log_likelihood(params, test.X, test.observed)
+
+
 def private_draws(
     bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
 ) -> list[Draw]:
@@ -266,14 +281,26 @@ def private_draws(
     data = bench.data
     test = data.test
     draws = []
-    for repeat in repeats:
+    repeats = list(repeats)
+    nb_releases = _nb_releases(bench, epsilon, repeats)
+    for index, repeat in enumerate(repeats):
         accountant = BudgetAccountant()
-        recommender = fit_release(bench, epsilon, repeat, accountant)
+        if nb_releases is None:
+            recommender = fit_release(bench, epsilon, repeat, accountant)
+            model_scores = None
+        else:
+            model_epsilon, params, all_scores = nb_releases
+            accountant.check(model_epsilon, 0)
+            accountant.spend(model_epsilon, 0)
+            recommender = nb_recommender(params.draw(index))
+            model_scores = all_scores[index]
         counts = release_popularity(bench, epsilon, repeat, accountant)
         scores = np.zeros((len(test.y), bench.schema.n_classes))
         member_conf = non_member_conf = None
         if recommender is not None:
-            scores[:] = recommender.score(test.X, test.observed)
+            if model_scores is None:
+                model_scores = recommender.score(test.X, test.observed)
+            scores[:] = model_scores
             if with_attack:
                 train = data.train
                 members, non_members = bench.attack_members, bench.attack_non_members
@@ -335,6 +362,9 @@ def frontier(
     progress : callable(fraction, message), optional
     """
     groups = _groups(bench)
+    # Every group's hits in one product: exact, since the sums are of zeros and ones.
+    members = np.array(list(groups.values()), dtype=float).reshape(len(groups), -1)
+    sizes = members.sum(axis=1)
     rows = []
     for index, epsilon in enumerate(epsilons):
         for draw in private_draws(bench, float(epsilon), range(repeats)):
@@ -345,8 +375,9 @@ def frontier(
                 "hit_at_3": float(draw.top3.mean()),
                 "epsilon_spent": draw.epsilon_spent,
             }
-            for name, mask in groups.items():
-                row[f"accuracy_{name}"] = _group_accuracy(draw.top1, mask)
+            hits = members @ draw.top1
+            for name, count, size in zip(groups, hits, sizes, strict=True):
+                row[f"accuracy_{name}"] = float(count / size) if size else math.nan
             rows.append(row)
         if progress is not None:
             progress((index + 1) / len(epsilons), f"ε = {epsilon:g} done")

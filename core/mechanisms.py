@@ -17,23 +17,39 @@ array at once from the same distribution:
   ``monotonic=True`` (the label of a random-forest leaf), for many utility vectors at once
 
 ``tests/core/test_mechanisms.py`` checks each against diffprivlib with two-sample tests.
-All functions take a ``numpy.random.Generator``; they are pure otherwise.
+All functions take a ``numpy.random.Generator``; they are pure otherwise. The Laplace and geometric
+samplers also take a sequence of Generators, one per index of the values' first axis: row i is
+then drawn from the i-th generator exactly as a call on that row alone would draw it (the engine
+keeps one stream per noise draw and samples the draws of one ε together).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+Rng = np.random.Generator | list[np.random.Generator] | tuple[np.random.Generator, ...]
 
-def _standard_laplace(rng: np.random.Generator, shape) -> np.ndarray:
+
+def _uniforms(rng: Rng, shape: tuple, lead: int = 0) -> np.ndarray:
+    """``rng.random((*lead dims, *shape))``; with one generator per row of ``shape``'s first axis,
+    each draws its row's block as it would alone (``lead`` leading axes come first in each)."""
+    if isinstance(rng, np.random.Generator):
+        return rng.random(shape)
+    if len(rng) != shape[lead]:
+        raise ValueError(
+            f"The 'rng' parameter needs one generator per row ({shape[lead]}). Got {len(rng)}."
+        )
+    block = shape[:lead] + shape[lead + 1 :]
+    return np.stack([r.random(block) for r in rng], axis=lead)
+
+
+def _standard_laplace(rng: Rng, shape) -> np.ndarray:
     # The same four-uniform construction diffprivlib uses ([HB21]), vectorised.
-    u1, u2, u3, u4 = rng.random((4, *shape))
+    u1, u2, u3, u4 = _uniforms(rng, (4, *shape), lead=1)
     return np.log(1 - u1) * np.cos(np.pi * u2) + np.log(1 - u3) * np.cos(np.pi * u4)
 
 
-def laplace_truncated(
-    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
-) -> np.ndarray:
+def laplace_truncated(values, *, epsilon, sensitivity, lower, upper, rng: Rng) -> np.ndarray:
     """Laplace noise of scale ``sensitivity / epsilon``, then clamped to ``[lower, upper]``.
 
     All arguments broadcast together; ``epsilon`` > 0.
@@ -49,8 +65,9 @@ def laplace_truncated(
 def bounded_domain_scale(epsilon, sensitivity, lower, upper) -> np.ndarray:
     """Scale of ``LaplaceBoundedDomain`` (diffprivlib's ``_find_scale``), for arrays at once.
 
-    The same fixed-point bisection as diffprivlib, run for a fixed number of halvings (enough for
-    float64 to stop shrinking) on every element together.
+    The same fixed-point bisection as diffprivlib, element by element: each element halves its
+    interval until it stops shrinking (diffprivlib's stopping rule), so an element's scale does
+    not depend on which other elements it is computed with.
     """
     epsilon, delta_q, lower, upper = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (epsilon, sensitivity, lower, upper))
@@ -66,19 +83,20 @@ def bounded_domain_scale(epsilon, sensitivity, lower, upper) -> np.ndarray:
 
     left = delta_q / epsilon
     right = fixed_point(left)
-    for _ in range(200):
+    width = (right - left) * 2
+    for _ in range(2_000):  # float64 stops a bisection after ~1,100 halvings at most
+        active = width > right - left
+        if not active.any():
+            break
+        width = np.where(active, right - left, width)
         middle = (left + right) / 2
         f_middle = fixed_point(middle)
-        left = np.where(f_middle >= middle, middle, left)
-        right = np.where(f_middle <= middle, middle, right)
-        if np.all(right - left <= np.abs(right) * 1e-15):
-            break
+        left = np.where(active & (f_middle >= middle), middle, left)
+        right = np.where(active & (f_middle <= middle), middle, right)
     return (left + right) / 2
 
 
-def laplace_bounded_domain(
-    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
-) -> np.ndarray:
+def laplace_bounded_domain(values, *, epsilon, sensitivity, lower, upper, rng: Rng) -> np.ndarray:
     """Laplace noise conditioned on landing in ``[lower, upper]`` (no mass piles on the bounds).
 
     ``values`` are first clamped to the domain, as diffprivlib does.
@@ -100,7 +118,7 @@ def laplace_bounded_domain(
     # inside the domain, so the lower bound is on the left branch and the upper on the right one.
     cdf_lower = 0.5 * np.exp((lower - centre) / scale)
     cdf_upper = 1 - 0.5 * np.exp(-(upper - centre) / scale)
-    u = cdf_lower + rng.random(values.shape) * (cdf_upper - cdf_lower)
+    u = cdf_lower + _uniforms(rng, values.shape) * (cdf_upper - cdf_lower)
     with np.errstate(divide="ignore", invalid="ignore"):
         left_branch = centre + scale * np.log(2 * u)
         right_branch = centre - scale * np.log(2 * (1 - u))
@@ -108,15 +126,13 @@ def laplace_bounded_domain(
     return np.where(exact, centre, noisy)
 
 
-def geometric_truncated(
-    values, *, epsilon, sensitivity, lower, upper, rng: np.random.Generator
-) -> np.ndarray:
+def geometric_truncated(values, *, epsilon, sensitivity, lower, upper, rng: Rng) -> np.ndarray:
     """Two-sided geometric noise with ratio ``exp(-epsilon / sensitivity)``, clamped, integers."""
     values = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore"):  # sensitivity 0: scale -inf, no noise, as diffprivlib
         scale = -np.asarray(epsilon, dtype=float) / np.asarray(sensitivity, dtype=float)
     # diffprivlib's formula: shift the uniform so the two signed halves do not both count zero.
-    unif = (rng.random(values.shape) - 0.5) * (1 + np.exp(scale))
+    unif = (_uniforms(rng, values.shape) - 0.5) * (1 + np.exp(scale))
     sign = np.where(unif < 0, -1.0, 1.0)
     with np.errstate(divide="ignore"):
         noisy = values + sign * np.floor(np.log(sign * unif) / scale)

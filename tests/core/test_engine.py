@@ -255,3 +255,24 @@ def test_every_model_path_runs(changes):
     assert result["hit_at_3"] >= result["accuracy"]
     assert len(result["accuracy_draws"]) == 2
     json.dumps(result, allow_nan=False)
+
+
+@pytest.mark.parametrize("model", ["gaussian_nb", "random_forest"])
+def test_draws_sampled_together_equal_draws_sampled_alone(model):
+    """private_draws samples the repeats of one ε together; each equals that repeat alone (and,
+    for GaussianNB, the release fit_release gives the persona views)."""
+    from diffprivlib.accountant import BudgetAccountant
+
+    from core.engine import fit_release, private_draws
+
+    bench = workbench_for(Scenario(model=model, opt_out=0.2, **SMALL))
+    together = private_draws(bench, 0.7, range(4))
+    for repeat in range(4):
+        alone = private_draws(bench, 0.7, [repeat])[0]
+        np.testing.assert_array_equal(alone.top1, together[repeat].top1)
+        np.testing.assert_array_equal(alone.top3, together[repeat].top3)
+        assert alone.epsilon_spent == together[repeat].epsilon_spent
+    test = bench.data.test
+    released = fit_release(bench, 0.7, 2, BudgetAccountant()).score(test.X, test.observed)
+    hits = released.argmax(axis=1) == test.y
+    np.testing.assert_array_equal(hits[~test.opted_out], together[2].top1[~test.opted_out])
