@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import html
+import logging
+import threading
 from dataclasses import replace
 
 import pandas as pd
@@ -306,6 +308,20 @@ def frontier_for(scenario: Scenario) -> pd.DataFrame:
         list(EPSILON_STOPS),
         lambda epsilon: frontier_point(key, epsilon),
     )
+
+
+def warm_default_caches() -> None:
+    """Fill the caches the first visit of the landing page reads (default Scenario, built-in
+    people). Called once per server process from a background thread (serve.py): Streamlit's
+    caches work without a script run; only their "missing ScriptRunContext" warning, which is
+    about display elements (none here), is kept out of the log."""
+    thread = threading.current_thread()
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: threading.current_thread() is not thread
+    )
+    key = noise_free(Scenario())
+    _frontier(key, _builtin_dataset())
+    _references(key, _builtin_dataset())
 
 
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:
