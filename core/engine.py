@@ -500,6 +500,11 @@ def _noise_free_part(scenario: Scenario) -> Scenario:
     return scenario.replace(epsilon=1.0, repeats=1)
 
 
+def workbench_key(scenario: Scenario) -> Scenario:
+    """What a Scenario's Workbench depends on (everything but ε and repeats)."""
+    return _noise_free_part(scenario)
+
+
 def workbench_for(
     scenario: Scenario, population: Population | None = None, dataset: Dataset | None = None
 ) -> Workbench:

@@ -93,3 +93,17 @@ def test_dask_backend_gives_the_same_rows(tmp_path):
     local = pd.read_csv(tmp_path / "local.csv").drop(columns="seconds")
     remote = pd.read_parquet(tmp_path / "dask.parquet").drop(columns="seconds")
     pd.testing.assert_frame_equal(local, remote, check_dtype=False)
+
+
+def test_cells_sharing_a_workbench_give_the_numbers_of_a_fresh_evaluation(tmp_path):
+    """Cells that differ only in ε reuse one Workbench in a worker; their rows equal evaluate()
+    on a freshly built one, whatever the order they come in."""
+    from core.engine import evaluate
+
+    cells = expand(SMALL, {"epsilon": [1.0, 0.1], "opt_out": [0.0, 0.2]})
+    out = tmp_path / "grid.csv"
+    run_grid(cells, out, n_jobs=1)
+    table = pd.read_csv(out)
+    for scenario in cells:
+        row = table[(table["epsilon"] == scenario.epsilon) & (table["opt_out"] == scenario.opt_out)]
+        assert row["accuracy"].item() == pytest.approx(evaluate(scenario)["accuracy"], rel=1e-12)
