@@ -1397,14 +1397,15 @@ HOW_TO_RUN = """\
 subprocess, printing these tables to stdout (about five minutes on a quiet 2-core machine; \
 the naive diffprivlib loop and the browser take most of it). `--quick` runs a short version of the \
 first three sections, `--only engine,app` picks sections (`engine`, `app`, `browser`, \
-`million`), and `--out docs/benchmarks.md` rewrites this file (sections not run keep their \
-previous figures). The script only measures (time.perf_counter, several repetitions, median \
-and p95) and never fails on a slow figure; the "met" column compares the median with the \
-target. The browser section needs Debian's `/usr/bin/chromium` and starts two `streamlit run` \
-servers on free loopback ports, which it always stops. Figures move with whatever else runs on \
-the machine (NumPy's OpenBLAS uses 2 threads, which suffer badly when a core is taken): each \
-section prints the share of CPU other processes used while it ran; trust runs where that share \
-is near 0%."""
+`million`, `concurrency`, `models`), and `--out docs/benchmarks.md` rewrites this file \
+(sections not run keep their previous figures). The script only measures (time.perf_counter, \
+several repetitions, median and p95) and never fails on a slow figure; the "met" column compares \
+the median with the target. The browser section needs Debian's `/usr/bin/chromium` and starts \
+two `streamlit run` servers on free loopback ports, which it always stops. Figures move with \
+whatever else runs on the machine (every process the project starts uses one BLAS thread, see \
+section 6; NumPy's default of one per core suffers badly when a core is taken): each section \
+prints the share of CPU other processes used while it ran; trust runs where that share is near \
+0%."""
 
 
 def extra_sections(path: Path) -> list[str]:
