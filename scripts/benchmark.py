@@ -854,7 +854,7 @@ def render_browser(result: dict) -> str:
             "—",
         ],
         [
-            "first visit after server start (server caches empty)",
+            "first visit right after the health check (serve.py still warming the caches)",
             fmt_seconds(ours["first_visit"]),
             fmt_seconds(trivial["first_visit"]),
             f"{result['first_ratio']:.2f}×",
