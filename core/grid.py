@@ -113,6 +113,7 @@ def run_grid(
             done += 1
             if progress is not None:
                 progress(done, len(todo), f"{row['seconds']:.2f} s/cell")
+    _last_workbench.clear()  # cells run here too with n_jobs=1: do not keep its memory
     rows = [
         json.loads((cells / f"{cell_key(s)}.json").read_text(encoding="utf-8")) for s in scenarios
     ]
