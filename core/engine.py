@@ -280,9 +280,15 @@ def private_draws(
     """One :class:`Draw` per repeat: a full release (model + popularity list) at ``epsilon``."""
     data = bench.data
     test = data.test
-    draws = []
+    released = []
     repeats = list(repeats)
     nb_releases = _nb_releases(bench, epsilon, repeats)
+    # Every repeat's scores in one array, ranked together at the end.
+    stacked = (
+        nb_releases[2]
+        if nb_releases is not None
+        else np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
+    )
     for index, repeat in enumerate(repeats):
         accountant = BudgetAccountant()
         if nb_releases is None:
@@ -295,12 +301,11 @@ def private_draws(
             recommender = nb_recommender(params.draw(index))
             model_scores = all_scores[index]
         counts = release_popularity(bench, epsilon, repeat, accountant)
-        scores = np.zeros((len(test.y), bench.schema.n_classes))
+        scores = stacked[index]
         member_conf = non_member_conf = None
         if recommender is not None:
             if model_scores is None:
-                model_scores = recommender.score(test.X, test.observed)
-            scores[:] = model_scores
+                scores[:] = recommender.score(test.X, test.observed)
             if with_attack:
                 train = data.train
                 members, non_members = bench.attack_members, bench.attack_non_members
@@ -313,18 +318,20 @@ def private_draws(
         if counts is not None:
             served = test.opted_out if recommender is not None else np.ones_like(test.opted_out)
             scores[served] = _popularity_scores(counts, int(served.sum()))
-        draws.append(
-            Draw(
-                epsilon=epsilon,
-                repeat=repeat,
-                top1=top_k_hits(scores, test.y, 1),
-                top3=top_k_hits(scores, test.y, 3),
-                epsilon_spent=accountant.total()[0],
-                member_confidence=member_conf,
-                non_member_confidence=non_member_conf,
-            )
+        released.append((repeat, accountant.total()[0], member_conf, non_member_conf))
+    top1, top3 = top_k_hits(stacked, test.y, 1), top_k_hits(stacked, test.y, 3)
+    return [
+        Draw(
+            epsilon=epsilon,
+            repeat=repeat,
+            top1=top1[index],
+            top3=top3[index],
+            epsilon_spent=spent,
+            member_confidence=member_conf,
+            non_member_confidence=non_member_conf,
         )
-    return draws
+        for index, (repeat, spent, member_conf, non_member_conf) in enumerate(released)
+    ]
 
 
 # Kept for callers written against the first version of this module.
