@@ -1038,7 +1038,7 @@ def section_models(quick: bool) -> dict:
     epsilons = np.logspace(-2, 2, 15)
     repeats = 10
     rounds = 1 if quick else 2
-    result = {"threads": blas_threads(), "models": {}}
+    result = {"threads": blas_threads(), "models": {}, "niceness": os.nice(0)}
     for model in ("gaussian_nb", "random_forest", "logistic_regression"):
         bench = engine.workbench_for(Scenario(model=model))
         train, test = bench.data.train, bench.data.test
@@ -1129,6 +1129,12 @@ def render_models(result: dict) -> str:
         "the app takes (every draw's accuracy, hit@3 and group accuracies). Naive: a loop of "
         "real person-level fits (`core.models.fit_private`: diffprivlib's trees, GaussianNB or "
         "LogisticRegression) scored on the same test people; the two alternate in one process."
+        + (
+            f" Run at niceness {result['niceness']} (`nice -n {result['niceness']}`), ahead of "
+            "the other processes on the machine."
+            if result.get("niceness")
+            else ""
+        )
     )
     table = markdown_table(
         [
