@@ -67,8 +67,8 @@ TITLES = {
     "app": "2. App: server-side rerun (AppTest)",
     "browser": "3. Browser: real Chromium against `streamlit run`",
     "million": "4. Scale: 10k, 100k and 1M profiles",
-    "concurrency": "6. Two at once: one frontier alone and beside a second process",
-    "models": "7. Every model's frontier: fast path against real fits, side by side",
+    "concurrency": "5. Two at once: one frontier alone and beside a second process",
+    "models": "6. Every model's frontier: fast path against real fits, side by side",
 }
 PACKAGES = (
     "numpy",
@@ -234,7 +234,7 @@ def section_engine(quick: bool) -> dict:
     from core.threads import limit_blas_threads
 
     import_seconds = time.perf_counter() - start
-    limit_blas_threads()  # as the server, the CLI and the grid workers run (section 6)
+    limit_blas_threads()  # as the server, the CLI and the grid workers run (section 5)
     # The diagnostics below undo it: NumPy's default, one BLAS thread per core.
     default_threads = len(os.sched_getaffinity(0))
 
@@ -483,8 +483,8 @@ def render_engine(result: dict) -> str:
             if min(p_values) > 0.05 / 15
             else "that differ from the diffprivlib fits at some ε: investigate."
         )
-        + " Everything here runs one BLAS thread, as the app does (section 6). The random forest"
-        " has its own fast path (section 7); LogisticRegression refits diffprivlib per draw"
+        + " Everything here runs one BLAS thread, as the app does (section 5). The random forest"
+        " has its own fast path (section 6); LogisticRegression refits diffprivlib per draw"
         + blas_note
         + ".",
     ]
@@ -1420,7 +1420,7 @@ several repetitions, median and p95) and never fails on a slow figure; the "met"
 the median with the target. The browser section needs Debian's `/usr/bin/chromium` and starts \
 two `streamlit run` servers on free loopback ports, which it always stops. Figures move with \
 whatever else runs on the machine (every process the project starts uses one BLAS thread, see \
-section 6; NumPy's default of one per core suffers badly when a core is taken): each section \
+section 5; NumPy's default of one per core suffers badly when a core is taken): each section \
 prints the share of CPU other processes used while it ran; trust runs where that share is near \
 0%."""
 
