@@ -914,6 +914,8 @@ def render_browser(result: dict) -> str:
             "JavaScript (Streamlit's React re-render and Plotly redrawing the chart)."
         )
     intro = (
+        "Ours is `streamlit run serve.py`, what `make run` starts (app.py, with the default "
+        "Scenario's caches warmed in a background thread as the server starts). "
         "Both servers run side by side and are measured interleaved, same browser, same flags. "
         "Cold start: `page.goto` of `/?epsilon=1` in a fresh context until the last "
         '`.js-plotly-plot` has data and `[data-testid="stApp"]` has '
@@ -1281,11 +1283,19 @@ def render_concurrency(result: dict) -> str:
         ],
         body,
     )
+    one_alone, one_both = stats["one/1"]["median"], stats["one/2"]["median"]
+    default_alone = stats["default/1"]["median"]
     meaning = (
-        f"**What this means:** with NumPy's default threads a frontier beside a second one takes "
-        f"{ratios['default']:.1f}× as long as alone; with one BLAS thread per process "
-        f"{ratios['one']:.2f}×. Alone, one thread takes {one_vs_default:.2f}× the time of the "
-        "default, so the limit is set in every process the project starts."
+        f"**What this means:** alone, a frontier with one BLAS thread takes "
+        f"{fmt_seconds(one_alone)} against {fmt_seconds(default_alone)} with NumPy's default "
+        f"({1 / one_vs_default:.1f}× faster), and two of them at once take "
+        f"{fmt_seconds(one_both)} each, "
+        + ("less" if one_both < default_alone else "more")
+        + " than one default frontier alone; so the limit is set in every process the project "
+        f"starts. Two at once / alone: {ratios['default']:.2f}× with the default threads, "
+        f"{ratios['one']:.2f}× with one. While other processes use part of both cores (the CPU "
+        "share above), two processes cannot both get a whole core: the ≤ 1.3× target needs a "
+        "quiet machine to be checked."
     )
     return "\n\n".join([intro, table, meaning])
 
