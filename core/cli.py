@@ -25,9 +25,13 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump, exit 2
         if message.startswith("unrecognized arguments"):
+            from core.plan import FIELDS as PLAN_FIELDS
+
             known = ", ".join(spec.flag for spec in FIELDS)
+            plan = ", ".join(spec.flag for spec in PLAN_FIELDS)
             message = (
-                f"{message}. Known options: {known}, --json (evaluate), --epsilons, --out (sweep)."
+                f"{message}. Known options: {known}, --json (evaluate), --epsilons, --out (sweep); "
+                f"plan: {plan}, --json."
             )
         raise UsageError(message)
 

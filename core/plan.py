@@ -365,7 +365,7 @@ def total_losses(epsilon: float, releases: int, delta: float) -> dict[str, float
     return {method: total_loss(method, epsilon, releases, delta) for method in METHODS}
 
 
-def curve_points(releases: int, points: int = 48) -> np.ndarray:
+def curve_points(releases: int, points: int = 64) -> np.ndarray:
     """Release counts 1..``releases`` to draw a curve through: all of them when there are few,
     else about ``points`` spread on a log scale (always including 1 and ``releases``)."""
     if releases <= points:
@@ -374,7 +374,7 @@ def curve_points(releases: int, points: int = 48) -> np.ndarray:
     return np.unique(np.r_[spread, releases])
 
 
-def loss_curve(epsilon: float, releases: int, delta: float, points: int = 48) -> pd.DataFrame:
+def loss_curve(epsilon: float, releases: int, delta: float, points: int = 64) -> pd.DataFrame:
     """Total loss against the number of releases: one row per count, one column per method."""
     rows = [
         {"releases": int(k), **total_losses(epsilon, int(k), delta)}
