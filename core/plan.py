@@ -86,8 +86,9 @@ NUMERICAL_NOTE = (
     "any δ): the smaller of two true bounds is a true bound."
 )
 FRESHNESS_NOTE = (
-    "What freshness is worth is not shown: the synthetic people's tastes do not change between "
-    "releases, so a stale model loses nothing here and any figure for it would be invented."
+    "What freshness is worth is not shown: the data here is one fixed snapshot (tastes do not "
+    "drift between releases), so a stale model would lose nothing measurable and any figure for "
+    "it would be invented."
 )
 
 
@@ -493,15 +494,12 @@ def budget_table(yearly_budget: float, delta: float, cadences: Mapping[str, int]
     return pd.DataFrame(rows)
 
 
-def budget_accuracy(budget: pd.DataFrame, frontier_rows: pd.DataFrame) -> pd.DataFrame:
-    """Join each ε per release of ``budget`` with the accuracy the engine measured at that ε.
-
-    ``frontier_rows`` is :func:`core.engine.frontier` evaluated at exactly the budget's ε values
-    (one row per noise draw). Adds ``accuracy`` (mean over draws), ``accuracy_q05``,
-    ``accuracy_q95`` (the 5–95% band) and ``draws``.
-    """
+def accuracy_by_epsilon(frontier_rows: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per ε over noise draws: ``accuracy`` (mean), ``accuracy_q05``, ``accuracy_q95``
+    (the 5–95% band) and ``draws``, indexed by ε. ``frontier_rows`` is one row per draw, as from
+    :func:`core.engine.frontier`."""
     grouped = frontier_rows.groupby("epsilon")["accuracy"]
-    summary = pd.DataFrame(
+    return pd.DataFrame(
         {
             "accuracy": grouped.mean(),
             "accuracy_q05": grouped.quantile(0.05),
@@ -509,7 +507,15 @@ def budget_accuracy(budget: pd.DataFrame, frontier_rows: pd.DataFrame) -> pd.Dat
             "draws": grouped.size(),
         }
     )
-    joined = budget.join(summary, on="epsilon_per_release")
+
+
+def budget_accuracy(budget: pd.DataFrame, frontier_rows: pd.DataFrame) -> pd.DataFrame:
+    """Join each ε per release of ``budget`` with the accuracy the engine measured at that ε.
+
+    ``frontier_rows`` is :func:`core.engine.frontier` evaluated at exactly the budget's ε values
+    (one row per noise draw); the columns of :func:`accuracy_by_epsilon` are added.
+    """
+    joined = budget.join(accuracy_by_epsilon(frontier_rows), on="epsilon_per_release")
     missing = joined["accuracy"].isna()
     if missing.any():
         raise ValueError(
