@@ -29,10 +29,12 @@ def _odds(epsilon: float) -> str:
 
 
 def horizon_words(plan: Plan) -> str:
-    """'a year of weekly releases' / '2.5 years of 12 releases a year'."""
+    """'a year of weekly retraining' / '2.5 years of retraining 26 times a year'."""
     cadence = {count: name for name, count in CADENCES.items()}.get(plan.releases_per_year)
     span = "a year" if plan.years == 1 else f"{plan.years:g} years"
-    every = f"{cadence} releases" if cadence else f"{plan.releases_per_year} releases a year"
+    every = (
+        f"{cadence} retraining" if cadence else f"retraining {plan.releases_per_year} times a year"
+    )
     return f"{span} of {every}"
 
 
