@@ -79,20 +79,27 @@ def curve_takeaway(plan: Plan, totals: dict[str, float]) -> str:
     )
 
 
-def budget_takeaway(table: pd.DataFrame, yearly_budget: float) -> str:
+def budget_takeaway(table: pd.DataFrame, yearly_budget: float, floor: float | None = None) -> str:
     """The honest tension: a fixed yearly budget, shared by more releases, makes each noisier.
 
     ``table`` is :func:`core.plan.budget_accuracy`; the sentence uses the headline accountant.
+    ``floor`` (accuracy with no personalisation) adds a warning when daily releases fall to it.
     """
     rows = table[table["method"] == HEADLINE_METHOD].set_index("cadence")
     often, rarely = rows.loc["daily"], rows.loc["quarterly"]
-    return (
+    text = (
         f"A budget of ε = {format_epsilon(yearly_budget)} per person per year leaves daily "
         f"retraining ε = {_number(often['epsilon_per_release'])} per release "
         f"({often['accuracy']:.0%} right) and quarterly retraining "
         f"ε = {_number(rarely['epsilon_per_release'])} ({rarely['accuracy']:.0%} right): "
         "retraining more often spends the same budget on noisier models."
     )
+    if floor is not None and often["accuracy"] <= floor:
+        text += (
+            f" Daily, each release is no better than recommending popular items to everyone "
+            f"({floor:.0%})."
+        )
+    return text
 
 
 def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str]:

@@ -160,7 +160,20 @@ def budget_figure(
             row=1,
             col=2,
         )
-    fig.update_yaxes(type="log", title_text="ε per release", row=1, col=1)
+    # Decade ticks only: plotly's default log labels (2, 5, 0.1, 2, 5) read as nonsense here.
+    low, high = (
+        np.log10(table["epsilon_per_release"].min()),
+        np.log10(table["epsilon_per_release"].max()),
+    )
+    decades = [10.0**d for d in range(int(np.floor(low)), int(np.ceil(high)) + 1)]
+    fig.update_yaxes(
+        type="log",
+        title_text="ε per release",
+        tickvals=decades,
+        ticktext=[f"{d:g}" for d in decades],
+        row=1,
+        col=1,
+    )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title_text="Right", row=1, col=2)
     fig.update_xaxes(title_text="Retrain more often →")
     fig.update_layout(

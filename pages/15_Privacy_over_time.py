@@ -107,7 +107,7 @@ budget_chart = budget_figure(
     font_size=ui.font_size(),
 )
 st.plotly_chart(budget_chart, key="budget_chart", width="stretch")
-budget_text = budget_takeaway(budget, plan.yearly_budget)
+budget_text = budget_takeaway(budget, plan.yearly_budget, refs["popularity_accuracy"])
 st.markdown(budget_text)
 st.caption(planner.FRESHNESS_NOTE)
 with st.expander("The data behind the chart"):

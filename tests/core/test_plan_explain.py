@@ -61,6 +61,10 @@ def test_budget_takeaway_reads_daily_and_quarterly():
     rows = budget[budget["method"] == "optimal"].set_index("cadence")["epsilon_per_release"]
     assert f"ε = {rows['daily']:.3g} per release (15% right)" in text
     assert f"ε = {rows['quarterly']:.3g} (25% right)" in text
+    assert "no better than recommending popular items" not in text
+    assert "no better than recommending popular items to everyone (19%)" in budget_takeaway(
+        table, 1.0, floor=0.19
+    )
 
 
 def test_unit_sentences_name_the_engine_guarantee_and_the_heaviest():
