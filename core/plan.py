@@ -277,8 +277,10 @@ def _discretisation(epsilon: float, releases: int) -> float:
     # dp-accounting's grid of privacy-loss values: fine for small totals, coarser for huge ones
     # (3,650 releases at ε = 100) so that a curve stays under a second. Its "connect the dots"
     # rounding keeps the answer an upper bound whatever the grid.
+    # The grid is also at least ε/1000: a single release's loss spans [−ε, ε] in 2,000 steps.
     total = releases * epsilon
-    return 1e-4 if total <= 10 else 1e-3 if total <= 100 else 1e-2
+    by_total = 1e-4 if total <= 10 else 1e-3 if total <= 100 else 1e-2
+    return max(by_total, epsilon / 1000)
 
 
 def _pld_epsilon(single, releases: int, delta: float) -> float:

@@ -130,3 +130,19 @@ def test_works_on_an_upload(no_exceptions):
     # The sample's people (its rows with a declared label), each counted once.
     assert values(bars["y"]).sum() == 1_500
     assert any("1,500 people" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"epsilon": 100, "releases_per_year": 365, "years": 10, "delta": "1e-12"},
+        {"epsilon": 0.01, "releases_per_year": 1, "years": 0.25, "yearly_budget": 0.01},
+    ],
+    ids=["largest", "smallest"],
+)
+def test_edges_of_every_range_run(query, no_exceptions):
+    """The ends of every planner range give numbers, not an exception."""
+    at = open_page(PAGE, **query, repeats=2)
+    no_exceptions(at)
+    assert len(chart_specs(at)) == 3
+    assert not at.warning
