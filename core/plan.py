@@ -62,9 +62,10 @@ ASSUMPTIONS = {
         "(ε, δ): the total holds except with probability δ. Computed by diffprivlib's "
         "BudgetAccountant.total with slack δ, which takes the smallest of k·ε and the two bounds "
         "of Kairouz, Oh & Viswanath (2015, Theorem 3.5): k·ε·tanh(ε/2) + ε·√(2k·ln(1/δ)) and "
-        "k·ε·tanh(ε/2) + ε·√(2k·ln(e + ε√k/δ)). Both are below the Dwork–Rothblum–Vadhan "
-        "(2010) bound k·ε(e^ε − 1) + ε·√(2k·ln(1/δ)). True for any ε-DP releases about the same "
-        "people, adaptive choices included."
+        "k·ε·tanh(ε/2) + ε·√(2k·ln(e + ε√k/δ)). The first is never above the "
+        "Dwork–Rothblum–Vadhan (2010) bound k·ε(e^ε − 1) + ε·√(2k·ln(1/δ)), since "
+        "tanh(ε/2) ≤ e^ε − 1. True for any ε-DP releases about the same people, adaptive "
+        "choices included."
     ),
     "optimal": (
         "(ε, δ): the exact composition of k releases that are each ε-DP, for the worst case an "
