@@ -137,9 +137,16 @@ else:
     st.plotly_chart(unit_chart, key="unit_chart", width="stretch")
     unit_text = sentences["takeaway"]
     st.markdown(unit_text)
+    consent = (
+        f" Consent for purchases is at {scenario.consent_purchases:.0%}: the platform would hold "
+        "these counts only for the people who agreed; the chart shows everyone's."
+        if scenario.consent_purchases < 1
+        else ""
+    )
     st.caption(
         "Purchase counts are the stored ones (each column clipped to its public bound), read "
         "exactly from the data to plan with: this distribution is not itself a private release."
+        + consent
     )
     with st.expander("The data behind the chart"):
         st.dataframe(losses, hide_index=True, key="unit_table")

@@ -8,6 +8,7 @@ import pytest
 from core import plan as planner
 from core.plan_figures import UNIT_STYLE
 from tests.app.conftest import chart_specs, open_page, trace, values
+from tests.app.test_edge_settings import EXTREMES
 from tests.app.test_your_data import _use_sample
 
 PAGE = "pages/15_Privacy_over_time.py"
@@ -146,3 +147,11 @@ def test_edges_of_every_range_run(query, no_exceptions):
     no_exceptions(at)
     assert len(chart_specs(at)) == 3
     assert not at.warning
+
+
+@pytest.mark.parametrize("settings", list(EXTREMES.values()), ids=list(EXTREMES))
+def test_page_runs_at_extreme_settings(settings, no_exceptions):
+    """Nobody to train on, nothing shared, the strongest of everything: no traceback."""
+    at = open_page(PAGE, **settings)
+    no_exceptions(at)
+    assert len(chart_specs(at)) == 3
