@@ -18,6 +18,20 @@ from core.plan import CADENCES, Plan, guess_bound
 HEADLINE_METHOD = "optimal"
 
 
+# Names for the cadences a slider offers besides the four of the budget table.
+CADENCE_WORDS = {
+    **{count: name for name, count in CADENCES.items()},
+    1: "yearly",
+    2: "half-yearly",
+    26: "fortnightly",
+}
+
+
+def releases_words(count: int) -> str:
+    """'1 release', '52 releases'."""
+    return f"{count:,} release" + ("" if count == 1 else "s")
+
+
 def _number(value: float) -> str:
     return f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
 
@@ -30,7 +44,7 @@ def _odds(epsilon: float) -> str:
 
 def horizon_words(plan: Plan) -> str:
     """'a year of weekly retraining' / '2.5 years of retraining 26 times a year'."""
-    cadence = {count: name for name, count in CADENCES.items()}.get(plan.releases_per_year)
+    cadence = CADENCE_WORDS.get(plan.releases_per_year)
     span = "a year" if plan.years == 1 else f"{plan.years:g} years"
     every = (
         f"{cadence} retraining" if cadence else f"retraining {plan.releases_per_year} times a year"
@@ -46,12 +60,17 @@ def headline(plan: Plan, totals: dict[str, float], point: dict, refs: dict) -> s
     """
     total = totals[HEADLINE_METHOD]
     guess = guess_bound(total, plan.delta)
+    meaning = (
+        f"seeing every release multiplies an attacker's odds that they are in the data by at "
+        f"most {_odds(total)} (except with probability δ), so a guess that starts as a coin flip "
+        f"is right at most {guess:.0%} of the time."
+        if guess < 0.995
+        else "the guarantee no longer stops an attacker from telling whether they are in the data."
+    )
     return (
-        f"After {horizon_words(plan)} ({plan.releases} releases) at ε = "
+        f"After {horizon_words(plan)} ({releases_words(plan.releases)}) at ε = "
         f"{format_epsilon(plan.epsilon)} each, one person has given up at most ε = "
-        f"{_number(total)} (δ = {plan.delta:g}): seeing every release multiplies an attacker's "
-        f"odds that they are in the data by at most {_odds(total)} (except with probability "
-        f"δ), so a guess that starts as a coin flip is right at most {guess:.0%} of the time. "
+        f"{_number(total)} (δ = {plan.delta:g}): {meaning} "
         "Each release still gets "
         f"{point['accuracy']:.0%} of next choices right (90% of noise draws between "
         f"{point['accuracy_q05']:.0%} and {point['accuracy_q95']:.0%}), against "
@@ -65,14 +84,16 @@ def curve_takeaway(plan: Plan, totals: dict[str, float]) -> str:
     basic, optimal = totals["basic"], totals["optimal"]
     if optimal >= 0.95 * basic:
         return (
-            f"Here the accountants nearly agree: after {plan.releases} releases the simple sum "
+            f"Here the accountants nearly agree: after {releases_words(plan.releases)} the simple "
+            "sum "
             f"k·ε = {_number(basic)} is almost tight (exact optimal composition: "
             f"{_number(optimal)} at δ = {plan.delta:g}). Few releases or a large ε leave little "
             "to gain from a cleverer accountant."
         )
     return (
         f"Adding up ({_number(basic)}) overstates the loss: the exact composition of "
-        f"{plan.releases} ε-DP releases is {_number(optimal)} at δ = {plan.delta:g} "
+        f"{releases_words(plan.releases)} that are each ε-DP is {_number(optimal)} at "
+        f"δ = {plan.delta:g} "
         f"({_number(totals['pld'])} if each release were one Laplace mechanism; "
         f"{_number(totals['advanced'])} by diffprivlib's advanced composition), still "
         f"{optimal / plan.epsilon:,.0f} times one release's ε."

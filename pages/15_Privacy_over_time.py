@@ -13,6 +13,7 @@ from core.plan_explain import (
     budget_takeaway,
     curve_takeaway,
     headline,
+    releases_words,
     unit_sentences,
 )
 from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
@@ -44,7 +45,7 @@ total = totals[HEADLINE_METHOD]
 ui.headline_numbers(
     [
         (
-            f"Given up after {plan.releases} releases",
+            f"Given up after {releases_words(plan.releases)}",
             f"ε = {total:.3g}",
             f"at δ = {plan.delta:g}; adding up: {totals['basic']:.3g}",
             planner.ASSUMPTIONS[HEADLINE_METHOD],

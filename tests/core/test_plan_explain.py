@@ -40,7 +40,17 @@ def test_headline_uses_the_accountant_true_for_any_release():
 def test_horizon_words(per_year, years, words):
     """Named cadences and horizons in words; other cadences as a count."""
     assert horizon_words(Plan(releases_per_year=per_year, years=years)) == words
-    assert horizon_words(Plan(releases_per_year=26)) == "a year of retraining 26 times a year"
+    assert horizon_words(Plan(releases_per_year=6)) == "a year of retraining 6 times a year"
+
+
+def test_odd_cadences_and_hopeless_totals_read_well():
+    """One yearly release is singular; a total that stops nothing says so instead of 100%."""
+    plan = Plan(epsilon=0.1, releases_per_year=1, years=1)
+    text = headline(plan, planner.total_losses(0.1, 1, 1e-6), POINT, REFS)
+    assert "a year of yearly retraining (1 release) at" in text
+    plan = Plan(epsilon=10, releases_per_year=52)
+    text = headline(plan, planner.total_losses(10, 52, 1e-6), POINT, REFS)
+    assert "no longer stops an attacker" in text and "100%" not in text
 
 
 def test_curve_takeaway_says_when_the_sum_is_nearly_tight():
