@@ -15,6 +15,7 @@ import streamlit as st
 import ui
 from core import plan as planner
 from core.dataset import Dataset
+from core.plan_explain import CADENCE_WORDS
 from core.scenario import EPSILON_STOPS, Scenario
 
 # The planner's own fields (ε is the Scenario's and lives in the shared state).
@@ -26,13 +27,12 @@ STOPS = {
     "delta": (1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3),
     "yearly_budget": EPSILON_STOPS,
 }
-CADENCE_NAMES = {count: name for name, count in planner.CADENCES.items()}
 _SHADOW = "_plan_values"  # survives pages that do not draw the planner's widgets
 
 
 def _format(name: str, value) -> str:
     if name == "releases_per_year":
-        cadence = CADENCE_NAMES.get(value)
+        cadence = CADENCE_WORDS.get(value)
         return f"{cadence} ({value})" if cadence else f"{value} a year"
     if name == "years":
         return f"{value:g} year" + ("" if value == 1 else "s")
