@@ -32,7 +32,8 @@ def releases_words(count: int) -> str:
     return f"{count:,} release" + ("" if count == 1 else "s")
 
 
-def _number(value: float) -> str:
+def format_total(value: float) -> str:
+    """A total ε in 3 significant digits, or with thousands separators past 1,000."""
     return f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
 
 
@@ -70,7 +71,7 @@ def headline(plan: Plan, totals: dict[str, float], point: dict, refs: dict) -> s
     return (
         f"After {horizon_words(plan)} ({releases_words(plan.releases)}) at ε = "
         f"{format_epsilon(plan.epsilon)} each, one person has given up at most ε = "
-        f"{_number(total)} (δ = {plan.delta:g}): {meaning} "
+        f"{format_total(total)} (δ = {plan.delta:g}): {meaning} "
         "Each release still gets "
         f"{point['accuracy']:.0%} of next choices right (90% of noise draws between "
         f"{point['accuracy_q05']:.0%} and {point['accuracy_q95']:.0%}), against "
@@ -86,16 +87,16 @@ def curve_takeaway(plan: Plan, totals: dict[str, float]) -> str:
         return (
             f"Here the accountants nearly agree: after {releases_words(plan.releases)} the simple "
             "sum "
-            f"k·ε = {_number(basic)} is almost tight (exact optimal composition: "
-            f"{_number(optimal)} at δ = {plan.delta:g}). Few releases or a large ε leave little "
-            "to gain from a cleverer accountant."
+            f"k·ε = {format_total(basic)} is almost tight (exact optimal composition: "
+            f"{format_total(optimal)} at δ = {plan.delta:g}). Few releases or a large ε leave "
+            "little to gain from a cleverer accountant."
         )
     return (
-        f"Adding up ({_number(basic)}) overstates the loss: the exact composition of "
-        f"{releases_words(plan.releases)} that are each ε-DP is {_number(optimal)} at "
+        f"Adding up ({format_total(basic)}) overstates the loss: the exact composition of "
+        f"{releases_words(plan.releases)} that are each ε-DP is {format_total(optimal)} at "
         f"δ = {plan.delta:g} "
-        f"({_number(totals['pld'])} if each release were one Laplace mechanism; "
-        f"{_number(totals['advanced'])} by diffprivlib's advanced composition), still "
+        f"({format_total(totals['pld'])} if each release were one Laplace mechanism; "
+        f"{format_total(totals['advanced'])} by diffprivlib's advanced composition), still "
         f"{optimal / plan.epsilon:,.0f} times one release's ε."
     )
 
@@ -110,9 +111,9 @@ def budget_takeaway(table: pd.DataFrame, yearly_budget: float, floor: float | No
     often, rarely = rows.loc["daily"], rows.loc["quarterly"]
     text = (
         f"A budget of ε = {format_epsilon(yearly_budget)} per person per year leaves daily "
-        f"retraining ε = {_number(often['epsilon_per_release'])} per release "
+        f"retraining ε = {format_total(often['epsilon_per_release'])} per release "
         f"({often['accuracy']:.0%} right) and quarterly retraining "
-        f"ε = {_number(rarely['epsilon_per_release'])} ({rarely['accuracy']:.0%} right): "
+        f"ε = {format_total(rarely['epsilon_per_release'])} ({rarely['accuracy']:.0%} right): "
         "retraining more often spends the same budget on noisier models."
     )
     if floor is not None and often["accuracy"] <= floor:
@@ -128,7 +129,7 @@ def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str
 
     ``summary`` is :func:`core.plan.event_summary` of the people's purchase counts.
     """
-    q = summary["quantiles"]
+    q, loss = summary["quantiles"], summary["group_loss"]
     eps = format_epsilon(epsilon)
     return {
         "guarantee": (
@@ -145,12 +146,12 @@ def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str
             f"(the dashed line, at δ = {delta:g})."
         ),
         "takeaway": (
-            f"The heaviest shoppers are the least protected by an event-level ε: half of these "
+            "The heaviest shoppers are the least protected by an event-level ε: half of these "
             f"{summary['people']:,} people have at most {q['median']:.0f} purchases "
-            f"(event-level ε up to {_number(summary['group_loss']['median'])}), the top 1% have "
-            f"{q['p99']:.0f} or more (ε ≥ {_number(summary['group_loss']['p99'])}), up to "
-            f"{q['max']:.0f} (ε = {_number(summary['group_loss']['max'])}); for the "
-            f"{summary['share_more_than_one']:.0%} with more than one purchase, an event-level "
-            f"ε = {eps} is weaker than the engine's person-level ε = {eps}."
+            f"(event-level ε up to {format_total(loss['median'])}), the top 1% have "
+            f"{q['p99']:.0f} or more (ε ≥ {format_total(loss['p99'])}), up to {q['max']:.0f} "
+            f"(ε = {format_total(loss['max'])}); for the {summary['share_more_than_one']:.0%} "
+            f"with more than one purchase, an event-level ε = {eps} is weaker than the engine's "
+            f"person-level ε = {eps}."
         ),
     }

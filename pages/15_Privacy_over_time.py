@@ -12,6 +12,7 @@ from core.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
     curve_takeaway,
+    format_total,
     headline,
     releases_words,
     unit_sentences,
@@ -36,7 +37,9 @@ plan_ui.control("years", columns[2])
 plan_ui.control("delta", columns[3])
 plan = plan_ui.current_plan(scenario)
 
-totals = planner.total_losses(plan.epsilon, plan.releases, plan.delta)
+# The curve's last row is the plan's total under every accountant (cached with the curve).
+curve = plan_ui.loss_curve(plan.epsilon, plan.releases, plan.delta)
+totals = {method: float(curve[method].iloc[-1]) for method in planner.METHODS}
 refs = ui.references_for(scenario)
 point = planner.accuracy_by_epsilon(plan_ui.accuracy_at(scenario, [plan.epsilon]))
 point = point.loc[plan.epsilon].to_dict()
@@ -46,8 +49,8 @@ ui.headline_numbers(
     [
         (
             f"Given up after {releases_words(plan.releases)}",
-            f"ε = {total:.3g}",
-            f"at δ = {plan.delta:g}; adding up: {totals['basic']:.3g}",
+            f"ε = {format_total(total)}",
+            f"at δ = {plan.delta:g}; adding up: {format_total(totals['basic'])}",
             planner.ASSUMPTIONS[HEADLINE_METHOD],
         ),
         (
@@ -74,7 +77,6 @@ ui.headline_numbers(
 )
 
 # -- 1. how losses add up ----------------------------------------------------------------------
-curve = plan_ui.loss_curve(plan.epsilon, plan.releases, plan.delta)
 curve_chart = loss_curve_figure(
     curve, epsilon=plan.epsilon, delta=plan.delta, font_size=ui.font_size()
 )
