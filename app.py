@@ -95,6 +95,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             ],
             figures=[figure],
             tables=[("Settings", pd.DataFrame({"value": scenario.to_params()}))],
+            data_note=ui.report_data_note(),
         ),
         file_name="privacy_view.html",
         mime="text/html",

@@ -17,6 +17,7 @@ import streamlit as st
 from core import lenses
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
@@ -224,6 +225,12 @@ def data_words() -> str:
     """'synthetic shoppers' or 'the people in your upload': for sentences about the data."""
     dataset = current_dataset()
     return "synthetic shoppers" if dataset.is_builtin else f"the people in {plain(dataset.name)}"
+
+
+def report_data_note() -> str:
+    """What a downloaded report's numbers were computed on (an upload: exact statistics)."""
+    dataset = current_dataset()
+    return data_note(dataset.is_builtin, dataset.name)
 
 
 def quasi_identifier_words() -> str:

@@ -212,7 +212,7 @@ def machine_line(machine: dict) -> str:
 # == section: engine ============================================================================
 def section_engine(quick: bool) -> dict:
     start = time.perf_counter()
-    import diffprivlib.models as dp_models
+    from core.private_models import PersonLevelGaussianNB
     from diffprivlib.accountant import BudgetAccountant
     from scipy.stats import ks_2samp
     from threadpoolctl import threadpool_limits
@@ -268,7 +268,8 @@ def section_engine(quick: bool) -> dict:
     def naive_loop(run: int) -> None:
         for i, epsilon in enumerate(epsilons):
             for r in range(naive_repeats):
-                model = dp_models.GaussianNB(
+                # The mechanism the app releases: diffprivlib's GaussianNB, person-level.
+                model = PersonLevelGaussianNB(
                     epsilon=float(epsilon),
                     bounds=bounds,
                     random_state=1_000_000 * (run + 1) + 1_000 * i + r,
