@@ -212,7 +212,6 @@ def machine_line(machine: dict) -> str:
 # == section: engine ============================================================================
 def section_engine(quick: bool) -> dict:
     start = time.perf_counter()
-    from core.private_models import PersonLevelGaussianNB
     from diffprivlib.accountant import BudgetAccountant
     from scipy.stats import ks_2samp
     from threadpoolctl import threadpool_limits
@@ -221,6 +220,7 @@ def section_engine(quick: bool) -> dict:
     from core.encoding import model_bounds
     from core.fast_nb import joint_log_likelihood, parameters_from_estimator
     from core.metrics import top_k_hits
+    from core.private_models import PersonLevelGaussianNB
     from core.scenario import Scenario
 
     import_seconds = time.perf_counter() - start
