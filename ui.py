@@ -17,6 +17,7 @@ import streamlit as st
 from core import lenses
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
@@ -60,6 +61,7 @@ FAST_MODELS = {"gaussian_nb"}
 SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
 UI_FLAGS = ("projector", "simple", "preset")
 TRUE_WORDS = ("1", "true", "yes", "on")
+_LAST_SCENARIO = "_last_scenario"  # not a widget key: survives every page switch
 
 
 # -- the data: built-in synthetic people, or an upload held in this session only -----------------
@@ -226,6 +228,12 @@ def data_words() -> str:
     return "synthetic shoppers" if dataset.is_builtin else f"the people in {plain(dataset.name)}"
 
 
+def report_data_note() -> str:
+    """What a downloaded report's numbers were computed on (an upload: exact statistics)."""
+    dataset = current_dataset()
+    return data_note(dataset.is_builtin, dataset.name)
+
+
 def quasi_identifier_words() -> str:
     """'age, gender and postcode region': the current data's quasi-identifiers in words."""
     names = [f.label.lower() for f in current_dataset().schema.quasi_identifiers]
@@ -333,10 +341,23 @@ def _init_state() -> None:
         st.session_state["_notices"] = notices
         st.session_state["_scenario_ready"] = True
     else:
-        # Streamlit forgets a widget's value when a page without it runs; re-assigning keeps it.
+        # Streamlit forgets a widget's value when a page without it runs, and after a fragment
+        # run (ε on Explore) a page switch can drop the fragment's widget key altogether.
+        # Re-assigning keeps a value that is still there; the last Scenario built in this session
+        # (kept under a non-widget key, which Streamlit never cleans up) restores one that is not.
+        remembered = st.session_state.get(_LAST_SCENARIO)
         for name in (*FIELDS_BY_NAME, *UI_FLAGS):
             if name in st.session_state:
                 st.session_state[name] = st.session_state[name]
+            elif remembered is not None and name in FIELDS_BY_NAME:
+                st.session_state[name] = getattr(remembered, name)
+
+
+def _scenario_from_state() -> Scenario:
+    """The Scenario the widgets hold now, remembered for the next page of this session."""
+    scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
+    st.session_state[_LAST_SCENARIO] = scenario
+    return scenario
 
 
 def reset_to(scenario: Scenario | None) -> None:
@@ -429,8 +450,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         if not spec.advanced and spec.name not in in_page:
             _control(spec, sidebar)
     if st.session_state.get("simple"):
-        values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
-        return Scenario(**values)
+        return _scenario_from_state()
     with sidebar.expander("Advanced: model, people, noise", expanded=False):
         for spec in FIELDS:
             if spec.advanced:
@@ -460,8 +480,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         key="projector",
         help="Bigger fonts and charts for a room.",
     )
-    values = {spec.name: st.session_state[spec.name] for spec in FIELDS}
-    return Scenario(**values)
+    return _scenario_from_state()
 
 
 def url_params(scenario: Scenario) -> dict[str, str]:
@@ -509,7 +528,7 @@ def font_size() -> int:
 def control(name: str, container=st) -> Scenario:
     """Draw one shared control inside the page (e.g. in a fragment); return the Scenario now."""
     _control(FIELDS_BY_NAME[name], container)
-    scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
+    scenario = _scenario_from_state()
     _sync_url(scenario)
     return scenario
 

@@ -57,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
     sweep = commands.add_parser("sweep", help="Accuracy for several ε, one row per (ε, repeat).")
     _add_scenario_flags(sweep)
-    sweep.add_argument("--epsilons", required=True, help="Comma-separated ε values, each > 0.")
+    sweep.add_argument(
+        "--epsilons",
+        required=True,
+        help="Comma-separated ε values, each in the ε range of --epsilon.",
+    )
     sweep.add_argument("--out", required=True, help="CSV file to write.")
     grid = commands.add_parser(
         "grid", help="Evaluate every combination of several fields; resumable; joblib or Dask."
@@ -138,18 +142,18 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
 
 def parse_epsilons(text: str) -> list[float]:
+    """Comma-separated ε values, each in the Scenario's ε range (one table for every input)."""
+    spec = FIELDS_BY_NAME["epsilon"]
     values = []
     for part in text.split(","):
         try:
-            value = float(part)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= 1e6):
+            values.append(spec.parse(part))
+        except (TypeError, ValueError):
             raise UsageError(
-                f"The 'epsilons' option must be comma-separated numbers in (0, 1e6]. "
+                f"The 'epsilons' option must be comma-separated numbers, each "
+                f"{spec.describe_range().removeprefix('a number ')}. "
                 f"Got {part.strip()!r} in {text!r} instead."
-            )
-        values.append(value)
+            ) from None
     return values
 
 

@@ -154,9 +154,10 @@ def local_central_point(
 ) -> pd.DataFrame:
     """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
 
-    Central: local DP off, diffprivlib model at ε. Local: every person randomises their own data
-    with ε, and the platform trains the non-private twin on what it received (the model adds
-    nothing, so the people's ε is the whole story). Each local repeat re-randomises the data.
+    Central: local DP off, diffprivlib model at ε. Local: every person randomises their whole
+    record (features and label) with ε, and the platform trains a plain model on the reports (the
+    model adds nothing, so the people's ε is the whole story); opted-out people get a popular-items
+    list estimated from the same reports. Each local repeat re-randomises the data.
     """
     dataset = dataset or builtin()
     central_bench = workbench_for(scenario.replace(local_epsilon=0.0), dataset=dataset)
@@ -172,7 +173,7 @@ def local_central_point(
                 "mode": "local",
                 "epsilon": float(epsilon),
                 "repeat": repeat,
-                "accuracy": refs["nonprivate_accuracy"],
+                "accuracy": refs["local_plain_accuracy"],
                 "nonprivate_accuracy": refs["nonprivate_accuracy"],
                 "popularity_accuracy": refs["popularity_accuracy"],
                 "data_collected_share": bench.data.data_collected_share,

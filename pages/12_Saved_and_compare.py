@@ -170,6 +170,7 @@ downloads[2].download_button(
         sections=sections,
         figures=[figure],
         tables=[("Every setting and every measure", table)],
+        data_note=ui.report_data_note(),
     ),
     "privacy_comparison.html",
     "text/html",

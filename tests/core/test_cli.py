@@ -39,6 +39,7 @@ MORE_BAD_INPUTS = [
     (["evaluate", "--k", "1e300"], "'k'"),
     (["sweep", "--epsilons", "0.1", "--out", "no/such/folder/out.csv"], "'out'"),
     (["sweep", "--epsilons", "0,1", "--out", "no/such/folder/out.csv"], "'epsilons'"),
+    (["sweep", "--epsilons", "1,1e6", "--out", "no/such/folder/out.csv"], "in [0.01, 100]"),
     (["sweep", "--out", "no/such/folder/out.csv"], "--epsilons"),
     ([], "command"),
     (["plan", "--releases-per-year", "400"], "'releases_per_year'"),
