@@ -36,6 +36,7 @@ from dp_accounting.pld import privacy_loss_distribution as pld_lib
 from scipy.optimize import brentq
 from scipy.stats import binom
 
+from core import guarantee
 from core.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
 from core.scenario import Field
 from core.schema import Schema
@@ -424,8 +425,8 @@ def plan_report(plan: Plan) -> dict[str, Any]:
             "numerical_cap": NUMERICAL_NOTE,
             "same_people": "Every release is computed on the same people (the worst case for "
             "them); people who join later have fewer releases behind them.",
-            "unit": "Each release protects one person's whole record (add/remove-one "
-            "neighbours), so these totals are per person.",
+            "unit": f"Each release protects {guarantee.UNIT}, against {guarantee.NEIGHBOURING}, "
+            "so these totals are per person (with k-anonymity first, only per stored record).",
         },
         "yearly_budget": {
             "total_per_year": plan.yearly_budget,

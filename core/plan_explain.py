@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from core import guarantee
 from core.figures import format_epsilon
 from core.plan import CADENCES, Plan, guess_bound
 
@@ -53,14 +54,19 @@ def horizon_words(plan: Plan) -> str:
     return f"{span} of {every}"
 
 
-def headline(plan: Plan, totals: dict[str, float], point: dict, refs: dict) -> str:
+def headline(
+    plan: Plan, totals: dict[str, float], point: dict, refs: dict, per_person: bool = True
+) -> str:
     """The page's answer: what one person has given up, and what each release still delivers.
 
-    ``point`` has the accuracy at ε per release (``accuracy``, ``q05``, ``q95``); ``refs`` the
-    engine's ``nonprivate_accuracy`` and ``popularity_accuracy``.
+    ``point`` has the accuracy at ε per release (``accuracy``, ``accuracy_q05``,
+    ``accuracy_q95``); ``refs`` the engine's ``nonprivate_accuracy`` and
+    ``popularity_accuracy``. ``per_person`` is False when each release is ε-DP only for the
+    stored table (k-anonymity first): the total is then said of a stored record, not a person.
     """
     total = totals[HEADLINE_METHOD]
     guess = guess_bound(total, plan.delta)
+    who = "one person" if per_person else "one stored record (not one person: see k-anonymity)"
     meaning = (
         f"seeing every release multiplies an attacker's odds that they are in the data by at "
         f"most {_odds(total)} (except with probability δ), so a guess that starts as a coin flip "
@@ -70,7 +76,7 @@ def headline(plan: Plan, totals: dict[str, float], point: dict, refs: dict) -> s
     )
     return (
         f"After {horizon_words(plan)} ({releases_words(plan.releases)}) at ε = "
-        f"{format_epsilon(plan.epsilon)} each, one person has given up at most ε = "
+        f"{format_epsilon(plan.epsilon)} each, {who} has given up at most ε = "
         f"{format_total(total)} (δ = {plan.delta:g}): {meaning} "
         "Each release still gets "
         f"{point['accuracy']:.0%} of next choices right (90% of noise draws between "
@@ -124,6 +130,16 @@ def budget_takeaway(table: pd.DataFrame, yearly_budget: float, floor: float | No
     return text
 
 
+def local_note(local_epsilon: float) -> str:
+    """Local DP over time: fresh randomisation per release adds up; one reused report does not."""
+    return (
+        f"Local DP (ε_local = {format_epsilon(local_epsilon)}): if each person randomises their "
+        "data afresh for every release, their local losses add up in the same way; if one "
+        "randomised report is reused for every retraining, it costs nothing more (anything "
+        "computed from a private output is as private)."
+    )
+
+
 def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str]:
     """What event-level ε would mean here, against the engine's person-level ε.
 
@@ -133,8 +149,8 @@ def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str
     eps = format_epsilon(epsilon)
     return {
         "guarantee": (
-            f"The engine protects one person's whole record (add/remove-one neighbours): each "
-            f"release is ε-DP for everything a person contributes at once, all their purchases "
+            f"The engine protects {guarantee.UNIT}, against {guarantee.NEIGHBOURING}: each "
+            "release is ε-DP for everything a person contributes at once, all their purchases "
             f"included. A heavy shopper and someone who bought nothing get the same ε = {eps} "
             "per release."
         ),

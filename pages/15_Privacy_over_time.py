@@ -5,6 +5,7 @@ import streamlit as st
 
 import plan_ui
 import ui
+from core import guarantee
 from core import plan as planner
 from core.export import report_html, to_safe_csv
 from core.figures import format_epsilon
@@ -14,6 +15,7 @@ from core.plan_explain import (
     curve_takeaway,
     format_total,
     headline,
+    local_note,
     releases_words,
     unit_sentences,
 )
@@ -43,7 +45,9 @@ totals = {method: float(curve[method].iloc[-1]) for method in planner.METHODS}
 refs = ui.references_for(scenario)
 point = planner.accuracy_by_epsilon(plan_ui.accuracy_at(scenario, [plan.epsilon]))
 point = point.loc[plan.epsilon].to_dict()
-answer = headline(plan, totals, point, refs)
+# With k-anonymity first, each release is ε-DP for the stored table only (core.guarantee).
+per_person = scenario.k == 1
+answer = headline(plan, totals, point, refs, per_person=per_person)
 total = totals[HEADLINE_METHOD]
 ui.headline_numbers(
     [
@@ -75,6 +79,11 @@ ui.headline_numbers(
     ],
     takeaway=answer,
 )
+
+if not per_person:
+    st.warning(guarantee.k_anonymity_caveat(scenario.k, scenario.epsilon), icon=":material/group:")
+if scenario.local_epsilon > 0:
+    st.info(local_note(scenario.local_epsilon), icon=":material/devices:")
 
 # -- 1. how losses add up ----------------------------------------------------------------------
 curve_chart = loss_curve_figure(
@@ -130,7 +139,12 @@ if events is None:
 else:
     summary = planner.event_summary(events, plan.epsilon, plan.delta)
     sentences = unit_sentences(summary, plan.epsilon, plan.delta)
-    st.markdown(sentences["guarantee"])
+    st.markdown(
+        sentences["guarantee"]
+        if per_person
+        else "With k-anonymity on, the engine's ε covers the stored table; one person is "
+        "protected only as a group (see the warning above)."
+    )
     st.markdown(sentences["event_level"])
     losses = plan_ui.event_level_losses(plan.epsilon, int(events.max()), plan.delta)
     histogram = planner.event_histogram(events)

@@ -155,3 +155,13 @@ def test_page_runs_at_extreme_settings(settings, no_exceptions):
     at = open_page(PAGE, **settings)
     no_exceptions(at)
     assert len(chart_specs(at)) == 3
+
+
+def test_k_anonymity_turns_the_person_into_a_stored_record(no_exceptions):
+    """With k-anonymity first, the total is said of a stored record and the caveat is shown."""
+    at = open_page(PAGE, **WEEKLY, k=5, profiles=2000, repeats=2)
+    no_exceptions(at)
+    text = _takeaway(at)
+    assert "one stored record (not one person" in text
+    assert "one person has given up" not in text
+    assert any("group privacy" in w.value or "as a group" in w.value for w in at.warning)

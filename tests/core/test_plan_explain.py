@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from core import guarantee
 from core import plan as planner
 from core.plan import Plan
 from core.plan_explain import (
@@ -13,6 +14,7 @@ from core.plan_explain import (
     curve_takeaway,
     headline,
     horizon_words,
+    local_note,
     unit_sentences,
 )
 
@@ -82,7 +84,14 @@ def test_unit_sentences_name_the_engine_guarantee_and_the_heaviest():
     events = np.r_[np.zeros(50, int), np.ones(30, int), np.full(19, 10), 100]
     summary = planner.event_summary(events, 0.1, 1e-6)
     sentences = unit_sentences(summary, 0.1, 1e-6)
-    assert "whole record (add/remove-one neighbours)" in sentences["guarantee"]
+    assert "against add/remove one person" in sentences["guarantee"]
     assert "m·ε (group privacy)" in sentences["event_level"]
     assert "up to 100 (ε = 10)" in sentences["takeaway"]
     assert "20% with more than one purchase" in sentences["takeaway"]
+
+
+def test_local_note_and_guarantee_words():
+    """Local DP over time and the engine's unit come from core.guarantee's words."""
+    assert "afresh for every release" in local_note(0.5)
+    summary = planner.event_summary(np.r_[0, 1, 2, 3], 0.1, 1e-6)
+    assert guarantee.UNIT in unit_sentences(summary, 0.1, 1e-6)["guarantee"]
