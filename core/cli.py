@@ -277,7 +277,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{report['releases']} releases at ε = {plan.epsilon:g} each "
-        f"({plan.releases_per_year} a year for {plan.years:g} years), total loss per person:"
+        f"({plan.releases_per_year} a year for {plan.years:g} year"
+        f"{'' if plan.years == 1 else 's'}), total loss per person:"
     )
     for method, label in METHOD_LABELS.items():
         at = "pure ε" if method == "basic" else f"at δ = {plan.delta:g}"
