@@ -149,8 +149,9 @@ def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str
     eps = format_epsilon(epsilon)
     return {
         "guarantee": (
-            f"The engine protects {guarantee.UNIT}, against {guarantee.NEIGHBOURING}: each "
-            "release is ε-DP for everything a person contributes at once, all their purchases "
+            f"The engine's unit of protection is {guarantee.UNIT}; neighbouring data sets differ "
+            f"by {guarantee.NEIGHBOURING}. Each release is ε-DP for everything a person "
+            "contributes at once, all their purchases "
             f"included. A heavy shopper and someone who bought nothing get the same ε = {eps} "
             "per release."
         ),

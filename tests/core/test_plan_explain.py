@@ -84,7 +84,7 @@ def test_unit_sentences_name_the_engine_guarantee_and_the_heaviest():
     events = np.r_[np.zeros(50, int), np.ones(30, int), np.full(19, 10), 100]
     summary = planner.event_summary(events, 0.1, 1e-6)
     sentences = unit_sentences(summary, 0.1, 1e-6)
-    assert "against add/remove one person" in sentences["guarantee"]
+    assert "differ by add/remove one person" in sentences["guarantee"]
     assert "m·ε (group privacy)" in sentences["event_level"]
     assert "up to 100 (ε = 10)" in sentences["takeaway"]
     assert "20% with more than one purchase" in sentences["takeaway"]
