@@ -16,8 +16,11 @@ pytestmark = pytest.mark.browser
 WEEKLY = "epsilon=0.1&releases_per_year=52&years=1&delta=1e-6"
 
 
-def test_deep_link_answers_and_the_cadence_moves_it(page: Page, app_url: str, screenshot_dir):
-    """The weekly link shows the composed total; daily by keyboard updates text and URL."""
+def test_deep_link_answers_and_the_cadence_moves_it(
+    page: Page, app_url: str, screenshot_dir, tmp_path
+):
+    """The weekly link shows the composed total; daily by keyboard updates text and URL; the
+    report downloads with the same total."""
     page.goto(f"{app_url}/Privacy_over_time?{WEEKLY}")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Privacy over time", level=1)).to_be_visible()
@@ -40,3 +43,11 @@ def test_deep_link_answers_and_the_cadence_moves_it(page: Page, app_url: str, sc
     expect(page.get_by_text(f"ε = {daily:.3g} (δ = 1e-06)")).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert query_param(page.url, "releases_per_year") == "365"
+
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("button", name="Download a report of this plan").click()
+    report = tmp_path / "plan.html"
+    download_info.value.save_as(report)
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Plotly.newPlot" in text
+    assert f"ε = {daily:.3g} (δ = 1e-06)" in text
