@@ -25,7 +25,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     # A fragment: moving ε reruns only this part of the page, not the sidebar and header.
     scenario = ui.control("epsilon")
     point = ui.current_point(scenario, table)
-    card = epsilon_card(scenario.epsilon)
+    # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
+    card = epsilon_card(scenario.epsilon * scenario.k)
     takeaway = frontier_takeaway(
         scenario.epsilon,
         point["accuracy"],
@@ -60,7 +61,9 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             (
                 "Attacker's best guess",
                 card["headline"],
-                f"{card['strength'].capitalize()} · coin flip: 50%",
+                f"{card['strength'].capitalize()} · coin flip: 50%"
+                if scenario.k == 1
+                else f"At best, as a group of k = {scenario.k} (k-anonymity is not DP)",
                 "Differential privacy caps how often anyone can correctly tell whether you are "
                 "in the data, even knowing everyone else: e^ε / (1 + e^ε). It protects one "
                 "person's whole record and assumes the noise is kept secret.",
@@ -79,9 +82,14 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         structure=refs.get("structure_accuracy"),
     )
     st.plotly_chart(figure, key="frontier_chart", width="stretch")
-    st.markdown(
-        f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{card['sentence']}"
-    )
+    meaning = card["sentence"]
+    if scenario.k > 1:
+        meaning = (
+            f"k-anonymity (k = {scenario.k}) recodes everyone's records with everyone's data "
+            "first, so for one person this is group privacy, and at best: read it as "
+            f"k·ε. {meaning}"
+        )
+    st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{meaning}")
     st.caption(f"The guarantee: {one_line(scenario, scenario.epsilon)}")
     st.download_button(
         "Download a report of this view (HTML, works offline)",
@@ -90,7 +98,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             f"Privacy Tradeoff Explorer: ε = {format_epsilon(scenario.epsilon)}",
             sections=[
                 ("Takeaway", takeaway),
-                (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
+                (f"What ε = {format_epsilon(scenario.epsilon)} means", meaning),
                 ("The guarantee", one_line(scenario, scenario.epsilon)),
             ],
             figures=[figure],

@@ -154,10 +154,17 @@ def privacy_label(
     )
     epsilon = result["epsilon_spent"]
     card = epsilon_card(epsilon)
-    protections = [
-        f"- **Differential privacy, ε = {format_epsilon(epsilon)}** ({card['strength']}): "
-        f"{card['sentence']} This covers {UNIT}."
-    ]
+    if scenario.k > 1:
+        # The per-person sentence would be false: k-anonymity recodes with everyone's data first.
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}**, for the stored "
+            f"(k-anonymised) table rather than for each person: see k-anonymity below."
+        ]
+    else:
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}** ({card['strength']}): "
+            f"{card['sentence']} This covers {UNIT}."
+        ]
     if result["epsilon_popularity"]:
         protections.append(
             f"- The popular-items list for people who opt out counts everyone's purchase "

@@ -427,7 +427,7 @@ def local_central_figure(table: pd.DataFrame, *, floor: float, font_size: int = 
     fig.add_hline(
         y=floor,
         line={"color": PALETTE["floor"], "dash": "dot"},
-        annotation_text=f"No personalisation: {floor:.0%}",
+        annotation_text=f"Popular items (floor): {floor:.0%}",
     )
     _layout(
         fig,

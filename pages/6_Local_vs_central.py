@@ -29,7 +29,7 @@ means = table.groupby(["mode", "epsilon"])["accuracy"].mean()
 eps_shown = min(LENS_EPSILONS, key=lambda e: abs(np.log(e) - np.log(scenario.epsilon)))
 st.info(
     f"At ε = {format_epsilon(eps_shown)}, central DP keeps {means['central', eps_shown]:.0%} of "
-    f"recommendations right, local DP {means['local', eps_shown]:.0%} (no personalisation: "
+    f"recommendations right, local DP {means['local', eps_shown]:.0%} (exact popular items: "
     f"{refs['popularity_accuracy']:.0%}). Local noise must hide each person's every value, so "
     "it needs a far larger ε for the same accuracy.",
     icon=":material/lightbulb:",

@@ -288,3 +288,14 @@ def test_evaluate_states_the_guarantee():
     assert not guarantee["holds_per_person"]
     assert any("group" in note for note in guarantee["notes"])
     assert any("secret" in note for note in guarantee["notes"])
+
+
+def test_every_distinct_epsilon_gets_its_own_noise_stream():
+    """ε keys a noise stream: tiny distinct ε values differ (all ε < 5e-10 used to share one),
+    while 0.1 typed and 0.1 computed agree."""
+    from core.engine import _epsilon_key
+
+    assert _epsilon_key(1e-10) != _epsilon_key(2e-10)
+    assert _epsilon_key(1e-12) != _epsilon_key(3e-12)
+    assert _epsilon_key(0.1) == _epsilon_key(0.3 - 0.2)
+    assert _epsilon_key(0.01) >= 0
