@@ -81,8 +81,8 @@ def headline(
         "Each release still gets "
         f"{point['accuracy']:.0%} of next choices right (90% of noise draws between "
         f"{point['accuracy_q05']:.0%} and {point['accuracy_q95']:.0%}), against "
-        f"{refs['popularity_accuracy']:.0%} with no personalisation and "
-        f"{refs['nonprivate_accuracy']:.0%} without privacy."
+        f"{refs['popularity_accuracy']:.0%} for the popular items and "
+        f"{refs['nonprivate_accuracy']:.0%} with no privacy noise."
     )
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures import PALETTE, _rgba, format_epsilon
+from core.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilon
 from core.plan import CADENCES, METHOD_LABELS, METHODS
 
 METHOD_STYLE = {
@@ -143,8 +143,8 @@ def budget_figure(
                 col=2,
             )
     for value, name, colour, dash in (
-        (ceiling, "Without privacy", PALETTE["nonprivate"], "dash"),
-        (floor, "No personalisation", PALETTE["floor"], "dot"),
+        (ceiling, CEILING_NAME, PALETTE["nonprivate"], "dash"),
+        (floor, FLOOR_NAME, PALETTE["floor"], "dot"),
     ):
         if value is None:
             continue

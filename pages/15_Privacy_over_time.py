@@ -71,10 +71,11 @@ ui.headline_numbers(
             "over independent noise draws.",
         ),
         (
-            "Without privacy",
+            "With no privacy noise",
             ui.percent(refs["nonprivate_accuracy"]),
-            f"No personalisation: {refs['popularity_accuracy']:.0%}",
-            "The same model trained without noise on the same people (the ceiling).",
+            f"Popular items for everyone: {refs['popularity_accuracy']:.0%}",
+            "The ceiling: the same model trained on the same data collected, with no noise at "
+            "all. The floor: everyone gets the exact list of the most popular categories.",
         ),
     ],
     takeaway=answer,

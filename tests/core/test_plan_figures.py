@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from core import plan as planner
+from core.figures import CEILING_NAME
 from core.plan_figures import (
     CADENCE_ORDER,
     METHOD_STYLE,
@@ -51,7 +52,7 @@ def test_budget_figure_orders_cadences_and_shows_bands():
     assert np.allclose(accuracy.error_y.array, 0.02)
     assert np.allclose(accuracy.error_y.arrayminus, 0.01)
     assert CADENCE_ORDER == ("quarterly", "monthly", "weekly", "daily")
-    assert any(t.name.startswith("Without privacy: 50%") for t in fig.data)
+    assert any(t.name == f"{CEILING_NAME}: 50%" for t in fig.data)
 
 
 def test_unit_figure_lines_and_histogram():
