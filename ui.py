@@ -49,6 +49,7 @@ PAGES = (
     ("pages/8_Persona.py", "A persona", ":material/person:"),
     ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
     ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
+    ("pages/15_Privacy_over_time.py", "Privacy over time", ":material/history:"),
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
     ("pages/14_Your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m core evaluate|sweep [--<field> VALUE ...]``.
+"""Command line: ``python -m core evaluate|sweep|grid|plan [--<field> VALUE ...]``.
 
 Flags are the Scenario field names with dashes (``--opt-out 0.2``), built from the parameter
 table. Any bad value exits with code 2 and one line on stderr naming the field, the allowed range
@@ -25,9 +25,13 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump, exit 2
         if message.startswith("unrecognized arguments"):
+            from core.plan import FIELDS as PLAN_FIELDS
+
             known = ", ".join(spec.flag for spec in FIELDS)
+            plan = ", ".join(spec.flag for spec in PLAN_FIELDS)
             message = (
-                f"{message}. Known options: {known}, --json (evaluate), --epsilons, --out (sweep)."
+                f"{message}. Known options: {known}, --json (evaluate), --epsilons, --out (sweep); "
+                f"plan: {plan}, --json."
             )
         raise UsageError(message)
 
@@ -83,7 +87,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         help="Dask scheduler address (tcp://host:8786); without it a LocalCluster is started.",
     )
+    plan = commands.add_parser(
+        "plan", help="Total privacy loss of repeated releases (retraining) under each accountant."
+    )
+    _add_plan_flags(plan)
+    plan.add_argument("--json", action="store_true", help="Print one JSON object.")
     return parser
+
+
+def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
+    from core.plan import FIELDS as PLAN_FIELDS
+
+    for spec in PLAN_FIELDS:
+        parser.add_argument(
+            spec.flag,
+            dest=spec.name,
+            metavar="VALUE",
+            help=(
+                f"{spec.help} Allowed: {spec.describe_range()}. "
+                f"Default: {spec.format(spec.default)}."
+            ),
+        )
 
 
 def parse_axes(specs: list[str], seeds: str | None) -> dict[str, list]:
@@ -166,6 +190,8 @@ def _progress_printer(stream):
 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "plan":
+        return _run_plan(args)
     scenario = scenario_from_args(args)
     epsilons = parse_epsilons(args.epsilons) if args.command == "sweep" else None
     axes = parse_axes(args.axis, args.seeds) if args.command == "grid" else None
@@ -233,6 +259,30 @@ def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
         f"Wrote {args.out}",
         file=sys.stderr,
     )
+    return 0
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from core.plan import FIELDS as PLAN_FIELDS
+    from core.plan import METHOD_LABELS, Plan, plan_report
+
+    given = {spec.name: getattr(args, spec.name) for spec in PLAN_FIELDS}
+    try:
+        plan = Plan.from_params({k: v for k, v in given.items() if v is not None})
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    report = plan_report(plan)
+    if args.json:
+        print(json.dumps(_finite(report), allow_nan=False))
+        return 0
+    print(
+        f"{report['releases']} releases at ε = {plan.epsilon:g} each "
+        f"({plan.releases_per_year} a year for {plan.years:g} year"
+        f"{'' if plan.years == 1 else 's'}), total loss per person:"
+    )
+    for method, label in METHOD_LABELS.items():
+        at = "pure ε" if method == "basic" else f"at δ = {plan.delta:g}"
+        print(f"  {label}: ε = {report[method]:.4g} ({at})")
     return 0
 
 

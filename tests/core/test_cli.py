@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 180
 
 EVALUATE_JSON = ("evaluate", "--json", "--repeats", "2", "--profiles", "5000")
+PLAN_JSON = ("plan", "--epsilon", "0.1", "--releases-per-year", "52", "--years", "1")
+PLAN_JSON += ("--delta", "1e-6", "--json")
 
 # (arguments, text the one error line must contain)
 BAD_INPUTS = [
@@ -29,6 +31,7 @@ BAD_INPUTS = [
         ("sweep", "--epsilons", "0.1,x", "--repeats", "2", "--out", "no/such/dir/x.csv"),
         "'epsilons'",
     ),
+    (("plan", "--delta", "0.5", "--json"), "'delta'"),
 ]
 # Cheaper to check in-process: main() is what `python -m core` calls.
 MORE_BAD_INPUTS = [
@@ -39,6 +42,12 @@ MORE_BAD_INPUTS = [
     (["sweep", "--epsilons", "1,1e6", "--out", "no/such/folder/out.csv"], "in [0.01, 100]"),
     (["sweep", "--out", "no/such/folder/out.csv"], "--epsilons"),
     ([], "command"),
+    (["plan", "--releases-per-year", "400"], "'releases_per_year'"),
+    (["plan", "--releases-per-year", "2.5"], "'releases_per_year'"),
+    (["plan", "--years", "0"], "'years'"),
+    (["plan", "--epsilon", "abc"], "'epsilon'"),
+    (["plan", "--yearly-budget", "-1"], "'yearly_budget'"),
+    (["plan", "--opt-out", "0.2"], "--opt-out"),
 ]
 
 
@@ -61,7 +70,7 @@ def runs(tmp_path_factory):
     sweep_csv = tmp_path_factory.mktemp("cli") / "frontier.csv"
     sweep = ("sweep", "--epsilons", "0.1,1", "--repeats", "2", "--profiles", "5000")
     sweep += ("--out", str(sweep_csv))
-    commands = [EVALUATE_JSON, sweep, *(args for args, _ in BAD_INPUTS)]
+    commands = [EVALUATE_JSON, PLAN_JSON, sweep, *(args for args, _ in BAD_INPUTS)]
     processes = {args: _start(args) for args in commands}
     results = {}
     for args, process in processes.items():
@@ -94,6 +103,25 @@ def test_evaluate_json_prints_one_object(runs):
     assert result["scenario"]["repeats"] == 2
     assert 0.0 <= result["accuracy"] <= 1.0
     assert result["epsilon_spent"] == 1.0
+
+
+def test_plan_json_prints_one_object(runs):
+    """plan --json exits 0 and prints one JSON object whose totals are the planner's."""
+    from core.plan import total_losses
+
+    results, _, _ = runs
+    code, stdout, stderr = results[PLAN_JSON]
+    assert code == 0, stderr
+    assert stdout.count("\n") == 1
+    result = json.loads(stdout)
+    expected = {"releases", "epsilon_per_release", "delta", "basic", "advanced", "pld"}
+    assert expected <= set(result)
+    assert {"basic", "advanced", "optimal", "pld"} <= set(result["assumptions"])
+    assert (result["releases"], result["epsilon_per_release"], result["delta"]) == (52, 0.1, 1e-6)
+    assert result["basic"] == pytest.approx(5.2)
+    assert result["pld"] == pytest.approx(3.19, abs=0.01)
+    for method, value in total_losses(0.1, 52, 1e-6).items():
+        assert result[method] == pytest.approx(value, rel=1e-12)
 
 
 @pytest.mark.parametrize(
