@@ -232,6 +232,15 @@ def odds_text(odds: float) -> str:
     return f"{odds:.1f} : 1"
 
 
+def epsilon_text(epsilon: float) -> str:
+    """ε as the room reads it: ln of the odds when they are a simple fraction ('ln 3 ≈ 1.10')."""
+    fraction = Fraction(math.exp(epsilon)).limit_denominator(10)
+    if abs(math.log(fraction) - epsilon) > 1e-9:
+        return f"{epsilon:.2f}"
+    ratio = f" {fraction.numerator}" if fraction.denominator == 1 else f"({fraction})"
+    return f"ln{ratio} ≈ {epsilon:.2f}"
+
+
 @dataclass(frozen=True)
 class CoinOutcome:
     """One pass of the protocol on this device: the coins and the answer to send."""
