@@ -232,7 +232,8 @@ def _randomised_response_result(activity: Activity) -> None:
     )
     st.markdown(
         f"95% interval: **{result.low:.0%} to {result.high:.0%}**, from "
-        f"{_count(result.answers, 'answer')}, of which {result.yes_share:.0%} said yes after the coin.\n\n"
+        f"{_count(result.answers, 'answer')}, of which {result.yes_share:.0%} said yes "
+        "after the coin.\n\n"
         f"How sure could anyone be about one person's answer? At most **{odds_text(odds)}** "
         f"({odds / (1 + odds):.0%}), starting from an even guess: ε = {result.epsilon:.2f}."
     )
