@@ -127,6 +127,8 @@ st.markdown(
 )
 if st.session_state.get("_facilitator_error"):
     st.error(ui.plain(st.session_state["_facilitator_error"]), icon=":material/error:")
+if st.session_state.get("_facilitator_message"):
+    st.success(ui.plain(st.session_state.pop("_facilitator_message")))
 # Keep the key out of the address bar: the page is projected. This browser keeps it in a cookie.
 if room and (st.query_params.get("room") != room.code or "key" in st.query_params):
     st.query_params.from_dict({"room": room.code})
@@ -186,7 +188,8 @@ def _start() -> None:
 
 def _close() -> None:
     deleted = store.close_room(code, key)
-    st.session_state["_closed_message"] = f"Room {code} closed; {deleted} answers deleted."
+    answers = "1 answer" if deleted == 1 else f"{deleted} answers"
+    st.session_state["_facilitator_message"] = f"Room {code} closed; {answers} deleted."
 
 
 sidebar = st.sidebar
@@ -392,7 +395,7 @@ def _save_room_scenario(scenario: Scenario) -> None:
         owner=owner_of_room(code),
         actor=ui_room.actor(),
     )
-    st.session_state["_closed_message"] = (
+    st.session_state["_facilitator_message"] = (
         "Saved on the Save & compare page; participants can load and copy it."
     )
 
@@ -473,9 +476,6 @@ def projector() -> None:
     st.caption(f"Room {code} · {state}")
 
 
-message = st.session_state.pop("_closed_message", None)
-if message:
-    st.success(message)
 main, join = st.columns([3.2, 1], gap="medium")
 with join:
     _join_panel()
