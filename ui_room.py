@@ -24,6 +24,7 @@ browsers (the page says nothing stronger).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from urllib.parse import urlencode, urlsplit
@@ -136,9 +137,15 @@ def facilitator_link(code: str, key: str) -> str:
     return f"{base_url()}/{FACILITATOR_PATH}?{urlencode({'room': code, 'key': key})}"
 
 
-def qr_svg(url: str, scale: int = 6) -> str:
-    """A QR code of ``url`` as inline SVG (black on white, readable from the back of a room)."""
-    return segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff")
+def qr_png(url: str, scale: int = 8) -> bytes:
+    """A QR code of ``url`` as a PNG (black on white, readable from the back of a room).
+
+    A PNG through ``st.image`` rather than inline SVG: ``st.html`` sanitises its markup, and an
+    image scales with the column on any projector.
+    """
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
 
 
 HIDE_SIDEBAR_CSS = (

@@ -32,16 +32,15 @@ def randomised_response_figure(
 
     With no answers yet both bars are empty and the axis still shows 0–100%.
     """
-    labels = ["Said yes (after the coin)", "Truly yes (estimate, 95% interval)"]
-    raw = result.yes_share
-    estimate = result.shown_estimate
+    raw, estimate = result.yes_share, result.shown_estimate
+    labels = [
+        "Said yes after the coin" + ("" if raw is None else f": {raw:.0%}"),
+        "Truly yes (estimate)" + ("" if estimate is None else f": {estimate:.0%}"),
+    ]
     values = [raw or 0.0, estimate or 0.0]
     error_plus = [0.0, (result.high - estimate) if estimate is not None else 0.0]
     error_minus = [0.0, (estimate - result.low) if estimate is not None else 0.0]
-    texts = [
-        "—" if raw is None else f"{raw:.0%}",
-        "—" if estimate is None else f"{estimate:.0%}  ({result.low:.0%}–{result.high:.0%})",
-    ]
+    # Values go in the axis labels: a number printed at the bar's end would sit on the whisker.
     figure = go.Figure(
         go.Bar(
             y=labels,
@@ -56,14 +55,13 @@ def randomised_response_figure(
                 "thickness": 3,
                 "width": 12,
             },
-            text=texts,
-            textposition="outside",
-            cliponaxis=False,
             hoverinfo="skip",
         )
     )
     figure.update_layout(
-        _projector_layout(f"{result.answers} answers", font_size, height),
+        _projector_layout(
+            "Whisker: where the true share lies, with 95% confidence", font_size, height
+        ),
         xaxis={"range": [0, 1.0], "tickformat": ".0%", "title": None},
         yaxis={"autorange": "reversed"},
     )

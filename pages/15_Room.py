@@ -21,6 +21,7 @@ from core.rooms import (
     RoomError,
     consent_shares,
     epsilon_choices,
+    epsilon_text,
     estimate_true_share,
     odds_text,
     posterior_odds,
@@ -36,7 +37,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed",
 )
 st.markdown(
-    ui_room.HIDE_SIDEBAR_CSS + "<style>.block-container{padding:1.5rem 1rem 3rem;max-width:40rem}"
+    ui_room.HIDE_SIDEBAR_CSS + "<style>.block-container{padding:3.5rem 1rem 3rem;max-width:40rem}"
     ".pte-question{font-size:1.5rem;line-height:1.3;font-weight:600;margin:.25rem 0 1rem}"
     ".pte-coin button{font-size:1.1rem;padding:.6rem 1rem;border-radius:.5rem;"
     "border:1px solid #0072B2;background:#fff;color:#0072B2}"
@@ -101,7 +102,7 @@ SERVER_SEES = (
     "**What the server sees:** only the answer you send, and a random token kept by this "
     "browser. The token stops double votes; it also links your answers to the activities of "
     "this room, so the facilitator's server could tell that the same (unnamed) browser gave "
-    "them. No name, no IP address is stored. Closing the room deletes the answers."
+    "them. The app stores no name and no IP address. Closing the room deletes the answers."
 )
 
 
@@ -180,7 +181,7 @@ def _randomised_response(activity: Activity) -> None:
         f"<div class='pte-question'>{html.escape(activity.question)}</div>", unsafe_allow_html=True
     )
     st.markdown(
-        f"**Before you answer, flip a coin.** {coin.real_coins} Use a real coin, or this "
+        f"**Before you answer:** {coin.real_coins} Use a real coin, or this "
         "page's coin, which is flipped in your browser and never sent."
     )
     st.html(
@@ -206,10 +207,11 @@ def _randomised_response(activity: Activity) -> None:
     )
     odds = posterior_odds(coin.epsilon)
     st.caption(
-        f"Nobody can know your true answer: a 'yes' from you is {odds:g} times as likely if "
+        f"Nobody can know your true answer: a 'yes' from you is {odds:.3g} times as likely if "
         f"your true answer is yes as if it is no, so from an even guess anyone can be at most "
-        f"{odds_text(odds)} sure of your true answer (ε = {coin.epsilon:.2f} for this one "
-        "question). The server never sees a coin. " + SERVER_SEES
+        f"{odds_text(odds)} sure of your true answer "
+        f"(ε = {epsilon_text(coin.epsilon)} for this one question). The server never sees a "
+        "coin. " + SERVER_SEES
     )
 
 
@@ -235,7 +237,8 @@ def _randomised_response_result(activity: Activity) -> None:
         f"{_count(result.answers, 'answer')}, of which {result.yes_share:.0%} said yes "
         "after the coin.\n\n"
         f"How sure could anyone be about one person's answer? At most **{odds_text(odds)}** "
-        f"({odds / (1 + odds):.0%}), starting from an even guess: ε = {result.epsilon:.2f}."
+        f"({odds / (1 + odds):.0%}), starting from an even guess: "
+        f"ε = {epsilon_text(result.epsilon)}."
     )
 
 

@@ -118,11 +118,13 @@ st.set_page_config(
 )
 st.markdown(
     f"<style>html {{ font-size: {PROJECTOR_FONT_PX}px; }}"
-    ".block-container{padding-top:2.2rem;padding-bottom:1rem}"
-    ".pte-code{font-size:2.6rem;font-weight:700;letter-spacing:.08em;line-height:1.1}"
+    ".block-container{padding-top:3rem;padding-bottom:1rem}"
+    ".pte-code{font-size:2.2rem;font-weight:700;letter-spacing:.04em;line-height:1.1;"
+    "white-space:nowrap}"
     ".pte-join{font-size:.9rem;opacity:.8;word-break:break-all}"
+    ".pte-cell{flex:1 1 9rem}"  # four headline numbers in one row at 1280 px
     ".pte-projector-question{font-size:1.6rem;font-weight:600;line-height:1.25;margin:0 0 .3rem}"
-    ".pte-qr svg{width:100%;height:auto;max-width:230px}</style>",
+    "</style>",
     unsafe_allow_html=True,
 )
 if st.session_state.get("_facilitator_error"):
@@ -238,7 +240,7 @@ def _join_panel() -> None:
         f"<div class='pte-join'>Join on your phone</div><div class='pte-code'>{code}</div>",
         unsafe_allow_html=True,
     )
-    st.html(f"<div class='pte-qr'>{ui_room.qr_svg(link, scale=5)}</div>")
+    st.image(ui_room.qr_png(link), width=230, caption="Scan to join")
     st.markdown(f"<div class='pte-join'>{html.escape(link)}</div>", unsafe_allow_html=True)
 
 
@@ -265,8 +267,8 @@ def _randomised_response_view(activity: Activity, answers: list[dict]) -> None:
         ),
         (
             "ε per answer",
-            epsilon_text(result.epsilon),
-            coin.label.split(" (")[0],
+            epsilon_text(result.epsilon).split(" ≈ ")[0],
+            f"≈ {result.epsilon:.2f} · {coin.label.split(' (')[0].lower()}",
             "ln(P(yes | truly yes) / P(yes | truly no)) for this coin: local differential "
             "privacy of one answer to this one question.",
         ),
