@@ -118,23 +118,25 @@ def epsilon_choices_figure(
             name="Private model (average)",
             hoverinfo="skip",
         ),
-        go.Scatter(
-            x=[x.min(), x.max()],
-            y=[ceiling, ceiling],
-            mode="lines",
-            line={"color": PALETTE["nonprivate"], "dash": "dash", "width": 2},
-            name="Without privacy",
-            hoverinfo="skip",
-        ),
-        go.Scatter(
-            x=[x.min(), x.max()],
-            y=[floor, floor],
-            mode="lines",
-            line={"color": PALETTE["floor"], "dash": "dot", "width": 2},
-            name="No personalisation",
-            hoverinfo="skip",
-        ),
     ]
+    # The projector view has no legend: each reference line carries its name at its left end.
+    for value, name, colour, dash in (
+        (ceiling, "Without privacy", PALETTE["nonprivate"], "dash"),
+        (floor, "No personalisation", PALETTE["floor"], "dot"),
+    ):
+        traces.append(
+            go.Scatter(
+                x=[x.min(), x.max()],
+                y=[value, value],
+                mode="lines+text",
+                line={"color": colour, "dash": dash, "width": 2},
+                text=[f"{name}: {value:.0%}", ""],
+                textposition="top right",
+                textfont={"color": colour, "size": round(font_size * 0.8)},
+                name=name,
+                hoverinfo="skip",
+            )
+        )
     picked = {eps: n for eps, n in choices.counts.items() if n}
     if picked:
         eps = np.array(list(picked))
@@ -159,7 +161,8 @@ def epsilon_choices_figure(
             )
         )
     title = (
-        f"{choices.total} picks · median ε = {format_epsilon(choices.median)}"
+        f"{choices.total} pick{'' if choices.total == 1 else 's'} · "
+        f"median ε = {format_epsilon(choices.median)}"
         if choices.median is not None
         else "No picks yet"
     )

@@ -325,29 +325,25 @@ def _consent_view(activity: Activity, answers: list[dict]) -> None:
     ui.headline_numbers(
         [
             (
-                "With the room's choices",
+                "The room's choices",
                 ui.percent(result["accuracy"]),
-                f"± {100 * result['accuracy_std']:.1f} pp between noise draws",
+                f"± {100 * result['accuracy_std']:.1f} pp · "
+                f"{result['data_collected_share']:.0%} of the data collected",
                 "Right first suggestions for everyone, with the room's consent and opt-out "
-                "shares applied to the synthetic shoppers.",
+                "shares applied to the synthetic shoppers; ± is the spread over noise draws. "
+                "Data collected: share of person × category cells the platform holds.",
             ),
             (
-                "If everyone shared everything",
+                "Everyone shares all",
                 ui.percent(full["accuracy"]),
-                f"same ε = {format_epsilon(scenario.epsilon)}",
+                f"same ε = {format_epsilon(scenario.epsilon)}, nobody opts out",
                 "",
             ),
             (
                 "Opted out get",
                 ui.percent(segments["opted_out"]["accuracy"]),
-                f"{shares['opt_out']:.0%} of the room: the popular-items list",
-                "",
-            ),
-            (
-                "Data collected",
-                ui.percent(result["data_collected_share"]),
-                "of person × category cells",
-                "",
+                f"popular items · {shares['opt_out']:.0%} of the room",
+                "People who opt out get the differentially private popular-items list.",
             ),
         ]
     )
@@ -360,8 +356,12 @@ def _consent_view(activity: Activity, answers: list[dict]) -> None:
         label = dataset.segment_labels.get(name, name)
         bars[label.capitalize()] = (segments[name]["accuracy"], segments[name]["accuracy_std"])
     left, right = st.columns([3, 2])
+    who_pays = group_bars(
+        bars, title="Who pays: right recommendations per group", font_size=CHART_FONT
+    )
+    who_pays.update_layout(height=CHART_HEIGHT)
     left.plotly_chart(
-        group_bars(bars, title="Who pays: right recommendations per group", font_size=CHART_FONT),
+        who_pays,
         key="consent_who_pays",
         width="stretch",
         config={"displayModeBar": False},

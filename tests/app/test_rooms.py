@@ -215,7 +215,7 @@ def test_consent_activity_becomes_a_scenario(no_exceptions, data_dir):
     at.button(key="reveal").click().run()
     no_exceptions(at)
     page = html.unescape(texts(at))  # the headline row is HTML-escaped
-    assert "With the room's choices" in page and "If everyone shared everything" in page
+    assert "The room's choices" in page and "Everyone shares all" in page
     [link] = at.get("link_button")
     assert "consent_location=0.67" in link.proto.url and "opt_out=0.33" in link.proto.url
     assert "consent_demographics=0" in link.proto.url

@@ -138,3 +138,61 @@ def test_phone_at_360_px_joins_by_typing(browser, app_url: str, screenshot_dir):
         expect(phone.locator(EXCEPTION)).to_have_count(0)
     finally:
         context.close()
+
+
+def test_consent_and_epsilon_activities(browser, app_url: str, screenshot_dir):
+    """Activities 2 and 3 with two phones: the cost of the room's choices, then its ε picks."""
+    projector_context = _context(browser, {"width": 1920, "height": 1080})
+    phone_contexts = [_context(browser, PHONE, is_mobile=True, has_touch=True) for _ in range(2)]
+    try:
+        projector = projector_context.new_page()
+        projector.goto(f"{app_url}/Room_facilitator")
+        projector.get_by_role("button", name="Open a new room").click()
+        code = projector.locator(".pte-code").inner_text().strip()
+        _expand_sidebar(projector)
+        projector.get_by_text("The room's consent: what would you share?").click()
+        projector.get_by_role("button", name="Start this activity").click()
+        expect(projector.locator(".pte-projector-question")).to_contain_text("consent")
+        phones = [context.new_page() for context in phone_contexts]
+        for index, phone in enumerate(phones):
+            phone.goto(f"{app_url}/Room?room={code}")
+            phone.get_by_text("Location:").click()
+            if index == 0:
+                phone.get_by_text("Opt out of personalisation entirely").click()
+                phone.screenshot(path=str(screenshot_dir / "room_participant_consent.png"))
+            phone.get_by_role("button", name="Send my choices").click()
+            expect(phone.get_by_text("Your answer is in")).to_be_visible()
+        expect(projector.get_by_text("Choices in")).to_be_visible()
+        _expand_sidebar(projector)  # starting an activity collapses it for the room
+        projector.get_by_role("button", name="Reveal the result (answers close)").click()
+        # Two evaluations of 40,000 synthetic people (cached after the first time).
+        expect(projector.get_by_text("Everyone shares all")).to_be_visible(timeout=WAIT_MS)
+        link = projector.get_by_role("link", name="Open the room's choices in the explorer")
+        href = link.get_attribute("href")
+        assert "opt_out=0.5" in href and "consent_location=1" in href
+        _collapse_sidebar(projector)
+        projector.wait_for_timeout(1_000)
+        projector.screenshot(path=str(screenshot_dir / "room_projector_1920x1080_consent.png"))
+        projector.set_viewport_size(PROJECTOR)
+        projector.wait_for_timeout(1_000)
+        projector.screenshot(path=str(screenshot_dir / "room_projector_1280x720_consent.png"))
+
+        _expand_sidebar(projector)
+        projector.get_by_text("Pick your ε").first.click()
+        projector.get_by_role("button", name="Start this activity").click()
+        for phone in phones:
+            # The waiting phone notices the new activity by itself (slow poll).
+            send = phone.get_by_role("button", name="Send ε = 1")
+            expect(send).to_be_visible(timeout=20_000)
+            send.click()
+            expect(phone.get_by_text("Your answer is in")).to_be_visible()
+        # The frontier is trained once (13 ε × 10 draws), then cached for every rerun.
+        expect(projector.get_by_text("2 picks · median ε = 1")).to_be_visible(timeout=WAIT_MS)
+        _collapse_sidebar(projector)
+        projector.wait_for_timeout(1_000)
+        projector.screenshot(path=str(screenshot_dir / "room_projector_1280x720_epsilon.png"))
+        for page in (projector, *phones):
+            expect(page.locator(EXCEPTION)).to_have_count(0)
+    finally:
+        for context in (projector_context, *phone_contexts):
+            context.close()
