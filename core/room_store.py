@@ -2,10 +2,11 @@
 
 What is stored, and nothing more: a room's code, the SHA-256 of its facilitator key, its times;
 each activity's kind, question and coin; each answer as the activity's canonical answer (for
-randomised response: the randomised yes/no only, never a coin) with the SHA-256 of the answering
-browser's random token. No names, no IP addresses. The token hash is there only so one browser
-counts once per activity (a UNIQUE constraint); it also links one browser's answers across the
-activities of a room, which the participant page says.
+randomised response: the randomised yes/no only, never a coin) with the SHA-256 of the room code and
+the answering browser's random token. No names, no IP addresses. That hash is there only so one
+browser counts once per activity (a UNIQUE constraint); it also links one browser's answers
+across the activities of a room, which the participant page says. Salted with the room code, it
+does not link the same browser across rooms.
 
 Expiry is enforced on every read; a facilitator can close a room, which deletes its answers.
 Every facilitator action takes the key and checks it against the stored hash in constant time.
@@ -250,10 +251,12 @@ class RoomStore(Database):
 
     # -- answers ---------------------------------------------------------------------------------
     @staticmethod
-    def _voter(browser_token: object) -> str:
+    def _voter(room_code: str, browser_token: object) -> str:
+        """The stored voter: a hash of the room and the token, so one browser's answers are
+        linkable within a room (the UNIQUE constraint needs that) but not across rooms."""
         if not isinstance(browser_token, str) or not BROWSER_TOKEN_PATTERN.match(browser_token):
             raise RoomError("This browser has no valid token; reload the page and try again.")
-        return hash_secret(browser_token)
+        return hash_secret(f"{room_code}:{browser_token}")
 
     def submit_answer(self, code: str, activity_id: int, browser_token: str, answer: dict) -> None:
         """Record one browser's answer to the room's current activity, once.
@@ -262,8 +265,8 @@ class RoomStore(Database):
         not the current one or already revealed, the answer is malformed, or this browser has
         already answered: its first answer counts, a replay or a flood adds nothing.
         """
-        voter = self._voter(browser_token)
         room = self.room(code)
+        voter = self._voter(room.code, browser_token)
         with self._write() as connection:
             row = self._activity_row(connection, activity_id)
             if row is None or row[1] != room.code:
@@ -283,8 +286,13 @@ class RoomStore(Database):
             raise RoomError("You have already answered this one: your first answer counts.")
 
     def has_answered(self, activity_id: int, browser_token: str) -> bool:
-        voter = self._voter(browser_token)
         with self._connect() as connection:
+            room = connection.execute(
+                "SELECT room_code FROM activities WHERE id = ?", (int(activity_id),)
+            ).fetchone()
+            if room is None:
+                return False
+            voter = self._voter(room[0], browser_token)
             row = connection.execute(
                 "SELECT 1 FROM answers WHERE activity_id = ? AND voter_hash = ?",
                 (int(activity_id), voter),
@@ -309,4 +317,6 @@ class RoomStore(Database):
     def stored_voters(self) -> list[str]:
         """Every voter value stored (for tests: they must be hashes, never tokens)."""
         with self._connect() as connection:
-            return [row[0] for row in connection.execute("SELECT voter_hash FROM answers")]
+            return [
+                row[0] for row in connection.execute("SELECT voter_hash FROM answers ORDER BY id")
+            ]

@@ -101,8 +101,8 @@ st.caption(f"Room **{code}** · Privacy Tradeoff Explorer")
 SERVER_SEES = (
     "**What the server sees:** only the answer you send, and a random token kept by this "
     "browser. The token stops double votes; it also links your answers to the activities of "
-    "this room, so the facilitator's server could tell that the same (unnamed) browser gave "
-    "them. The app stores no name and no IP address. Closing the room deletes the answers."
+    "this room (not to other rooms), so the server could tell that the same unnamed browser "
+    "gave them. The app stores no name and no IP address. Closing the room deletes the answers."
 )
 
 

@@ -261,3 +261,18 @@ def test_rooms_and_scenarios_share_one_file(tmp_path):
     code, key = RoomStore(path).open_room()
     assert RoomStore(path).is_facilitator(code, key)
     assert ScenarioStore(path).list() == []
+
+
+def test_one_browser_is_linkable_within_a_room_only(store):
+    """The stored voter is the same for one browser across a room's activities, not across rooms."""
+    token = new_secret()
+    voters = []
+    for _ in range(2):
+        code, key = store.open_room()
+        for kind, answer in ((PICK_EPSILON, {"epsilon": 1.0}), (PICK_EPSILON, {"epsilon": 2.0})):
+            activity = store.start_activity(code, key, kind)
+            store.submit_answer(code, activity, token, answer)
+            assert store.has_answered(activity, token)
+        voters.append(store.stored_voters()[-2:])
+    (a1, a2), (b1, b2) = voters
+    assert a1 == a2 and b1 == b2 and a1 != b1
