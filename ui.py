@@ -340,6 +340,14 @@ def _init_state() -> None:
                 st.session_state[name] = st.session_state[name]
 
 
+def keep_settings() -> None:
+    """For pages without the shared controls (the room pages): keep the session's settings.
+
+    Streamlit drops a widget's value when a page run does not draw it; this re-assigns them.
+    """
+    _init_state()
+
+
 def reset_to(scenario: Scenario | None) -> None:
     """Callback: set every control to ``scenario`` (presets, reset)."""
     if scenario is None:

@@ -36,6 +36,7 @@ st.set_page_config(
     layout="centered",
     initial_sidebar_state="collapsed",
 )
+ui.keep_settings()  # the explorer's settings survive a visit here
 st.markdown(
     ui_room.HIDE_SIDEBAR_CSS + "<style>.block-container{padding:3.5rem 1rem 3rem;max-width:40rem}"
     ".pte-question{font-size:1.5rem;line-height:1.3;font-weight:600;margin:.25rem 0 1rem}"

@@ -116,6 +116,7 @@ st.set_page_config(
     # Setting up: the controls are in view. Running: the room sees the projector view.
     initial_sidebar_state="collapsed" if activity else "expanded",
 )
+ui.keep_settings()  # the explorer's settings survive a visit here
 st.markdown(
     f"<style>html {{ font-size: {PROJECTOR_FONT_PX}px; }}"
     ".block-container{padding-top:3rem;padding-bottom:1rem}"

@@ -323,3 +323,14 @@ def test_room_scenario_belongs_to_its_facilitator(no_exceptions, data_dir, rooms
     facilitator.button(key="delete_saved").click().run()
     no_exceptions(facilitator)
     assert ScenarioStore(data_dir / DB_NAME).list() == []
+
+
+@pytest.mark.parametrize("room_page", [FACILITATOR, PARTICIPANT])
+def test_settings_survive_a_visit_to_a_room_page(no_exceptions, room_page):
+    """Explore → a room page → Explore in one session: the explorer's settings are kept."""
+    at = open_page(None, epsilon=0.5, profiles=5000, repeats=3)
+    at.switch_page(room_page).run()
+    no_exceptions(at)
+    at.switch_page("app.py").run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == 0.5
