@@ -474,9 +474,12 @@ def projector() -> None:
     st.markdown(
         f"<div class='pte-projector-question'>{html.escape(title)}</div>", unsafe_allow_html=True
     )
-    VIEWS[current.kind](current, store.answers(current.id))
+    answers = store.answers(current.id)
+    VIEWS[current.kind](current, answers)
     state = "revealed" if current.revealed else "answers open · updates every 1.5 s"
-    st.caption(f"Room {code} · {state}")
+    count = "1 answer" if len(answers) == 1 else f"{len(answers)} answers"
+    # The load test reads the count from this line (scripts/room_load_test.py).
+    st.caption(f"Room {code} · {count} · {state}")
 
 
 main, join = st.columns([3.2, 1], gap="medium")
