@@ -61,6 +61,7 @@ from scripts.load_test import (  # noqa: E402
     open_stream,
     protocol_warm_up,
     read_until_finished,
+    section_markers,
     widget_key,
     write_section,
 )
@@ -480,8 +481,14 @@ def render(summary: dict, options, command: str, started: dt.datetime, wall: flo
         ["participant waiting polls (4 s fragment)", str(summary["participant_polls"])],
     ]
     verdict = ", ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in ok.items())
+    start, end = section_markers(options.section)
     return "\n".join(
         [
+            start,
+            f"## Results: {options.section}",
+            "",
+            "<!-- Written by scripts/room_load_test.py; change the script, not this section. -->",
+            "",
             f"### Workshop room: {options.participants} phones through three activities",
             "",
             f"`{command}` · {started:%Y-%m-%d %H:%M} UTC · {wall:.0f} s · "
@@ -505,6 +512,7 @@ def render(summary: dict, options, command: str, started: dt.datetime, wall: flo
                 if options.warm_up
                 else "No warm-up: the ε activity trained the frontier while the room waited."
             ),
+            end,
         ]
     )
 
