@@ -273,7 +273,7 @@ class RoomStore(Database):
                 raise RoomError(f"Room {room.code} has no activity {activity_id}.")
             activity = self._activity(row)
             if activity.id != room.current_activity:
-                raise RoomError("That activity is over; the room has moved on. Reload the page.")
+                raise RoomError("That activity is over: the room has moved on to the next one.")
             if activity.revealed:
                 raise RoomError("Answers are closed: the facilitator has revealed the result.")
             canonical = check_answer(activity.kind, answer)
