@@ -123,7 +123,7 @@ st.markdown(
     ".pte-code{font-size:2.2rem;font-weight:700;letter-spacing:.04em;line-height:1.1;"
     "white-space:nowrap}"
     ".pte-join{font-size:.9rem;opacity:.8;word-break:break-all}"
-    ".pte-cell{flex:1 1 9rem}"  # four headline numbers in one row at 1280 px
+    ".pte-row .pte-cell{flex:1 1 9rem}"  # four headline numbers in one row at 1280 px
     ".pte-projector-question{font-size:1.6rem;font-weight:600;line-height:1.25;margin:0 0 .3rem}"
     "</style>",
     unsafe_allow_html=True,
