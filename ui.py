@@ -53,6 +53,8 @@ PAGES = (
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
     ("pages/14_Your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),
+    # The participants' page (pages/15_Room.py) is reached by link or QR code, not from here.
+    ("pages/16_Room_facilitator.py", "Run a room", ":material/co_present:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
@@ -358,6 +360,14 @@ def _scenario_from_state() -> Scenario:
     scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
     st.session_state[_LAST_SCENARIO] = scenario
     return scenario
+
+
+def keep_settings() -> None:
+    """For pages without the shared controls (the room pages): keep the session's settings.
+
+    Streamlit drops a widget's value when a page run does not draw it; this re-assigns them.
+    """
+    _init_state()
 
 
 def reset_to(scenario: Scenario | None) -> None:
