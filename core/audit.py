@@ -525,17 +525,21 @@ def audit_fitted_model(
         raise ValueError(f"The 'epsilon' parameter must be > 0. Got {epsilon!r} instead.")
     data = data or worst_case_pair(members_per_class=3, n_columns=2)
     schema = tiny_schema(data.X.shape[1], data.n_classes)
-    # The canary goes first: a model that assigns people by row position (diffprivlib's forest
-    # slices rows into trees) then sees every later row move, the worst place to add someone.
+    # The canary goes first: a model that placed people by row position (diffprivlib's forest
+    # slices rows into trees) would see every later row move, the worst place to add someone.
     X_with = np.r_[data.canary[None], data.X]
     y_with = np.r_[data.canary_label, data.y]
+    # Everyone keeps their own public key (the forest places people in trees by it).
+    keys_without = np.arange(len(data.y))
+    keys_with = np.r_[len(data.y), keys_without]
     probe = data.canary[None]
     observed = np.ones_like(probe, dtype=bool)
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=(2, trials_per_side))
     scores = np.empty((2, trials_per_side))
     total = 2 * trials_per_side
     for i in range(trials_per_side):
-        for side, (X, y) in enumerate(((data.X, data.y), (X_with, y_with))):
+        sides = ((data.X, data.y, keys_without), (X_with, y_with, keys_with))
+        for side, (X, y, keys) in enumerate(sides):
             recommender = fit_private(
                 model,
                 X,
@@ -544,6 +548,7 @@ def audit_fitted_model(
                 schema=schema,
                 random_state=int(seeds[side, i]),
                 accountant=BudgetAccountant(),
+                keys=keys,
             )
             p = float(
                 np.clip(
