@@ -47,7 +47,7 @@ else:
         )
     else:
         st.success(sentence + " The claim survived this audit.", icon=":material/verified:")
-    if scenario.opt_out > 0:
+    if claimed < scenario.epsilon:
         st.caption(
             f"The model gets ε = {format_epsilon(claimed)} of the setting's "
             f"ε = {format_epsilon(scenario.epsilon)}; the rest pays for the popular-items list, "
@@ -55,18 +55,19 @@ else:
         )
     if scenario.model == "gaussian_nb":
         setting = (
-            "on this setting's own training data, with and without the canary: "
+            "on this setting's own training data, without and with the canary: "
             f"{audit['canary']}. It assumes an attacker who knows every other training record "
             "and the canary, and noise they cannot regenerate (the audit draws its own)"
         )
     else:
         setting = (
+            f"on a tiny data set, without and with the canary ({audit['canary']}): "
             f"{MODELS[scenario.model].lower()} is refitted with diffprivlib for every run, too "
-            f"slow for this setting's data, so it is audited on a tiny data set instead "
-            f"({audit['canary']})"
+            "slow for this setting's data"
         )
     st.caption(
-        f"{audit['trials_per_side']:,} independent releases {setting}. The attack's score and "
+        f"{audit['trials_per_side']:,} independent releases a side {setting}. The attack's "
+        "score and "
         f"threshold are chosen on the first half of the runs; the bound comes from the other "
         f"{audit['evaluation_trials']:,} a side (caught {audit['true_positive_rate']:.1%} of "
         f"releases with the canary, false alarm on {audit['false_positive_rate']:.1%} without), "

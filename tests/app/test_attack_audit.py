@@ -24,7 +24,7 @@ def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     assert shown["Claimed ε of the model"] == "0.9"
     assert shown["Most these runs could show"] == f"{expected.power_limit:.2f}"
     text = " ".join(c.value for c in at.caption)
-    assert f"{expected.trials_per_side:,} independent releases" in text
+    assert f"{expected.trials_per_side:,} independent releases a side" in text
     assert "popular-items list, which this audit does not test" in text
     assert any(
         f"The audit shows ε ≥ {expected.epsilon_lower_bound:.2f} with 95% confidence" in s.value
