@@ -30,7 +30,7 @@ from core.audit import (  # noqa: E402
     nb_release,
     worst_case_pair,
 )
-from core.engine import workbench_for  # noqa: E402
+from core.engine import budget_split, workbench_for  # noqa: E402
 from core.scenario import Scenario  # noqa: E402
 
 
@@ -74,6 +74,10 @@ def _nb_rows(trials: int, seeds: list[int]) -> list[dict]:
     return rows
 
 
+def _empty_class_scenario() -> Scenario:
+    return Scenario(profiles=1_000, opt_out=0.98, seed=1)
+
+
 def _other_rows(nb_trials: int, slow_trials: int) -> list[dict]:
     rows = []
     started = time.perf_counter()
@@ -89,6 +93,34 @@ def _other_rows(nb_trials: int, slow_trials: int) -> list[dict]:
             "workbench_seconds": build,
         }
     )
+    # The app's own data with the broken references: exact n on the default people, and a
+    # class with no trainee (1,000 profiles, 98% opt-out, seed 1) released exactly.
+    for name, scenario, release in (
+        ("default Scenario at 2,000 profiles, BROKEN: exact n", Scenario(profiles=2_000), None),
+        ("1,000 profiles, 98% opt-out, seed 1 (empty classes)", _empty_class_scenario(), None),
+        (
+            "1,000 profiles, 98% opt-out, seed 1, BROKEN: absent class exact",
+            _empty_class_scenario(),
+            absent_class_release,
+        ),
+    ):
+        release = release or (exact_n_release if "exact n" in name else nb_release)
+        model_epsilon, _ = budget_split(scenario, scenario.epsilon)
+        started = time.perf_counter()
+        result = audit_workbench(
+            workbench_for(scenario),
+            model_epsilon,
+            nb_trials_per_side=min(nb_trials, 1_000),
+            seed=scenario.seed,
+            release=release,
+        )
+        rows.append(
+            {
+                "variant": name,
+                **result.to_dict(),
+                "seconds_per_audit": time.perf_counter() - started,
+            }
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # scipy's L-BFGS-B option notice
         for model in ("logistic_regression", "random_forest"):
