@@ -32,6 +32,17 @@ def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     )
 
 
+def test_audit_reruns_from_the_cache_without_error(no_exceptions):
+    """A rerun replays the cached audit (its progress bar included) and shows the same figure."""
+    at = open_page("pages/7_Attack_audit.py", profiles=1000, repeats=1)
+    no_exceptions(at)
+    first = _metrics(at)
+    at.run()
+    no_exceptions(at)
+    assert _metrics(at) == first
+    assert len(at.get("progress")) == 0
+
+
 def test_membership_attack_is_labelled_a_heuristic(no_exceptions):
     """The one-model attack's ε is called a heuristic, never a proof or a bound."""
     at = open_page("pages/7_Attack_audit.py", **SMALL)
