@@ -5,18 +5,18 @@ and ``with_``, the second holding one more record, the *canary*), every event ab
 has probabilities within a factor e^ε of each other. An audit tests that promise from outside:
 
 1. release the model many times on each data set, with fresh secret noise each time;
-2. reduce every release to one number, the *score* (here a sum of per-component evidence terms,
-   computed from the released parameters only: :func:`nb_evidence_score`);
-3. on one half of the runs, choose the threshold ``t`` for the guess "the canary was in" (score
-   >= t) that proves the most;
+2. reduce every release to one number, the *score* (for naive Bayes, sums of per-component
+   privacy-loss terms computed from the released parameters only: :func:`nb_scores`);
+3. on one half of the runs, choose the score and the threshold ``t`` for the guess "the canary
+   was in" (score >= t) that prove the most;
 4. on the other half, bound the true- and false-positive rates with exact Clopper–Pearson
    intervals (each one-sided at (1 - confidence) / 2, so both hold together with ``confidence``
    by Bonferroni) and turn them into ε >= ln(TPR_low / FPR_high) and
    ε >= ln((1 - FPR_high) / (1 - TPR_low)), floored at 0.
 
 If the mechanism is ε-DP, the reported bound exceeds ε with probability at most 1 - confidence,
-whatever the score and however the threshold was chosen (the evaluation half never saw the
-choice). A bound above the claim is evidence of a bug; a bound below it proves nothing about the
+whatever the score and however it and the threshold were chosen (the evaluation half never saw
+the choice). A bound above the claim is evidence of a bug; a bound below it proves nothing about the
 claim being tight: it is what this attack, on these data sets, with this many runs, can show.
 
 The worst case is constructible on tiny data (:func:`worst_case_pair`): a canary at one corner
@@ -294,8 +294,9 @@ def nb_scores(
 ) -> dict[str, np.ndarray]:
     """The attack's candidate scores (higher = "the canary was in"); the audit keeps the best.
 
-    ``"privacy loss"``: the sum of the per-release terms of :func:`nb_evidence_terms` (the
-    mechanism's log-likelihood ratio, the most powerful test against a correct release);
+    ``"privacy loss"``: the sum of the per-release terms of :func:`nb_evidence_terms` (when the
+    counts are read right, the release's log-likelihood ratio: the most powerful test against a
+    correct release);
     ``"data size"``: the total-count term alone; ``"all evidence"``: both.
     """
     terms = nb_evidence_terms(params, without, with_, epsilon)
