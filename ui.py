@@ -15,8 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from core import lenses
+from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
-from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
@@ -213,6 +214,26 @@ def _attack_point(scenario: Scenario, epsilon: float | None, dataset: Dataset) -
 def attack_point(scenario: Scenario, epsilon: float | None) -> pd.DataFrame:
     """Attack on the private model at ``epsilon``, or on the twin when ``epsilon`` is None."""
     return _attack_point(noise_free(scenario), epsilon, current_dataset())
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _privacy_audit(scenario: Scenario, epsilon: float, dataset: Dataset) -> dict | None:
+    # The bar is made in here: a cached function may only update elements it created itself.
+    bar = st.progress(0.0, text="Auditing: releasing the model with and without a canary")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(fraction, 1.0), text=f"Auditing: {message}")
+
+    bench = _workbench(scenario, dataset)
+    model_epsilon, _ = budget_split(scenario, epsilon)
+    result = audit_workbench(bench, model_epsilon, seed=scenario.seed, progress=progress)
+    bar.empty()
+    return None if result is None else result.to_dict()
+
+
+def privacy_audit(scenario: Scenario) -> dict | None:
+    """The DP audit of the current setting's model release (core.audit), with a progress bar."""
+    return _privacy_audit(noise_free(scenario), scenario.epsilon, current_dataset())
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)

@@ -174,3 +174,27 @@ def test_more_bad_input_exits_2_with_one_line(capsys, argv, names):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert names in lines[0]
+
+
+def test_audit_json_is_cores_audit_of_the_scenario(capsys):
+    """`audit --json` prints core.audit's result for the Scenario's model ε and seed."""
+    from core.audit import audit_workbench
+    from core.engine import budget_split, workbench_for
+    from core.scenario import Scenario
+
+    argv = ["audit", "--json", "--trials", "400", "--profiles", "2000", "--opt-out", "0.2"]
+    assert main(argv) == 0
+    shown = json.loads(capsys.readouterr().out)["audit"]
+    scenario = Scenario(profiles=2000, opt_out=0.2)
+    model_epsilon, _ = budget_split(scenario, scenario.epsilon)
+    expected = audit_workbench(
+        workbench_for(scenario), model_epsilon, nb_trials_per_side=400, seed=scenario.seed
+    )
+    assert shown == expected.to_dict()
+    assert shown["claimed_epsilon"] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("trials", ["abc", "3", "2000000", "1.5"])
+def test_audit_rejects_bad_trials(capsys, trials):
+    assert main(["audit", "--trials", trials]) == 2
+    assert "'trials' option must be a whole number from 4 to 1,000,000" in capsys.readouterr().err
