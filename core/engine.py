@@ -418,11 +418,17 @@ def references(bench: Workbench) -> dict[str, float]:
         }
 
     if bench.nonprivate_scores is None:
-        return {
-            **floor,
-            "nonprivate_accuracy": floor["popularity_accuracy"],
-            "nonprivate_hit_at_3": floor["popularity_hit_at_3"],
+        # Nobody to personalise for: every reference is the popular-items list.
+        nobody = {
+            f"{prefix}_{measure}": floor[f"popularity_{measure}"]
+            for prefix in ("nonprivate", "local_plain", "structure")
+            for measure in ("accuracy", "hit_at_3")
         }
+        if bench.scenario.local_epsilon == 0:
+            nobody = {k: v for k, v in nobody.items() if not k.startswith("local_plain")}
+        if bench.scenario.model != "random_forest":
+            nobody = {k: v for k, v in nobody.items() if not k.startswith("structure")}
+        return {**floor, **nobody}
     return {
         **floor,
         **personalised(bench.nonprivate_scores, "nonprivate"),

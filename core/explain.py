@@ -48,9 +48,28 @@ def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> f
 
 
 def frontier_takeaway(
+    epsilon: float,
+    accuracy: float,
+    accuracy_std: float,
+    floor: float,
+    ceiling: float,
+    structure: float | None = None,
+) -> str:
+    """One sentence on the current point of the frontier (two for a random forest, whose random
+    trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise)."""
+    sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling)
+    if structure is None:
+        return sentence
+    return sentence + (
+        f" The private forest's trees split at random, so the splits reveal nothing about anyone;"
+        f" even with exact labels those trees get {structure:.0%}. Most of the gap to the ceiling "
+        "is that random structure, not the privacy noise."
+    )
+
+
+def _frontier_sentence(
     epsilon: float, accuracy: float, accuracy_std: float, floor: float, ceiling: float
 ) -> str:
-    """One sentence on the current point of the frontier."""
     share = share_of_personalisation(accuracy, floor, ceiling)
     base = (
         f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
@@ -135,10 +154,17 @@ def privacy_label(
     )
     epsilon = result["epsilon_spent"]
     card = epsilon_card(epsilon)
-    protections = [
-        f"- **Differential privacy, ε = {format_epsilon(epsilon)}** ({card['strength']}): "
-        f"{card['sentence']} This covers {UNIT}."
-    ]
+    if scenario.k > 1:
+        # The per-person sentence would be false: k-anonymity recodes with everyone's data first.
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}**, for the stored "
+            f"(k-anonymised) table rather than for each person: see k-anonymity below."
+        ]
+    else:
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}** ({card['strength']}): "
+            f"{card['sentence']} This covers {UNIT}."
+        ]
     if result["epsilon_popularity"]:
         protections.append(
             f"- The popular-items list for people who opt out counts everyone's purchase "

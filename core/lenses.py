@@ -210,11 +210,13 @@ def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tu
 
 
 def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[str, float]:
-    """Lower bound on ε implied by an attack's error rates (Jagielski et al. 2020).
+    """A heuristic ε estimate from a membership attack's error rates on one trained model.
 
-    The threshold is chosen on one half of the scores and evaluated on the other half, so the
-    95% Clopper-Pearson intervals are honest: ε >= ln(TPR_low / FPR_high) and
-    ε >= ln((1 - FPR_high) / (1 - TPR_low)).
+    It applies the audit formula of Jagielski et al. 2020 (threshold chosen on one half of the
+    scores, Clopper-Pearson on the other: ε >= ln(TPR_low / FPR_high) and
+    ε >= ln((1 - FPR_high) / (1 - TPR_low))), but its trials are different people scored by one
+    model, not independent releases on neighbouring data sets, so it is not a bound on ε. The
+    valid audit is :mod:`core.audit`.
     """
     rng = np.random.default_rng(seed)
     members = rng.permutation(np.asarray(member_scores, dtype=float))
@@ -293,7 +295,8 @@ def attack_audit(
     """Membership-inference attack on the private model across ε, and on the non-private twin.
 
     One row per (epsilon, model): AUC with 95% interval, advantage, the attack's best guess
-    accuracy, the empirical ε lower bound and the theoretical cap e^ε/(1+e^ε).
+    accuracy, the heuristic ε estimate (``epsilon_lower_bound``, not a bound: see
+    :func:`empirical_epsilon`) and the theoretical cap e^ε/(1+e^ε).
     """
     bench = workbench_for(scenario, dataset=dataset)
     parts = [nonprivate_attack_row(bench)]

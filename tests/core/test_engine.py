@@ -276,3 +276,51 @@ def test_draws_sampled_together_equal_draws_sampled_alone(model):
     released = fit_release(bench, 0.7, 2, BudgetAccountant()).score(test.X, test.observed)
     hits = released.argmax(axis=1) == test.y
     np.testing.assert_array_equal(hits[~test.opted_out], together[2].top1[~test.opted_out])
+
+
+def test_random_forest_reports_its_random_trees_without_noise():
+    """A random forest's references include random trees with exact labels, well below the
+    scikit-learn ceiling and close to the private forest at large ε (its structure's limit).
+
+    The reference is one random forest and each private draw another, so "close" is measured
+    against the spread of the private draws (3 standard deviations of 10 draws)."""
+    scenario = Scenario(model="random_forest", epsilon=100.0, profiles=5_000, repeats=10)
+    result = evaluate(scenario)
+    draws = np.array(result["accuracy_draws"])
+    assert result["structure_accuracy"] < result["nonprivate_accuracy"] - 0.1
+    assert abs(draws.mean() - result["structure_accuracy"]) < 3 * draws.std(ddof=1)
+
+
+def test_local_dp_ceiling_is_the_model_without_any_noise():
+    """With local DP on, the ceiling is still the model with no noise at all: it does not drop
+    below the popular-items floor (it used to be trained on the randomised data)."""
+    plain = evaluate(Scenario(**SMALL))
+    local = evaluate(Scenario(local_epsilon=1.0, **SMALL))
+    assert local["nonprivate_accuracy"] == pytest.approx(plain["nonprivate_accuracy"])
+    assert local["nonprivate_accuracy"] > local["popularity_accuracy"]
+    assert local["local_plain_accuracy"] < local["nonprivate_accuracy"]
+    assert local["guarantee"]["local"]["epsilon"] == 1.0
+
+
+def test_evaluate_states_the_guarantee():
+    """evaluate() carries the one stated guarantee: unit, neighbouring relation, ε, δ, public."""
+    result = evaluate(Scenario(epsilon=0.5, k=5, **SMALL))
+    guarantee = result["guarantee"]
+    assert guarantee["unit"].startswith("one person's whole record")
+    assert guarantee["neighbouring"].startswith("add/remove one person")
+    assert guarantee["epsilon"] == result["epsilon_spent"] == 0.5
+    assert guarantee["delta"] == 0.0
+    assert not guarantee["holds_per_person"]
+    assert any("group" in note for note in guarantee["notes"])
+    assert any("secret" in note for note in guarantee["notes"])
+
+
+def test_every_distinct_epsilon_gets_its_own_noise_stream():
+    """ε keys a noise stream: tiny distinct ε values differ (all ε < 5e-10 used to share one),
+    while 0.1 typed and 0.1 computed agree."""
+    from core.engine import _epsilon_key
+
+    assert _epsilon_key(1e-10) != _epsilon_key(2e-10)
+    assert _epsilon_key(1e-12) != _epsilon_key(3e-12)
+    assert _epsilon_key(0.1) == _epsilon_key(0.3 - 0.2)
+    assert _epsilon_key(0.01) >= 0
