@@ -72,7 +72,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         floor=refs["popularity_accuracy"],
         font_size=ui.font_size(),
     )
-    st.plotly_chart(figure, key="frontier_chart", width="stretch")
+    ui.chart(figure, key="frontier_chart")
     st.markdown(
         f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{card['sentence']}"
     )

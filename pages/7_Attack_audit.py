@@ -32,7 +32,7 @@ st.info(
     "datasets; real attacks on a model that does not memorise do much worse.",
     icon=":material/lightbulb:",
 )
-st.plotly_chart(attack_figure(table, font_size=ui.font_size()), key="attack_chart")
+ui.chart(attack_figure(table, font_size=ui.font_size()), key="attack_chart")
 
 shown = pd.DataFrame(
     {

@@ -80,7 +80,7 @@ with right:
             font={"size": ui.font_size()},
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
         )
-        st.plotly_chart(figure, key="persona_chart")
+        ui.chart(figure, key="persona_chart")
 
 st.markdown("#### Top 3 recommendations")
 columns = st.columns(3)
