@@ -507,12 +507,14 @@ def _data_line(dataset: Dataset) -> None:
         )
 
 
-# A keyboard user must see where the focus is (WCAG 2.4.7) in both themes: Streamlit's own
-# focus rings are faint or missing on links, expanders and the chart's toolbar. Orange
-# (Okabe-Ito #E69F00) and a dark inner ring stand out on light, dark and blue backgrounds.
+# A keyboard user must see where the focus is (WCAG 2.4.7) in both themes. Streamlit 1.67 draws
+# no focus ring on the sidebar's page links, toggles, multiselects, tables and their toolbars,
+# and only recolours a border on selects and text inputs; a slider focuses a hidden input and
+# marks its thumb data-focus-visible. One orange outline (Okabe-Ito #E69F00) with a dark inner
+# ring for all of them stands out on light, dark and blue backgrounds.
 _FOCUS_CSS = (
-    ":focus-visible{outline:3px solid #E69F00 !important;outline-offset:2px;"
-    "box-shadow:0 0 0 2px #111 !important}"
+    ":focus-visible,[data-focus-visible=true]{outline:3px solid #E69F00 !important;"
+    "outline-offset:2px;box-shadow:0 0 0 2px #111 !important}"
 )
 # Streamlit writes a slider's value in the primary colour: 5:1 on white but 3.1:1 on the dark
 # theme. The theme's own text colour reads in both.

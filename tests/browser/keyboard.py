@@ -8,7 +8,10 @@ from playwright.sync_api import Page
 FOCUSED_JS = """() => {
     const e = document.activeElement;
     if (!e || e === document.body) return null;
-    const s = getComputedStyle(e);
+    // A react-aria slider focuses a visually hidden <input>; its thumb (an ancestor marked
+    // data-focus-visible) is what must show the focus.
+    const shown = e.parentElement && e.parentElement.closest('[data-focus-visible="true"]') || e;
+    const s = getComputedStyle(shown);
     const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
     const shadow = s.boxShadow && s.boxShadow !== 'none';
     const key = e.closest('[class*="st-key-"]');
@@ -30,11 +33,14 @@ CONTROLS_JS = """() => [...document.querySelectorAll(
 )].filter((e) => !e.disabled && e.type !== 'file' && e.getClientRects().length
     && getComputedStyle(e).visibility !== 'hidden'
     && !e.closest('.modebar, [data-testid="stElementToolbar"], [aria-hidden="true"]')
+    // Streamlit shows "Collapse sidebar" only while the pointer or the focus is in the sidebar.
+    && !e.closest('[data-testid="stSidebarHeader"]')
     && !(e.closest('details:not([open])') && !e.closest('summary'))
     // tabindex=-1: a part of a composite widget (a select's arrow, a chip's remove button)
     // that the widget's own input operates from the keyboard.
     && e.getAttribute('tabindex') !== '-1')
-  .map((e) => e.dataset.pteWalk || null)"""
+  .filter((e) => !e.dataset.pteWalk)
+  .map((e) => e.outerHTML.replace(/ class="[^"]*"/g, '').slice(0, 160))"""
 
 
 def focused(page: Page) -> dict | None:
@@ -70,6 +76,6 @@ def tab_walk(page: Page, limit: int = 150) -> list[dict]:
     return stops
 
 
-def unreached_controls(page: Page) -> int:
-    """How many visible controls the last walk never focused (run after :func:`tab_walk`)."""
-    return sum(1 for walked in page.evaluate(CONTROLS_JS) if walked is None)
+def unreached_controls(page: Page) -> list[str]:
+    """Visible controls the last walk never focused (run after :func:`tab_walk`), as HTML."""
+    return page.evaluate(CONTROLS_JS)
