@@ -607,20 +607,21 @@ def _cell(value) -> str:
     return str(value)
 
 
-def chart(figure, *, key: str, caption: str = "", container=st, table=None) -> None:
+def chart(figure, *, key: str, caption: str = "", container=st) -> None:
     """A Plotly chart with its text alternative: a takeaway caption and the numbers it draws.
 
     The numbers sit one click away in an expander, as a real HTML table (screen readers read
-    it cell by cell). By default they are read off ``figure`` itself
-    (:func:`core.figure_data.figure_table`), so the table and the chart cannot disagree.
-    Plotly follows the app's light or dark theme (``theme="streamlit"``).
+    it cell by cell), read off ``figure`` itself (:func:`core.figure_data.figure_table`) so the
+    table and the chart cannot disagree. The table is built only while the expander is open
+    (an ε move on Explore costs nothing for it). Plotly follows the light or dark theme.
     """
     container.plotly_chart(figure, key=key, width="stretch", theme="streamlit")
     if caption:
         container.caption(caption)
-    numbers = figure_table(figure) if table is None else table
-    with container.expander("Data behind this chart"):
-        st.table(numbers.map(_cell).set_index(numbers.columns[0]))
+    numbers = container.expander("Data behind this chart", key=f"{key}_data", on_change="rerun")
+    if numbers.open:
+        table = figure_table(figure)
+        numbers.table(table.map(_cell).set_index(table.columns[0]))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -82,17 +82,20 @@ def audit(page: Page, report_path: Path, context: str | None = None) -> list[dic
 
 
 def audit_chart_tables(page: Page, report_path: Path) -> list[dict]:
-    """Open every "Data behind this chart" expander and audit what it shows (axe skips
-    collapsed content); close them again."""
+    """Open every "Data behind this chart" expander and audit the tables (axe skips collapsed
+    content, and the tables are only drawn when opened); close them again."""
     summaries = page.locator("summary").filter(has_text="Data behind this chart").all()
     if not summaries:
         return []
-    for summary in summaries:
-        summary.click()
-    page.locator('[data-testid="stExpanderDetails"] table').last.wait_for(state="visible")
+    tables = page.locator('[data-testid="stExpanderDetails"] table')
+    for count, summary in enumerate(summaries, start=1):
+        summary.click()  # the table is drawn on opening (a rerun)
+        expect(tables).to_have_count(count, timeout=WAIT_MS)
+    wait_for_app(page, chart=False)
     found = audit(page, report_path, context='[data-testid="stExpanderDetails"]')
     for summary in summaries:
         summary.click()
+    wait_for_app(page, chart=False)
     return found
 
 
