@@ -13,6 +13,7 @@ by their label. Values on a percent axis are given in percent, as the chart show
 
 from __future__ import annotations
 
+import base64
 import re
 
 import numpy as np
@@ -76,9 +77,18 @@ def _rounded(numbers: np.ndarray, percent: bool) -> np.ndarray:
     return np.round(numbers * 100, PERCENT_DIGITS) if percent else np.round(numbers, OTHER_DIGITS)
 
 
+def _array(values):
+    """Plotly's typed-array form ({'dtype', 'bdata'}: a figure read back from JSON) as numpy."""
+    if not (isinstance(values, dict) and "bdata" in values):
+        return values
+    array = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    shape = values.get("shape")
+    return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
+
+
 def _values(values, percent: bool) -> list:
     """A column as drawn: numbers (in percent on a percent axis) or category labels as shown."""
-    values = [] if values is None else list(values)
+    values = [] if values is None else list(_array(values))
     if any(isinstance(value, str) for value in values):
         return values
     return list(_rounded(np.asarray(values, dtype=float), percent))
@@ -89,10 +99,10 @@ def _error_range(trace: dict, percent: bool) -> tuple[list, list] | None:
     error = trace.get("error_y") or {}
     if error.get("array") is None or error.get("visible") is False:
         return None
-    y = np.asarray(trace["y"], dtype=float)
-    above = below = np.asarray(error["array"], dtype=float)
+    y = np.asarray(_array(trace["y"]), dtype=float)
+    above = below = np.asarray(_array(error["array"]), dtype=float)
     if error.get("symmetric") is False and error.get("arrayminus") is not None:
-        below = np.asarray(error["arrayminus"], dtype=float)
+        below = np.asarray(_array(error["arrayminus"]), dtype=float)
     return list(_rounded(y - below, percent)), list(_rounded(y + above, percent))
 
 
@@ -111,7 +121,7 @@ def _heatmap_rows(trace: dict, layout: dict) -> list[dict]:
     x_name, x_percent = _column(_axis(layout, trace.get("xaxis") or "x"), "x")
     y_name, y_percent = _column(_axis(layout, trace.get("yaxis") or "y"), "y")
     z_name, z_percent = _column(trace.get("colorbar") or {}, "value")
-    z = np.asarray(trace["z"], dtype=float)
+    z = np.asarray(_array(trace["z"]), dtype=float)
     xs = _values(trace.get("x"), x_percent) or list(range(z.shape[1]))
     ys = _values(trace.get("y"), y_percent) or list(range(z.shape[0]))
     cells = _rounded(z, z_percent)

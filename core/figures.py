@@ -23,7 +23,7 @@ PALETTE = {
     "target": "#7F7F7F",  # grey, dash-dot: an accuracy target
 }
 # Greys and lines that must show on the light and the dark theme (≥ 3:1 on white and on
-# Streamlit's dark #171614) use #7F7F7F: black vanished on dark, #555555 was 2.5:1 there.
+# Streamlit's dark #171614) use #7F7F7F: black vanished on dark, #555555 was 2.4:1 there.
 
 # Series told apart by colour are also told apart by dash and marker (WCAG 1.4.1: never by
 # colour alone), in this order on every chart.

@@ -1,5 +1,7 @@
 """The table behind a chart holds exactly the numbers the figure draws (its text alternative)."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -186,3 +188,16 @@ def test_overlay_bands_are_named_after_their_scenario(frontier_table):
 def test_a_figure_without_data_gives_an_empty_table():
     """An empty figure (nothing drawn) gives an empty table, not an error."""
     assert figure_table(go.Figure()).empty
+
+
+def test_a_figure_read_back_from_json_gives_the_same_table(frontier_table):
+    """Plotly stores numpy arrays as base64 typed arrays in JSON: the table reads them too."""
+    fig = segment_figure(frontier_table, {"accuracy": "Everyone"}, current_epsilon=1.0)
+    again = go.Figure(json.loads(fig.to_json()))
+    pd.testing.assert_frame_equal(figure_table(again), figure_table(fig))
+    heatmap = opt_out_heatmap(
+        pd.DataFrame([{"opt_out": 0.0, "epsilon": e, "accuracy": 0.2} for e in (0.1, 1.0)])
+    )
+    pd.testing.assert_frame_equal(
+        figure_table(go.Figure(json.loads(heatmap.to_json()))), figure_table(heatmap)
+    )
