@@ -22,10 +22,11 @@ WAIT_MS = 60_000
 # Viewports a reviewer looks at: a laptop, a small laptop or projector, a phone (390 px wide).
 SCREEN_SIZES = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
 
-# Height the page needs: the tallest of the window, the main area and the sidebar's content.
+# Height the page needs: the tallest of the window, the main area and the sidebar's content
+# (unless the sidebar is collapsed off screen, as on a phone).
 CONTENT_HEIGHT_JS = """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
     '[data-testid="stMain"], [data-testid="stSidebarContent"]'
-)].map((e) => e.scrollHeight))"""
+)].filter((e) => e.getBoundingClientRect().right > 0).map((e) => e.scrollHeight))"""
 
 
 def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -> None:
