@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+import ui_room
 from core.explain import frontier_takeaway
 from core.export import comparison_table, measures, report_html, to_safe_csv
 from core.figures import overlay_figure
@@ -18,6 +19,9 @@ scenario = ui.page_setup(
     "six saved settings or presets side by side. Downloads work offline.",
 )
 store = ui.get_store()
+# Everyone reads and copies; only a scenario's creator (or its room's facilitator) changes it.
+actor = ui_room.actor()
+ui_room.remember_browser()
 
 st.markdown("#### Save the current settings")
 with st.form("save_form", clear_on_submit=True, border=True):
@@ -25,12 +29,22 @@ with st.form("save_form", clear_on_submit=True, border=True):
     note = st.text_area("Note (optional)", max_chars=2000, key="save_note")
     if st.form_submit_button("Save", type="primary"):
         try:
-            store.save(name, scenario, note)
+            store.save(name, scenario, note, actor=actor)
             st.success(f"Saved as {ui.plain(name.strip())}.")
         except StorageError as error:
             st.error(ui.plain(str(error)))
 
 saved = store.list()
+
+
+def _owner_words(saved_scenario) -> str:
+    if saved_scenario.owner is None:
+        return "anyone (saved before owners)"
+    if saved_scenario.room_code:
+        return f"room {saved_scenario.room_code}"
+    return "you" if actor.can_edit(saved_scenario) else "someone else"
+
+
 st.markdown("#### Saved scenarios")
 if not saved:
     st.info("Nothing saved yet.")
@@ -46,6 +60,7 @@ else:
                     "k": s.scenario.k,
                     "People": s.scenario.profiles,
                     "Saved": s.updated_at,
+                    "Owner": _owner_words(s),
                 }
                 for s in saved
             ]
@@ -59,23 +74,33 @@ else:
         "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
     )
     chosen = by_id[chosen_id]
+    editable = actor.can_edit(chosen)
+    if not editable:
+        st.caption(
+            "Only its creator"
+            + (" or the room's facilitator" if chosen.room_code else "")
+            + " can rename or delete it. Load it and save it under another name to keep a copy."
+        )
     load, rename, delete = st.columns(3)
     load.button(
         "Load into the controls", on_click=ui.reset_to, args=(chosen.scenario,), key="load_saved"
     )
     with rename:
         new_name = st.text_input("New name", key="rename_to", max_chars=80)
-        if st.button("Rename", key="rename_saved"):
+        if st.button("Rename", key="rename_saved", disabled=not editable):
             try:
-                store.rename(chosen.id, new_name)
+                store.rename(chosen.id, new_name, actor=actor)
                 st.rerun()
             except StorageError as error:
                 st.error(ui.plain(str(error)))
     with delete:
         sure = st.checkbox(f"Yes, delete {ui.plain(chosen.name)}", key="confirm_delete")
-        if st.button("Delete", key="delete_saved", disabled=not sure):
-            store.delete(chosen.id)
-            st.rerun()
+        if st.button("Delete", key="delete_saved", disabled=not (sure and editable)):
+            try:
+                store.delete(chosen.id, actor=actor)
+                st.rerun()
+            except StorageError as error:
+                st.error(ui.plain(str(error)))
 
 st.markdown("#### Compare")
 options = {"Current settings": scenario}
@@ -170,6 +195,7 @@ downloads[2].download_button(
         sections=sections,
         figures=[figure],
         tables=[("Every setting and every measure", table)],
+        data_note=ui.report_data_note(),
     ),
     "privacy_comparison.html",
     "text/html",

@@ -118,3 +118,13 @@ def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
     at.select_slider(key="epsilon").set_value(5.0).run()
     no_exceptions(at)
     assert trace(chart_specs(at)[0], "Your setting")["x"] == [5.0]
+
+
+def test_k_anonymity_turns_the_guess_into_group_privacy(no_exceptions):
+    """With k > 1 the attacker's-guess headline reads k·ε and says it is group privacy at best."""
+    at = open_page(k=5, epsilon=1, profiles=5000, repeats=2)
+    no_exceptions(at)
+    headline = _headline(at)
+    assert "as a group of k = 5" in headline
+    assert "≤ 99% right" in headline  # e^5 / (1 + e^5)
+    assert any("group privacy" in m.value for m in at.markdown)

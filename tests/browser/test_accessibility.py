@@ -36,7 +36,7 @@ BLOCKING = {"critical", "serious"}
 # browser's colour-scheme preference picks one, as a reader's system setting would.
 THEMES = ("light", "dark")
 PAGES_WITHOUT_CHARTS = {"What protects what", "Privacy label", "Your own data"}
-PAGES_WITHOUT_CHARTS |= {"Guided tour", "How it works"}
+PAGES_WITHOUT_CHARTS |= {"Guided tour", "How it works", "Run a room"}
 
 
 def url_path(script: str) -> str:
