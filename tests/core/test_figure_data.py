@@ -9,6 +9,8 @@ import pytest
 
 from core.figure_data import HIGH, LOW, SERIES, figure_table
 from core.figures import (
+    CEILING_NAME,
+    FLOOR_NAME,
     anonymity_figure,
     attack_figure,
     consent_figure,
@@ -74,8 +76,8 @@ def test_frontier_table_has_the_mean_band_references_and_current_point(
     np.testing.assert_allclose(band[LOW], np.round(100 * summary["q05"], 1))
     np.testing.assert_allclose(band[HIGH], np.round(100 * summary["q95"], 1))
     assert band[Y_PERCENT].isna().all()
-    assert set(_series(frontier_rows, "Without privacy")[Y_PERCENT]) == {55.0}
-    assert set(_series(frontier_rows, "No personalisation")[Y_PERCENT]) == {12.0}
+    assert set(_series(frontier_rows, CEILING_NAME)[Y_PERCENT]) == {55.0}
+    assert set(_series(frontier_rows, FLOOR_NAME)[Y_PERCENT]) == {12.0}
     current = _series(frontier_rows, "Your setting").iloc[0]
     assert (current[EPSILON_COLUMN], current[Y_PERCENT]) == (1.0, 31.0)
     assert (current[LOW], current[HIGH]) == (29.0, 33.0)
