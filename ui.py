@@ -388,8 +388,10 @@ def keep_settings() -> None:
     """For pages without the shared controls (the room pages): keep the session's settings.
 
     Streamlit drops a widget's value when a page run does not draw it; this re-assigns them.
+    The page also gets the app's focus ring and readable slider values (see :func:`_style`).
     """
     _init_state()
+    st.markdown(f"<style>{_FOCUS_CSS}{_SLIDER_VALUE_CSS}</style>", unsafe_allow_html=True)
 
 
 def reset_to(scenario: Scenario | None) -> None:

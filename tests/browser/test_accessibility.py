@@ -191,12 +191,14 @@ def test_uploaded_data_meets_wcag_aa(page: Page, app_url: str, report_dir, tmp_p
 
     failures = blocking(audit(page, report_dir / "upload_Your_data.json"))
     sidebar = page.locator('[data-testid="stSidebar"]')
-    for script, label, _icon in ui.PAGES:
+    # "Run a room" draws no sidebar (no page links to go on from): visit it last.
+    for script, label, _icon in sorted(ui.PAGES, key=lambda page: page[1] == "Run a room"):
         if label == "Your own data":
             continue
         sidebar.get_by_role("link", name=label, exact=True).first.click()
         wait_for_app(page, chart=label not in PAGES_WITHOUT_CHARTS)
-        expect(sidebar.get_by_text("shoppers.csv").first).to_be_visible()
+        if label != "Run a room":  # the room pages draw no settings sidebar
+            expect(sidebar.get_by_text("shoppers.csv").first).to_be_visible()
         expect(page.locator(EXCEPTION)).to_have_count(0)
         name = f"upload_{url_path(script) or 'Explore'}"
         failures += [
