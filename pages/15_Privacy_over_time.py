@@ -90,7 +90,7 @@ if scenario.local_epsilon > 0:
 curve_chart = loss_curve_figure(
     curve, epsilon=plan.epsilon, delta=plan.delta, font_size=ui.font_size()
 )
-ui.chart(curve_chart, key="loss_curve_chart")
+st.plotly_chart(curve_chart, key="loss_curve_chart", width="stretch")
 curve_text = curve_takeaway(plan, totals)
 st.markdown(curve_text)
 with st.expander("What each accountant assumes"):
@@ -119,7 +119,7 @@ budget_chart = budget_figure(
     floor=refs["popularity_accuracy"],
     font_size=ui.font_size(),
 )
-ui.chart(budget_chart, key="budget_chart")
+st.plotly_chart(budget_chart, key="budget_chart", width="stretch")
 budget_text = budget_takeaway(budget, plan.yearly_budget, refs["popularity_accuracy"])
 st.markdown(budget_text)
 st.caption(planner.FRESHNESS_NOTE)
@@ -152,7 +152,7 @@ else:
     unit_chart = unit_figure(
         losses, histogram, epsilon=plan.epsilon, delta=plan.delta, font_size=ui.font_size()
     )
-    ui.chart(unit_chart, key="unit_chart")
+    st.plotly_chart(unit_chart, key="unit_chart", width="stretch")
     unit_text = sentences["takeaway"]
     st.markdown(unit_text)
     consent = (
