@@ -81,7 +81,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         font_size=ui.font_size(),
         structure=refs.get("structure_accuracy"),
     )
-    st.plotly_chart(figure, key="frontier_chart", width="stretch")
+    ui.chart(figure, key="frontier_chart")
     meaning = card["sentence"]
     if scenario.k > 1:
         meaning = (

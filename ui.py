@@ -21,6 +21,7 @@ from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
+from core.figure_data import figure_table
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
@@ -413,8 +414,10 @@ def keep_settings() -> None:
     """For pages without the shared controls (the room pages): keep the session's settings.
 
     Streamlit drops a widget's value when a page run does not draw it; this re-assigns them.
+    The page also gets the app's focus ring and readable slider values (see :func:`_style`).
     """
     _init_state()
+    st.markdown(f"<style>{_FOCUS_CSS}{_SLIDER_VALUE_CSS}</style>", unsafe_allow_html=True)
 
 
 def reset_to(scenario: Scenario | None) -> None:
@@ -571,11 +574,27 @@ def _data_line(dataset: Dataset) -> None:
         )
 
 
+# A keyboard user must see where the focus is (WCAG 2.4.7) in both themes. Streamlit 1.67 draws
+# no focus ring on the sidebar's page links, toggles, multiselects, tables and their toolbars,
+# and only recolours a border on selects and text inputs; a slider focuses a hidden input and
+# marks its thumb data-focus-visible. One orange outline (Okabe-Ito #E69F00) with a dark inner
+# ring for all of them stands out on light, dark and blue backgrounds.
+_FOCUS_CSS = (
+    ":focus-visible,[data-focus-visible=true]{outline:3px solid #E69F00 !important;"
+    "outline-offset:2px;box-shadow:0 0 0 2px #111 !important}"
+)
+# Streamlit writes a slider's value in the primary colour: 5:1 on white but 3.1:1 on the dark
+# theme. The theme's own text colour reads in both.
+_SLIDER_VALUE_CSS = '[data-testid="stSliderThumbValue"]{color:inherit !important}'
+
+
 def _style(projector: bool) -> None:
     # Streamlit sizes everything in rem, so scaling the root font scales headings, metrics and
     # widgets together for a projector.
-    if projector:
-        st.markdown("<style>html { font-size: 22px; }</style>", unsafe_allow_html=True)
+    projector_css = "html { font-size: 22px; }" if projector else ""
+    st.markdown(
+        f"<style>{_FOCUS_CSS}{_SLIDER_VALUE_CSS}{projector_css}</style>", unsafe_allow_html=True
+    )
 
 
 def font_size() -> int:
@@ -634,14 +653,43 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
         for label, value, note, tip in items
     )
     box = f"<div class='pte-takeaway'>{html.escape(takeaway)}</div>" if takeaway else ""
+    # Muted text is the theme's text colour at 80% opacity, not a fixed grey: it follows the
+    # light and the dark theme, and stays above 4.5:1 in both (docs/accessibility.md).
     st.markdown(
         "<style>.pte-row{display:flex;gap:1rem;flex-wrap:wrap;margin:.25rem 0 1rem}"
         ".pte-cell{flex:1 1 12rem}.pte-label{font-size:.875rem;opacity:.8}"
-        ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.65}"
+        ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.8}"
         ".pte-takeaway{background:rgba(0,114,178,.12);border-radius:.5rem;padding:.75rem 1rem}"
         f"</style><div class='pte-row'>{cells}</div>{box}",
         unsafe_allow_html=True,
     )
+
+
+def _cell(value) -> str:
+    """A table cell as text: numbers without trailing zeros, nothing for a missing value."""
+    if value is None or isinstance(value, float) and value != value:
+        return ""
+    if isinstance(value, float | int):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def chart(figure, *, key: str, caption: str = "", container=st, config: dict | None = None) -> None:
+    """A Plotly chart with its text alternative: a takeaway caption and the numbers it draws.
+
+    The numbers sit one click away in an expander, as a real HTML table (screen readers read
+    it cell by cell), read off ``figure`` itself (:func:`core.figure_data.figure_table`) so the
+    table and the chart cannot disagree. The table is built only while the expander is open
+    (an ε move on Explore costs nothing for it). Plotly follows the light or dark theme;
+    ``config`` is Plotly's (e.g. no mode bar on the projector view).
+    """
+    container.plotly_chart(figure, key=key, width="stretch", theme="streamlit", config=config)
+    if caption:
+        container.caption(caption)
+    numbers = container.expander("Data behind this chart", key=f"{key}_data", on_change="rerun")
+    if numbers.open:
+        table = figure_table(figure)
+        numbers.table(table.map(_cell).set_index(table.columns[0]))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -16,12 +16,30 @@ from plotly.subplots import make_subplots
 PALETTE = {
     "private": "#0072B2",  # blue: the differentially private model
     "nonprivate": "#D55E00",  # vermillion: the non-private twin (ceiling)
-    "floor": "#555555",  # grey: non-personalised popularity list
+    "floor": "#7F7F7F",  # grey: non-personalised popularity list
     "current": "#E69F00",  # orange: the setting you are looking at
     "majority": "#009E73",  # green
     "minority": "#CC79A7",  # purple
-    "target": "#000000",  # black: an accuracy target
+    "target": "#7F7F7F",  # grey, dash-dot: an accuracy target
 }
+# Greys and lines that must show on the light and the dark theme (≥ 3:1 on white and on
+# Streamlit's dark #171614) use #7F7F7F: black vanished on dark, #555555 was 2.4:1 there.
+
+# Series told apart by colour are also told apart by dash and marker (WCAG 1.4.1: never by
+# colour alone), in this order on every chart.
+LINE_STYLES = (
+    ("solid", "circle"),
+    ("dash", "square"),
+    ("dot", "diamond"),
+    ("dashdot", "triangle-up"),
+    ("longdash", "x"),
+    ("longdashdot", "star"),
+)
+
+
+def _style(index: int) -> tuple[str, str]:
+    """(dash, marker symbol) of the ``index``-th series."""
+    return LINE_STYLES[index % len(LINE_STYLES)]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -186,13 +204,15 @@ def segment_figure(
     for index, (column, label) in enumerate(groups.items()):
         summary = frontier_summary(table.dropna(subset=[column]), column)
         colour = colours[index % len(colours)]
+        dash, symbol = _style(index)
         fig.add_trace(
             go.Scatter(
                 x=summary["epsilon"],
                 y=summary["mean"],
                 error_y={"type": "data", "array": summary["std"], "thickness": 1},
                 mode="lines+markers",
-                line={"color": colour, "width": 3},
+                line={"color": colour, "width": 3, "dash": dash},
+                marker={"symbol": symbol, "size": 9},
                 name=label,
             )
         )
@@ -223,6 +243,8 @@ CATEGORY_COLOURS = {
     "browsing": "#0072B2",
     "purchases": "#E69F00",
 }
+# The same dash and marker for a category on every chart, as its colour.
+CATEGORY_STYLES = {name: _style(index) for index, name in enumerate(CATEGORY_COLOURS)}
 
 
 def _share_axis(fig: go.Figure, title: str) -> go.Figure:
@@ -242,7 +264,12 @@ def consent_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
                 y=rows["mean"],
                 error_y={"type": "data", "array": rows["std"], "thickness": 1},
                 mode="lines+markers",
-                line={"color": CATEGORY_COLOURS[category], "width": 3},
+                line={
+                    "color": CATEGORY_COLOURS[category],
+                    "width": 3,
+                    "dash": CATEGORY_STYLES[category][0],
+                },
+                marker={"symbol": CATEGORY_STYLES[category][1], "size": 9},
                 name=category.capitalize(),
             )
         )
@@ -269,8 +296,12 @@ def collected_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
                 x=rows["collected"],
                 y=rows["mean"],
                 mode="markers+lines",
-                marker={"size": 10, "color": CATEGORY_COLOURS[category]},
-                line={"color": CATEGORY_COLOURS[category], "dash": "dot"},
+                marker={
+                    "size": 10,
+                    "color": CATEGORY_COLOURS[category],
+                    "symbol": CATEGORY_STYLES[category][1],
+                },
+                line={"color": CATEGORY_COLOURS[category], "dash": CATEGORY_STYLES[category][0]},
                 name=category.capitalize(),
             )
         )
@@ -356,6 +387,7 @@ def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: 
             mode="lines+markers",
             error_y={"type": "data", "array": k_summary["std"]},
             line={"color": PALETTE["majority"], "width": 3},
+            marker={"symbol": "square", "size": 9},  # the k = 1 panel's line has circles
             name="Private model with k-anonymity",
         ),
         row=1,
@@ -414,13 +446,15 @@ def local_central_figure(table: pd.DataFrame, *, floor: float, font_size: int = 
     }
     for mode, rows in _summary_by(table, ["mode", "epsilon"]).groupby("mode"):
         label, colour = names[mode]
+        dash, symbol = _style(list(names).index(mode))
         fig.add_trace(
             go.Scatter(
                 x=rows["epsilon"],
                 y=rows["mean"],
                 error_y={"type": "data", "array": rows["std"], "thickness": 1},
                 mode="lines+markers",
-                line={"color": colour, "width": 3},
+                line={"color": colour, "width": 3, "dash": dash},
+                marker={"symbol": symbol, "size": 9},
                 name=label,
             )
         )
@@ -476,7 +510,7 @@ def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         )
     fig.add_hline(
         y=0.5,
-        line={"color": "black", "dash": "dot", "width": 1},
+        line={"color": PALETTE["floor"], "dash": "dot", "width": 1},
         annotation_text="Coin flip",
         annotation_position="bottom right",
     )
@@ -498,6 +532,7 @@ def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> g
     fig = go.Figure()
     for index, (name, table) in enumerate(tables.items()):
         colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
+        dash, symbol = _style(index)
         summary = frontier_summary(table)
         x = summary["epsilon"].to_numpy()
         fig.add_trace(
@@ -509,6 +544,7 @@ def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> g
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
+                name=f"{name}: 90% of noise draws",  # read by the chart's data table
             )
         )
         fig.add_trace(
@@ -516,7 +552,8 @@ def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> g
                 x=x,
                 y=summary["mean"],
                 mode="lines+markers",
-                line={"color": colour, "width": 3},
+                line={"color": colour, "width": 3, "dash": dash},
+                marker={"symbol": symbol, "size": 9},
                 name=name,
             )
         )

@@ -140,7 +140,7 @@ st.info(
 )
 st.dataframe(table.astype(str), width="stretch", key="comparison_table")
 figure = overlay_figure(frontiers, font_size=ui.font_size())
-st.plotly_chart(figure, key="compare_chart")
+ui.chart(figure, key="compare_chart")
 st.caption("Use the camera icon on the chart to save it as a PNG.")
 
 numbers = pd.DataFrame(

@@ -286,10 +286,9 @@ def _randomised_response_view(activity: Activity, answers: list[dict]) -> None:
             )
         )
     ui.headline_numbers(items)
-    st.plotly_chart(
+    ui.chart(
         randomised_response_figure(result, font_size=CHART_FONT, height=CHART_HEIGHT - 60),
         key="rr_chart",
-        width="stretch",
         config={"displayModeBar": False},
     )
     st.caption(
@@ -312,10 +311,9 @@ def _consent_view(activity: Activity, answers: list[dict]) -> None:
                 ("Would opt out", ui.percent(shares["opt_out"]), "of the room", ""),
             ]
         )
-        st.plotly_chart(
+        ui.chart(
             consent_shares_figure(shares, labels, font_size=CHART_FONT, height=CHART_HEIGHT),
             key="consent_chart",
-            width="stretch",
             config={"displayModeBar": False},
         )
         return
@@ -361,17 +359,16 @@ def _consent_view(activity: Activity, answers: list[dict]) -> None:
         bars, title="Who pays: right recommendations per group", font_size=CHART_FONT
     )
     who_pays.update_layout(height=CHART_HEIGHT)
-    left.plotly_chart(
+    ui.chart(
         who_pays,
         key="consent_who_pays",
-        width="stretch",
         config={"displayModeBar": False},
+        container=left,
     )
     with right:
-        st.plotly_chart(
+        ui.chart(
             consent_shares_figure(shares, labels, font_size=14, height=260),
             key="consent_chart",
-            width="stretch",
             config={"displayModeBar": False},
         )
         explorer = f"{ui_room.base_url()}/?{urlencode(scenario.to_params())}"
@@ -430,7 +427,7 @@ def _epsilon_view(activity: Activity, answers: list[dict]) -> None:
             ),
         ]
     )
-    st.plotly_chart(
+    ui.chart(
         epsilon_choices_figure(
             table,
             choices,
@@ -440,7 +437,6 @@ def _epsilon_view(activity: Activity, answers: list[dict]) -> None:
             height=CHART_HEIGHT,
         ),
         key="epsilon_chart",
-        width="stretch",
         config={"displayModeBar": False},
     )
 

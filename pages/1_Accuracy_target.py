@@ -73,7 +73,7 @@ figure.add_hline(
     line={"color": PALETTE["target"], "width": 2, "dash": "dashdot"},
     annotation_text=f"Your target: {target:.0%}",
 )
-st.plotly_chart(figure, key="target_chart", width="stretch")
+ui.chart(figure, key="target_chart")
 st.caption(
     f"The model without privacy reaches {ceiling:.0%}: no ε can promise more. "
     "Between the ε values that were trained, the answer is interpolated on the log scale; "

@@ -37,7 +37,7 @@ view = st.radio(
 )
 groups = views.get(view) or next(iter(views.values()))
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
-st.plotly_chart(figure, key="segments_chart", width="stretch")
+ui.chart(figure, key="segments_chart")
 
 at_current = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
 means = {label: at_current[column].mean() for column, label in groups.items()}

@@ -46,8 +46,8 @@ st.info(
     icon=":material/lightbulb:",
 )
 left, right = st.columns(2)
-left.plotly_chart(consent_figure(sweep, font_size=ui.font_size()), key="consent_chart")
-right.plotly_chart(collected_figure(sweep, font_size=ui.font_size()), key="collected_chart")
+ui.chart(consent_figure(sweep, font_size=ui.font_size()), key="consent_chart", container=left)
+ui.chart(collected_figure(sweep, font_size=ui.font_size()), key="collected_chart", container=right)
 st.caption(
     f"Left: each category's consent rate varied from 0% to 100% while the others stay as set; "
     f"bars: ±1 standard deviation over {scenario.repeats} noise draws. Right: the same points "
@@ -68,7 +68,7 @@ else:
             segments["opted_out"]["accuracy_std"],
         ),
     }
-    st.plotly_chart(
+    ui.chart(
         group_bars(bars, title="Who gets good recommendations", font_size=ui.font_size()),
         key="opt_out_bars",
     )
@@ -77,7 +77,7 @@ grid = ui.progressive(
     list(OPT_OUT_RATES),
     lambda rate: ui.opt_out_row(scenario, rate),
 )
-st.plotly_chart(opt_out_heatmap(grid, font_size=ui.font_size()), key="opt_out_heatmap")
+ui.chart(opt_out_heatmap(grid, font_size=ui.font_size()), key="opt_out_heatmap")
 st.caption(
     "Each cell: accuracy for everyone (opted-in people get the private model, opted-out people "
     "the popular-items list), averaged over 3 noise draws. Fewer people left to learn from "

@@ -73,7 +73,7 @@ st.info(
     f"ε = {scenario.epsilon:g}.{comparison}",
     icon=":material/lightbulb:",
 )
-st.plotly_chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")
+ui.chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")
 
 st.markdown("#### What k-anonymity does not protect against")
 example = ui.homogeneity_example(scenario)

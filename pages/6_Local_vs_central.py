@@ -34,7 +34,7 @@ st.info(
     "it needs a far larger ε for the same accuracy.",
     icon=":material/lightbulb:",
 )
-st.plotly_chart(
+ui.chart(
     local_central_figure(table, floor=refs["popularity_accuracy"], font_size=ui.font_size()),
     key="local_central_chart",
 )

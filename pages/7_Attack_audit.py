@@ -98,7 +98,7 @@ st.info(
     "all data sets; this attack on typical people is one attacker among many.",
     icon=":material/lightbulb:",
 )
-st.plotly_chart(attack_figure(table, font_size=ui.font_size()), key="attack_chart")
+ui.chart(attack_figure(table, font_size=ui.font_size()), key="attack_chart")
 
 shown_table = pd.DataFrame(
     {

@@ -1,5 +1,6 @@
 """A persona: one synthetic person's data, what the model infers, what they are shown."""
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -80,7 +81,15 @@ with right:
             font={"size": ui.font_size()},
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
         )
-        st.plotly_chart(figure, key="persona_chart")
+        likeliest = int(np.argmax(report["private_probabilities"]))
+        ui.chart(
+            figure,
+            key="persona_chart",
+            caption=f"Likeliest next purchase for {ui.plain(name)}: "
+            f"{ui.plain(schema.class_labels[likeliest])}, "
+            f"{report['private_probabilities'][likeliest]:.0%} on average "
+            f"(± {report['private_probabilities_std'][likeliest]:.0%} between noise draws).",
+        )
 
 st.markdown("#### Top 3 recommendations")
 columns = st.columns(3)

@@ -12,14 +12,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from scripts.streamlit_server import RENDER_STATE_JS
+from tests.browser.helpers import CHART, EXCEPTION, WAIT_MS, capture_whole_page, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
-EXCEPTION = '[data-testid="stException"]'
-WAIT_MS = 60_000
 DEEP_LINK = "epsilon=0.5&opt_out=0.2&consent_location=0.5"
 
 # (path, screenshot name, title, has a plotly chart)
@@ -66,28 +62,6 @@ CURRENT_POINT_JS = """() => {
     const trace = traces.find((t) => (t.name || '').startsWith('Your setting'));
     return trace && trace.y && trace.y.length ? Number(trace.y[0]) : null;
 }"""
-
-
-def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -> None:
-    """Block until the script run is over and the page has settled (bounded)."""
-    page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
-    if chart:
-        page.locator(CHART).last.wait_for(state="attached", timeout=timeout_ms)
-    deadline = time.monotonic() + timeout_ms / 1000
-    previous, stable_polls = None, 0
-    while stable_polls < 3:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"page did not settle in {timeout_ms} ms: {previous}")
-        snapshot = page.evaluate(RENDER_STATE_JS)
-        settled = (
-            snapshot["state"] == "notRunning"
-            and snapshot["stale"] == 0
-            and snapshot["spinners"] == 0
-            and (snapshot["charts"] > 0 or not chart)
-        )
-        stable_polls = stable_polls + 1 if settled and snapshot == previous else 0
-        previous = snapshot
-        page.wait_for_timeout(150)
 
 
 def epsilon_slider(page: Page):
@@ -157,16 +131,9 @@ def test_every_page_renders(page: Page, app_url: str, screenshot_dir, path, name
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
 
-    # The main area and the sidebar scroll inside a fixed-height app shell, so a "full page"
-    # screenshot would stop at the viewport: grow the viewport to the tallest scroller instead.
-    height = page.evaluate(
-        """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
-            '[data-testid="stMain"], [data-testid="stSidebarContent"]'
-        )].map((e) => e.scrollHeight))"""
-    )
-    page.set_viewport_size({"width": 1400, "height": int(height)})
-    wait_for_app(page, chart=chart)
-    page.screenshot(path=screenshot_dir / f"{name}.png", full_page=True)
+    # The main area and the sidebar scroll inside a fixed-height app shell: the helper grows the
+    # viewport to the tallest scroller so the screenshot shows the whole page.
+    capture_whole_page(page, screenshot_dir / f"{name}.png", chart=chart)
 
 
 def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
@@ -242,7 +209,7 @@ def test_upload_your_own_data_and_explore_it(page: Page, app_url: str, screensho
     wait_for_app(page, chart=False)
     expect(page.get_by_text("Every page now runs on")).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    page.screenshot(path=screenshot_dir / "your_data_in_use.png", full_page=True)
+    capture_whole_page(page, screenshot_dir / "your_data_in_use.png")
 
     # Same session, every other page (page links, not new URLs: the upload lives in the session).
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -256,4 +223,4 @@ def test_upload_your_own_data_and_explore_it(page: Page, app_url: str, screensho
         expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
         expect(sidebar.get_by_text("shoppers.csv").first).to_be_visible()
         expect(page.locator(EXCEPTION)).to_have_count(0)
-        page.screenshot(path=screenshot_dir / f"upload_{name}.png", full_page=True)
+        capture_whole_page(page, screenshot_dir / f"upload_{name}.png", chart=chart)

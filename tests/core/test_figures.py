@@ -5,12 +5,15 @@ import pandas as pd
 import pytest
 
 from core.figures import (
+    anonymity_figure,
     attack_figure,
+    collected_figure,
     consent_figure,
     frontier_figure,
     frontier_summary,
     local_central_figure,
     opt_out_heatmap,
+    overlay_figure,
     segment_figure,
 )
 from core.metrics import membership_auc_bound
@@ -272,3 +275,73 @@ def test_attack_figure_cap_trace_is_the_theoretical_max_auc(with_twin):
     # A line for the twin's AUC (when there is a twin) and the coin-flip line at 0.5.
     expected_lines = [0.61, 0.5] if with_twin else [0.5]
     assert [shape.y0 for shape in fig.layout.shapes] == expected_lines
+
+
+# -- colour is never the only difference (WCAG 1.4.1) ------------------------------------------
+
+
+def _look(trace) -> tuple:
+    """What tells a trace apart without colour: its mode, dash, marker symbol and fill."""
+    line = trace.line.dash if getattr(trace, "line", None) is not None else None
+    marker = trace.marker.symbol if getattr(trace, "marker", None) is not None else None
+    return (trace.mode, line or "solid", marker or "circle", trace.fill)
+
+
+def _series_figures(frontier_table) -> dict:
+    consent = pd.DataFrame(
+        [
+            {
+                "category": category,
+                "consent_rate": rate,
+                "repeat": 0,
+                "accuracy": 0.3,
+                "data_collected_share": rate / 4,
+            }
+            for category in CATEGORIES
+            for rate in (0.0, 1.0)
+        ]
+    )
+    modes = pd.DataFrame(
+        [
+            {"mode": mode, "epsilon": epsilon, "repeat": 0, "accuracy": 0.3}
+            for mode in ("central", "local")
+            for epsilon in (1.0, 10.0)
+        ]
+    )
+    groups = {"accuracy": "All", "accuracy_majority": "Majority", "accuracy_minority": "Minority"}
+    return {
+        "frontier": frontier_figure(
+            frontier_table,
+            current_epsilon=1.0,
+            current_mean=0.3,
+            current_std=0.01,
+            ceiling=0.5,
+            floor=0.1,
+        ),
+        "segments": segment_figure(frontier_table, groups, current_epsilon=1.0),
+        "consent": consent_figure(consent),
+        "collected": collected_figure(consent),
+        "local_central": local_central_figure(modes, floor=0.1),
+        "attack": attack_figure(_audit_table(True)),
+        "anonymity": anonymity_figure(
+            pd.DataFrame([{"k": 1, "repeat": 0, "accuracy": 0.3, "nonprivate_accuracy": 0.5}]),
+            frontier_table,
+        ),
+        # Save & compare overlays up to 6 scenarios.
+        "overlay": overlay_figure({name: frontier_table for name in "ABCDEF"}),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["frontier", "segments", "consent", "collected", "local_central", "attack", "anonymity"]
+    + ["overlay"],
+)
+def test_series_differ_by_more_than_colour(frontier_table, name):
+    """Every legend entry of a chart looks different in greyscale: dash, marker or fill."""
+    figure = _series_figures(frontier_table)[name]
+    shown = [trace for trace in figure.data if trace.showlegend is not False]
+    looks = [_look(trace) for trace in shown]
+    assert len(set(looks)) == len(looks), [
+        (t.name, look) for t, look in zip(shown, looks, strict=True)
+    ]
