@@ -15,7 +15,7 @@ from core.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilo
 from core.plan import CADENCES, METHOD_LABELS, METHODS
 
 METHOD_STYLE = {
-    "basic": {"color": "#000000", "dash": "dot"},
+    "basic": {"color": "#7F7F7F", "dash": "dot"},  # grey: readable on light and dark
     "advanced": {"color": "#56B4E9", "dash": "dash"},
     "optimal": {"color": "#0072B2", "dash": "solid"},
     "pld": {"color": "#CC79A7", "dash": "dashdot"},
