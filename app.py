@@ -24,6 +24,7 @@ refs = ui.references_for(scenario)
 def explore(table: pd.DataFrame, refs: dict) -> None:
     # A fragment: moving ε reruns only this part of the page, not the sidebar and header.
     scenario = ui.control("epsilon")
+    projector = ui.is_projector()
     point = ui.current_point(scenario, table)
     # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
     card = epsilon_card(scenario.epsilon * scenario.k)
@@ -69,7 +70,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 "person's whole record and assumes the noise is kept secret.",
             ),
         ],
-        takeaway=takeaway,
+        # On a projector the chart comes right under the numbers; the sentence follows it.
+        takeaway="" if projector else takeaway,
     )
     figure = frontier_figure(
         table,
@@ -81,7 +83,11 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         font_size=ui.font_size(),
         structure=refs.get("structure_accuracy"),
     )
+    if projector:
+        figure.update_layout(height=ui.PROJECTOR_CHART_HEIGHT)
     ui.chart(figure, key="frontier_chart")
+    if projector:
+        ui.headline_numbers([], takeaway=takeaway)
     meaning = card["sentence"]
     if scenario.k > 1:
         meaning = (

@@ -591,14 +591,34 @@ _SLIDER_VALUE_CSS = '[data-testid="stSliderThumbValue"]{color:inherit !important
 def _style(projector: bool) -> None:
     # Streamlit sizes everything in rem, so scaling the root font scales headings, metrics and
     # widgets together for a projector.
-    projector_css = "html { font-size: 22px; }" if projector else ""
+    projector_css = _PROJECTOR_CSS if projector else ""
     st.markdown(
         f"<style>{_FOCUS_CSS}{_SLIDER_VALUE_CSS}{projector_css}</style>", unsafe_allow_html=True
     )
 
 
+# A room's screen: large type, but the current chart and its headline numbers must fit a
+# 1280×720 projector without scrolling, so short screens get a smaller root size and the page's
+# top padding (room for Streamlit's toolbar) shrinks.
+_PROJECTOR_CSS = (
+    "html { font-size: 22px; }"
+    "@media (max-height: 820px) { html { font-size: 16px; } }"
+    '[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 1rem; }'
+    "h1 { font-size: 2rem !important; padding-top: 0 !important; }"
+)
+PROJECTOR_CHART_HEIGHT = 380  # px: fits under the headline row at 1280×720
+
+
+def is_projector() -> bool:
+    """Projector mode: from the session, or on a session's first run from the URL."""
+    if "projector" in st.session_state:
+        return bool(st.session_state["projector"])
+    return st.query_params.get("projector", "0").lower() in TRUE_WORDS
+
+
 def font_size() -> int:
-    return 22 if st.session_state.get("projector") else 15
+    # 18, not 22: a chart's legend at 22 px leaves the plot too little room on a 1280×720 screen.
+    return 18 if st.session_state.get("projector") else 15
 
 
 def control(name: str, container=st) -> Scenario:
@@ -614,7 +634,13 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
 
     ``in_page`` names shared controls the page draws itself with :func:`control`.
     """
-    st.set_page_config(page_title=f"{title} · Privacy Tradeoff Explorer", layout="wide")
+    projector = is_projector()
+    st.set_page_config(
+        page_title=f"{title} · Privacy Tradeoff Explorer",
+        layout="wide",
+        # The room sees the chart, not the controls; the facilitator can open the sidebar.
+        initial_sidebar_state="collapsed" if projector else "auto",
+    )
     _init_state()
     links = st.sidebar.container()
     _data_line(current_dataset())
@@ -624,7 +650,8 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     _sync_url(scenario)
     _style(bool(st.session_state.get("projector")))
     st.title(title)
-    st.caption(subtitle)
+    if not projector:
+        st.caption(subtitle)
     for notice in st.session_state.get("_notices", []):
         st.warning(notice, icon=":material/link_off:")
     return scenario
