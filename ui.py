@@ -331,6 +331,7 @@ def _init_state() -> None:
         # Facilitator flag: the link given to a room hides advanced controls and presets.
         st.session_state["simple"] = params.get("simple", "0").lower() in TRUE_WORDS
         st.session_state["_notices"] = notices
+        st.session_state["_notices_scenario"] = scenario
         st.session_state["_scenario_ready"] = True
     else:
         # Streamlit forgets a widget's value when a page without it runs, and after a fragment
@@ -358,6 +359,12 @@ def reset_to(scenario: Scenario | None) -> None:
         return
     for spec in FIELDS:
         st.session_state[spec.name] = getattr(scenario, spec.name)
+
+
+def reset_all() -> None:
+    """Callback of Reset: every control back to its default, and no preset chosen."""
+    reset_to(Scenario())
+    st.session_state["preset"] = None
 
 
 def _options_with(stops: tuple, value) -> list:
@@ -466,7 +473,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         key="apply_preset",
         disabled=chosen is None,
     )
-    reset.button("Reset", on_click=reset_to, args=(Scenario(),), key="reset")
+    reset.button("Reset", on_click=reset_all, key="reset")
     sidebar.toggle(
         "Projector mode (large text)",
         key="projector",
@@ -541,9 +548,21 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     _style(bool(st.session_state.get("projector")))
     st.title(title)
     st.caption(subtitle)
-    for notice in st.session_state.get("_notices", []):
-        st.warning(notice, icon=":material/link_off:")
+    _link_notices(title, scenario)
     return scenario
+
+
+def _link_notices(title: str, scenario: Scenario) -> None:
+    """What the opening link got wrong: on the page it opened, until the first change."""
+    notices = st.session_state.get("_notices", [])
+    if not notices:
+        return
+    opened_on = st.session_state.setdefault("_notices_page", title)
+    if opened_on != title or scenario != st.session_state.get("_notices_scenario"):
+        st.session_state["_notices"] = []  # read once: not on every page for the session
+        return
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"

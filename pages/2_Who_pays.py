@@ -26,15 +26,27 @@ views = {
         f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in data.age_bands
     },
 }
-views = {name: groups for name, groups in views.items() if groups}
-view = st.radio(
-    "Compare",
-    list(views),
-    horizontal=True,
-    key="who_pays_view",
-    help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or the "
-    "values of your data's group column. Age bands: by true age.",
-)
+# A view needs two groups to compare: an upload without a group column has one ("Everyone").
+views = {name: groups for name, groups in views.items() if len(groups) >= 2}
+if not views:
+    st.info(
+        "Nothing to compare here: your data has no group column and no age column. "
+        "Declare one on the Your own data page to see who pays for privacy.",
+        icon=":material/info:",
+    )
+    st.stop()
+if len(views) > 1:
+    view = st.radio(
+        "Compare",
+        list(views),
+        horizontal=True,
+        key="who_pays_view",
+        help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or "
+        "the values of your data's group column. Age bands: by true age.",
+    )
+else:
+    view = next(iter(views))
+    st.caption(f"Compared: {view.lower()} (the only grouping your data has).")
 groups = views.get(view) or next(iter(views.values()))
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
 st.plotly_chart(figure, key="segments_chart", width="stretch")
