@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card, frontier_takeaway
+from core.explain import epsilon_card, frontier_takeaway, spread_words
 from core.export import report_html, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
 
@@ -31,20 +31,21 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         point["accuracy_std"],
         refs["popularity_accuracy"],
         refs["nonprivate_accuracy"],
+        draws=point["draws"],
     )
     ui.headline_numbers(
         [
             (
                 "Right first suggestion",
                 ui.percent(point["accuracy"]),
-                f"± {100 * point['accuracy_std']:.1f} pp between noise draws",
+                spread_words(point["accuracy_std"], point["draws"]),
                 "Share of people whose next purchase category was the model's top suggestion, "
                 f"averaged over {point['draws']} noise draws.",
             ),
             (
                 "Right within top 3",
                 ui.percent(point["hit_at_3"]),
-                f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws",
+                spread_words(point["hit_at_3_std"], point["draws"]),
                 "Share of people whose next purchase category was among the top 3 suggestions.",
             ),
             (

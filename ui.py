@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import gc
 import html
+import re
 from dataclasses import replace
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import streamlit as st
@@ -549,7 +552,34 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     st.title(title)
     st.caption(subtitle)
     _link_notices(title, scenario)
+    unknown = unknown_page_requested()
+    if unknown:
+        st.warning(
+            f"There is no page {unknown!r} in this app: this is Explore, the first page. "
+            "Every page is listed in the sidebar.",
+            icon=":material/link_off:",
+        )
     return scenario
+
+
+def page_url_path(script: str) -> str:
+    """Streamlit's URL path of a page script: 'pages/1_Accuracy_target.py' -> 'Accuracy_target'."""
+    if script == PAGES[0][0]:
+        return ""
+    return re.sub(r"^\d+_", "", PurePosixPath(script).stem)
+
+
+def unknown_page_requested() -> str | None:
+    """The path asked for when it names no page (Streamlit then runs the main page), else None."""
+    url = st.context.url
+    if not url:
+        return None
+    path = unquote(urlparse(url).path).strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base) :].strip("/")
+    known = {page_url_path(script) for script, _, _ in PAGES}
+    return path if path not in known else None
 
 
 def _link_notices(title: str, scenario: Scenario) -> None:

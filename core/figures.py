@@ -183,10 +183,17 @@ def segment_figure(
                 name=label,
             )
         )
-    fig.add_vline(
-        x=current_epsilon,
-        line={"color": PALETTE["current"], "dash": "dot", "width": 3},
-        annotation_text=f"Your ε = {format_epsilon(current_epsilon)}",
+    fig.add_vline(x=current_epsilon, line={"color": PALETTE["current"], "dash": "dot", "width": 3})
+    # A label of its own: plotly places an annotation on a log axis at log10(x), so add_vline's
+    # annotation_text sat a decade away from the line.
+    fig.add_annotation(
+        x=float(np.log10(current_epsilon)),
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=f"Your ε = {format_epsilon(current_epsilon)}",
+        showarrow=False,
+        font={"color": PALETTE["current"]},
     )
     _layout(
         fig,
@@ -324,6 +331,9 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
     return fig
 
 
+K_TICKS = (1, 2, 5, 10, 20, 50, 100)  # a log axis's own ticks read "1 2 5 10 2 5 100"
+
+
 def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: int = 15):
     """k-anonymity and DP side by side: accuracy against k and against ε."""
     fig = make_subplots(
@@ -372,10 +382,19 @@ def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: 
         row=1,
         col=2,
     )
-    fig.update_xaxes(type="log", title="k (← less anonymous     more anonymous →)", row=1, col=1)
+    k_ticks = [k for k in K_TICKS if k_summary["k"].min() <= k <= k_summary["k"].max()]
     fig.update_xaxes(
         type="log",
-        title="ε (← more private     less private →)",
+        title="k (← less anonymous     more anonymous →)",
+        tickvals=k_ticks,
+        ticktext=[str(k) for k in k_ticks],
+        row=1,
+        col=1,
+    )
+    # Reversed so that both panels gain protection to the right: the words follow the axis.
+    fig.update_xaxes(
+        type="log",
+        title="ε (← less private     more private →)",
         autorange="reversed",
         row=1,
         col=2,

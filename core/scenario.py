@@ -143,7 +143,8 @@ FIELDS: tuple[Field, ...] = (
         float,
         1.0,
         "Privacy budget ε of the trained model. Smaller means more noise: more private, less "
-        "accurate. Above about 10 the protection is mostly symbolic.",
+        "accurate. From about 5 an attacker's guess is right 99% of the time: the protection is "
+        "mostly symbolic.",
         "Privacy budget ε",
         0.01,
         100.0,

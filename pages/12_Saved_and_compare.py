@@ -140,6 +140,7 @@ sections = [
                 r["accuracy_std"],
                 r["popularity_accuracy"],
                 r["nonprivate_accuracy"],
+                draws=s.repeats,
             ),
         )
         for label, (s, r) in named.items()

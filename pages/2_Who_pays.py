@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.explain import group_gap_sentence, noise_reversal_sentence
 from core.figures import format_epsilon, frontier_summary, segment_figure
 
 dataset = ui.current_dataset()
@@ -52,17 +53,14 @@ figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_si
 st.plotly_chart(figure, key="segments_chart", width="stretch")
 
 at_current = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
-means = {label: at_current[column].mean() for column, label in groups.items()}
-means = {label: mean for label, mean in means.items() if pd.notna(mean)}
-if len(means) >= 2:
-    best, worst = max(means, key=means.get), min(means, key=means.get)
-    gap = 100 * (means[best] - means[worst])
-    st.info(
-        f"At ε = {format_epsilon(scenario.epsilon)}, people with {best.lower()} get "
-        f"{means[best]:.0%} of recommendations right and people with {worst.lower()} "
-        f"{means[worst]:.0%}: a gap of {gap:.0f} percentage points (average over noise draws).",
-        icon=":material/lightbulb:",
-    )
+gap = group_gap_sentence(
+    scenario.epsilon, {label: at_current[column].mean() for column, label in groups.items()}
+)
+if gap:
+    st.info(gap, icon=":material/lightbulb:")
+reversal = noise_reversal_sentence(table, groups)
+if reversal:
+    st.caption(reversal)
 summary = pd.DataFrame(
     {
         label: frontier_summary(table, column).set_index("epsilon")["mean"]

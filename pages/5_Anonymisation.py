@@ -34,10 +34,12 @@ columns[2].metric(
     help="Prosecutor risk: 1 / size of the smallest group, for an attacker who knows the person "
     "is in the data.",
 )
+risk_change = 100 * (after["mean_risk"] - before["mean_risk"])
 columns[3].metric(
     "Average risk after",
     ui.percent(after["mean_risk"], 2),
-    delta=f"{100 * (after['mean_risk'] - before['mean_risk']):.1f} pp",
+    # No arrow for no change (k = 1 stores records as they are): a red "↑ 0.0 pp" read as a loss.
+    delta=f"{risk_change:+.1f} pp" if abs(risk_change) >= 0.05 else None,
     delta_color="inverse",
 )
 st.caption(

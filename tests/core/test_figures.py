@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from core.figures import (
+    anonymity_figure,
     attack_figure,
     consent_figure,
     frontier_figure,
@@ -256,3 +257,17 @@ def test_attack_figure_cap_trace_is_the_theoretical_max_auc(with_twin):
     # A line for the twin's AUC (when there is a twin) and the coin-flip line at 0.5.
     expected_lines = [0.61, 0.5] if with_twin else [0.5]
     assert [shape.y0 for shape in fig.layout.shapes] == expected_lines
+
+
+def test_anonymity_figure_axes_read_the_way_they_run(frontier_table):
+    """k ticks are the round values (1 2 5 … 100); the reversed ε axis says less private → more."""
+    ks = [1, 2, 5, 10, 20, 50, 100]
+    sweep = pd.DataFrame(
+        {"k": ks, "accuracy": np.linspace(0.3, 0.25, 7), "nonprivate_accuracy": 0.35}
+    )
+    fig = anonymity_figure(sweep, frontier_table)
+    assert list(fig.layout.xaxis.tickvals) == ks
+    assert list(fig.layout.xaxis.ticktext) == [str(k) for k in ks]
+    assert fig.layout.xaxis2.autorange == "reversed"
+    assert "← less private" in fig.layout.xaxis2.title.text
+    assert "more private →" in fig.layout.xaxis2.title.text
