@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from core.explain import epsilon_card, frontier_takeaway, spread_words
-from core.export import report_html, to_safe_csv
+from core.export import report_html, settings_table, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
@@ -25,6 +25,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     scenario = ui.control("epsilon")
     point = ui.current_point(scenario, table)
     card = epsilon_card(scenario.epsilon)
+    n_classes = ui.current_dataset().schema.n_classes
     takeaway = frontier_takeaway(
         scenario.epsilon,
         point["accuracy"],
@@ -45,7 +46,9 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             (
                 "Right within top 3",
                 ui.percent(point["hit_at_3"]),
-                spread_words(point["hit_at_3_std"], point["draws"]),
+                spread_words(point["hit_at_3_std"], point["draws"])
+                if n_classes > 3
+                else f"Trivial here: with only {n_classes} categories, the top 3 holds them all",
                 "Share of people whose next purchase category was among the top 3 suggestions.",
             ),
             (
@@ -87,7 +90,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
             ],
             figures=[figure],
-            tables=[("Settings", pd.DataFrame({"value": scenario.to_params()}))],
+            tables=[("Settings", settings_table(scenario))],
         ),
         file_name="privacy_view.html",
         mime="text/html",

@@ -289,3 +289,41 @@ def _signed_points(points: int) -> str:
         return "changes it by less than one percentage point"
     unit = "percentage point" if abs(points) == 1 else "percentage points"
     return f"{'raises' if points > 0 else 'lowers'} it by {abs(points)} {unit}"
+
+
+def comparison_headline(named: dict) -> str:
+    """Which compared setting is most accurate and which most private, naming ties.
+
+    ``named`` maps a label to (Scenario, evaluation). Identical settings get no winner;
+    accuracy is compared as the whole percents shown, ε as spent.
+    """
+    if len({scenario for scenario, _ in named.values()}) == 1:
+        return "These settings are identical: the same numbers, nothing to choose between them."
+    shown = {label: round(100 * result["accuracy"]) for label, (_, result) in named.items()}
+    spent = {label: result["epsilon_spent"] for label, (_, result) in named.items()}
+    top, low = max(shown.values()), min(spent.values())
+    best = [label for label, value in shown.items() if value == top]
+    private = [label for label, value in spent.items() if math.isclose(value, low)]
+    accurate = (
+        f"Equally accurate: every setting gets {top}% right."
+        if len(best) == len(named)
+        else f"Most accurate: {_names(best)} ({top}%)."
+    )
+    protected = (
+        f"Equally private: every setting spends ε = {format_epsilon(low)}."
+        if len(private) == len(named)
+        else f"Most private: {_names(private)} (ε = {format_epsilon(low)})."
+    )
+    return f"{accurate} {protected}"
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def shared_frontiers(named: dict) -> list[list[str]]:
+    """Groups of labels whose settings differ only in ε: their frontiers are the same curve."""
+    groups: dict = {}
+    for label, (scenario, _) in named.items():
+        groups.setdefault(scenario.replace(epsilon=1.0), []).append(label)
+    return [labels for labels in groups.values() if len(labels) > 1]

@@ -499,8 +499,17 @@ def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
 OVERLAY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
-def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> go.Figure:
-    """Frontiers of several scenarios on one chart: mean over draws with a 5–95% band each."""
+def overlay_figure(
+    tables: dict[str, pd.DataFrame],
+    *,
+    font_size: int = 15,
+    points: dict[str, tuple[float, float]] | None = None,
+) -> go.Figure:
+    """Frontiers of several scenarios on one chart: mean over draws with a 5–95% band each.
+
+    ``points`` maps a name to its own (ε, accuracy): a labelled marker on its frontier, so
+    settings that differ only in ε (whose frontiers coincide) can still be told apart.
+    """
     fig = go.Figure()
     for index, (name, table) in enumerate(tables.items()):
         colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
@@ -524,11 +533,28 @@ def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> g
                 mode="lines+markers",
                 line={"color": colour, "width": 3},
                 name=name,
+                legendgroup=name,
             )
         )
+        if points and name in points:
+            epsilon, accuracy = points[name]
+            fig.add_trace(
+                go.Scatter(
+                    x=[epsilon],
+                    y=[accuracy],
+                    mode="markers+text",
+                    marker={"color": colour, "size": 16, "symbol": "diamond", "line": {"width": 2}},
+                    text=[f"ε = {format_epsilon(epsilon)}"],
+                    textposition="top center",
+                    textfont={"color": colour},
+                    name=f"{name}: its ε",
+                    legendgroup=name,
+                    showlegend=False,
+                )
+            )
     _layout(
         fig,
-        title="Frontiers side by side (bands: 90% of noise draws)",
+        title="Frontiers side by side (bands: 90% of noise draws; ◆ each setting's own ε)",
         y_title="Recommendations that were right",
         font_size=font_size,
     )

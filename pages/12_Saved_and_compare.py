@@ -6,8 +6,15 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import frontier_takeaway
-from core.export import comparison_table, measures, report_html, to_safe_csv
+from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
+from core.export import (
+    comparison_numbers,
+    comparison_table,
+    measures,
+    readable_time,
+    report_html,
+    to_safe_csv,
+)
 from core.figures import overlay_figure
 from core.presets import load_presets
 from core.storage import StorageError
@@ -45,7 +52,7 @@ else:
                     "Opt-out": f"{s.scenario.opt_out:.0%}",
                     "k": s.scenario.k,
                     "People": s.scenario.profiles,
-                    "Saved": s.updated_at,
+                    "Saved": readable_time(s.updated_at),
                 }
                 for s in saved
             ]
@@ -55,6 +62,32 @@ else:
         key="saved_table",
     )
     by_id = {s.id: s for s in saved}
+
+    def _rename(saved_id: int) -> None:
+        # A callback runs before the widgets: the pick can follow the new name at once.
+        new_name = st.session_state.get("rename_to", "")
+        try:
+            store.rename(saved_id, new_name)
+        except StorageError as error:
+            st.session_state["_saved_message"] = ("error", str(error))
+            return
+        st.session_state["_saved_message"] = ("success", f"Renamed to {new_name.strip()}.")
+        st.session_state["saved_pick"] = saved_id
+        st.session_state["rename_to"] = ""
+
+    def _delete(saved_id: int, name: str) -> None:
+        store.delete(saved_id)
+        # Untick: the next scenario picked must be confirmed on its own.
+        st.session_state["confirm_delete"] = False
+        st.session_state["_saved_message"] = ("success", f"Deleted {name}.")
+
+    kind, message = st.session_state.pop("_saved_message", (None, None))
+    if kind == "success":
+        st.success(ui.plain(message), icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(ui.plain(message))
+    if st.session_state.get("saved_pick") not in by_id:
+        st.session_state.pop("saved_pick", None)
     chosen_id = st.selectbox(
         "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
     )
@@ -64,18 +97,17 @@ else:
         "Load into the controls", on_click=ui.reset_to, args=(chosen.scenario,), key="load_saved"
     )
     with rename:
-        new_name = st.text_input("New name", key="rename_to", max_chars=80)
-        if st.button("Rename", key="rename_saved"):
-            try:
-                store.rename(chosen.id, new_name)
-                st.rerun()
-            except StorageError as error:
-                st.error(ui.plain(str(error)))
+        st.text_input("New name", key="rename_to", max_chars=80)
+        st.button("Rename", key="rename_saved", on_click=_rename, args=(chosen.id,))
     with delete:
         sure = st.checkbox(f"Yes, delete {ui.plain(chosen.name)}", key="confirm_delete")
-        if st.button("Delete", key="delete_saved", disabled=not sure):
-            store.delete(chosen.id)
-            st.rerun()
+        st.button(
+            "Delete",
+            key="delete_saved",
+            disabled=not sure,
+            on_click=_delete,
+            args=(chosen.id, chosen.name),
+        )
 
 st.markdown("#### Compare")
 options = {"Current settings": scenario}
@@ -105,22 +137,24 @@ for index, label in enumerate(picked):
 bar.empty()
 
 table = comparison_table(named)
-best = max(named, key=lambda k: named[k][1]["accuracy"])
-most_private = min(named, key=lambda k: named[k][1]["epsilon_spent"])
-st.info(
-    f"Most accurate: {ui.plain(best)} ({named[best][1]['accuracy']:.0%}). "
-    f"Most private: {ui.plain(most_private)} "
-    f"(ε = {named[most_private][1]['epsilon_spent']:g}).",
-    icon=":material/lightbulb:",
+st.info(ui.plain(comparison_headline(named)), icon=":material/lightbulb:")
+st.dataframe(table, width="stretch", key="comparison_table")
+figure = overlay_figure(
+    frontiers,
+    font_size=ui.font_size(),
+    points={label: (s.epsilon, r["accuracy"]) for label, (s, r) in named.items()},
 )
-st.dataframe(table.astype(str), width="stretch", key="comparison_table")
-figure = overlay_figure(frontiers, font_size=ui.font_size())
 st.plotly_chart(figure, key="compare_chart")
+for labels in shared_frontiers(named):
+    st.caption(
+        ui.plain(
+            f"{', '.join(labels[:-1])} and {labels[-1]} differ only in ε (or not at all): they "
+            "share one frontier, drawn on top of each other. The ◆ markers show each one's ε."
+        )
+    )
 st.caption("Use the camera icon on the chart to save it as a PNG.")
 
-numbers = pd.DataFrame(
-    [{"setting": label, **s.to_dict(), **measures(r)} for label, (s, r) in named.items()]
-)
+numbers = comparison_numbers(named)
 dataset = ui.current_dataset()
 data_note = (
     "Built-in synthetic shoppers (people generated from each setting's profiles and seed)."
