@@ -1,0 +1,75 @@
+"""The cross-page walk at AppTest level: the fast suite's share of the browser walk.
+
+From every page of ``ui.PAGES``, set every shared control to a value that is not its default,
+then visit every page with ``switch_page`` (session state carried, as a sidebar link does) and
+check that every Scenario widget on it still shows what was set, and that the URL agrees. The
+values are the same from every start page, so after the first cycle the pages come from cache.
+
+AppTest reruns the whole script where the browser reruns only Explore's ε fragment, so the
+fragment case itself (issue 10's crash) is covered by tests/browser/test_walk.py.
+"""
+
+import pytest
+
+import ui
+from core.scenario import FIELDS, Scenario
+from tests.app.conftest import open_page
+
+START = {"profiles": 2000, "repeats": 3}
+# A value that is not the default for every shared control (sliders, select, number input).
+MOVED = {
+    "epsilon": 2.0,
+    "opt_out": 0.1,
+    "consent_demographics": 0.5,
+    "consent_location": 0.75,
+    "consent_browsing": 0.9,
+    "consent_purchases": 0.95,
+    "k": 5,
+    "model": "gaussian_nb",  # the fast model: the others refit per draw (browser walk moves it)
+    "profiles": 1000,
+    "seed": 43,
+    "repeats": 2,
+    "local_epsilon": 0.0,  # local DP on every page is the browser walk's; keep this one fast
+}
+SCRIPTS = [script for script, _, _ in ui.PAGES]
+
+
+def _widget(at, name):
+    for kind in ("select_slider", "slider", "selectbox", "number_input"):
+        found = [w for w in getattr(at, kind) if w.key == name]
+        if found:
+            return found[0]
+    return None
+
+
+def _last(value):
+    return value[-1] if isinstance(value, list) else value
+
+
+def _check_every_field(at, expected: Scenario, where: str) -> None:
+    assert not at.exception, (where, [e.value for e in at.exception])
+    for spec in FIELDS:
+        widget = _widget(at, spec.name)
+        if widget is not None:
+            assert widget.value == getattr(expected, spec.name), (where, spec.name)
+    url = {k: _last(at.query_params[k]) for k in expected.to_params()}
+    assert url == expected.to_params(), where
+    assert at.session_state["projector"] is True, where
+
+
+@pytest.mark.parametrize("start", SCRIPTS, ids=[ui.page_url_path(s) or "Explore" for s in SCRIPTS])
+def test_every_shared_control_survives_every_page(start):
+    """Set every shared control on one page; every other page, and the start, keep them all."""
+    at = open_page(start if start != SCRIPTS[0] else None, **START)
+    assert not at.exception, [e.value for e in at.exception]
+    for name, value in MOVED.items():
+        widget = _widget(at, name)
+        assert widget is not None, f"no widget for {name} on {start}"
+        widget.set_value(value).run()
+    at.toggle(key="projector").set_value(True).run()
+    expected = Scenario(**MOVED)
+    _check_every_field(at, expected, start)
+    index = SCRIPTS.index(start)
+    for script in SCRIPTS[index + 1 :] + SCRIPTS[:index] + [start]:
+        at.switch_page(script).run()
+        _check_every_field(at, expected, script)
