@@ -73,3 +73,35 @@ def test_every_shared_control_survives_every_page(start):
     for script in SCRIPTS[index + 1 :] + SCRIPTS[:index] + [start]:
         at.switch_page(script).run()
         _check_every_field(at, expected, script)
+
+
+def _link_notices(at) -> list[str]:
+    return [w.value for w in at.warning if "Ignored" in w.value]
+
+
+def test_a_bad_link_notice_stays_on_its_page_until_the_first_change():
+    """The notice shows on the page the link opened, not on the next page or after a change."""
+    at = open_page("pages/2_Who_pays.py", epsilon="oops", **START)
+    assert _link_notices(at)
+    at.run()  # a rerun without a change (e.g. a chart interaction) keeps it
+    assert _link_notices(at)
+    at.switch_page("pages/1_Accuracy_target.py").run()
+    assert not _link_notices(at)
+    at.switch_page("pages/2_Who_pays.py").run()
+    assert not _link_notices(at)
+
+    at = open_page("pages/2_Who_pays.py", epsilon="oops", **START)
+    at.slider(key="opt_out").set_value(0.1).run()
+    assert not _link_notices(at)
+
+
+def test_reset_clears_the_preset_box():
+    """After Reset every control is at its default and the preset box shows no preset."""
+    at = open_page("pages/2_Who_pays.py", **START)
+    at.selectbox(key="preset").select_index(0).run()
+    at.button(key="apply_preset").click().run()
+    assert at.selectbox(key="preset").value is not None
+    at.button(key="reset").click().run()
+    assert not at.exception
+    assert at.selectbox(key="preset").value is None
+    assert at.select_slider(key="epsilon").value == Scenario().epsilon

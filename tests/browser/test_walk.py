@@ -8,7 +8,8 @@ other shared controls (rotating, so every shared control is moved on two or thre
 the page's own controls, then visits every other page once through the sidebar links in a cycle
 that ends back at the page. At every stop: no exception box, and every Scenario field shown (the
 widgets' values, a slider's ``aria-valuetext``), the URL's query parameters and the sidebar links'
-query parameters equal what was set.
+query parameters equal what was set. Back at the start, screenshots at 1400x1000, 1280x720 and
+390x844 go to the screenshot directory (walk_<page>_<size>.png).
 
 Cost: 14 pages x (3-4 moves + 14 stops); about five minutes on a 2-core machine.
 """
@@ -178,10 +179,30 @@ def check_stop(page: Page, path: str, params: dict[str, str], shown: dict[str, s
         assert params_of(href) == params, f"sidebar link {href} {where}"
 
 
+SIZES = ((1400, 1000), (1280, 720), (390, 844))  # desktop, projector, phone
+GROW_TO_CONTENT_JS = """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
+    '[data-testid="stMain"], [data-testid="stSidebarContent"]'
+)].map((e) => e.scrollHeight))"""
+
+
+def screenshots(page: Page, path: str, directory: Path) -> None:
+    """The page as it is now at each size: the viewport grown to the content (the app scrolls
+    inside a fixed shell, so a full-page shot would stop at the viewport)."""
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        _settle(page, path)
+        tall = page.evaluate(GROW_TO_CONTENT_JS)
+        page.set_viewport_size({"width": width, "height": int(tall)})
+        _settle(page, path)
+        name = BY_PATH[path][0]
+        page.screenshot(path=directory / f"walk_{name}_{width}x{height}.png", full_page=True)
+    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+
+
 @pytest.mark.parametrize(
     ("index", "start"), list(enumerate(WALK)), ids=[path or "Explore" for _, path, _ in WALK]
 )
-def test_walk_from_every_page(page: Page, app_url: str, index: int, start):
+def test_walk_from_every_page(page: Page, app_url: str, screenshot_dir, index: int, start):
     """Move ε, two shared controls and the page's own; every other page keeps them; come back."""
     _script, path, _label = start
     page.goto(f"{app_url}/{path}?{WALK_START}")
@@ -208,6 +229,7 @@ def test_walk_from_every_page(page: Page, app_url: str, index: int, start):
         expect(page.locator(EXCEPTION)).to_have_count(0)
         _settle(page, stop)
         check_stop(page, stop, params, shown)
+    screenshots(page, path, screenshot_dir)
 
 
 def test_epsilon_move_then_who_pays(page: Page, app_url: str):
@@ -225,3 +247,13 @@ def test_epsilon_move_then_who_pays(page: Page, app_url: str):
     wait_for_app(page)
     expect(epsilon_slider(page)).to_have_attribute("aria-valuetext", "2")
     assert params_of(page.url)["epsilon"] == "2"
+
+
+def test_unknown_page_path_says_so_on_explore(page: Page, app_url: str):
+    """A path that names no page opens Explore with a notice naming the path, not silently."""
+    page.goto(f"{app_url}/No_such_page?{WALK_START}")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=BY_PATH[""][1], level=1)).to_be_visible()
+    notice = page.get_by_test_id("stAlertContentWarning")
+    expect(notice.filter(has_text="There is no page 'No_such_page'")).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
