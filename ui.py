@@ -610,11 +610,15 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
     re-sends this row, and each element costs the browser a re-render. All text here is computed
     by the app (never user input); it is escaped anyway.
     """
+    # The explanation is a <details> under each number, not a title attribute: a title shows
+    # only on hover, which a phone or a keyboard never does.
     cells = "".join(
-        f"<div class='pte-cell' title='{html.escape(tip, quote=True)}'>"
+        "<div class='pte-cell'>"
         f"<div class='pte-label'>{html.escape(label)}</div>"
         f"<div class='pte-value'>{html.escape(value)}</div>"
-        f"<div class='pte-note'>{html.escape(note)}</div></div>"
+        f"<div class='pte-note'>{html.escape(note)}</div>"
+        f"<details class='pte-what'><summary>What is this?</summary>{html.escape(tip)}</details>"
+        "</div>"
         for label, value, note, tip in items
     )
     box = f"<div class='pte-takeaway'>{html.escape(takeaway)}</div>" if takeaway else ""
@@ -622,6 +626,7 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
         "<style>.pte-row{display:flex;gap:1rem;flex-wrap:wrap;margin:.25rem 0 1rem}"
         ".pte-cell{flex:1 1 12rem}.pte-label{font-size:.875rem;opacity:.8}"
         ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.65}"
+        ".pte-what{font-size:.8rem;margin-top:.15rem}.pte-what summary{cursor:pointer}"
         ".pte-takeaway{background:rgba(0,114,178,.12);border-radius:.5rem;padding:.75rem 1rem}"
         f"</style><div class='pte-row'>{cells}</div>{box}",
         unsafe_allow_html=True,
