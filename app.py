@@ -41,7 +41,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 ui.percent(point["accuracy"]),
                 spread_words(point["accuracy_std"], point["draws"]),
                 "Share of people whose next purchase category was the model's top suggestion, "
-                f"averaged over {point['draws']} noise draws.",
+                f"averaged over {point['draws']} noise draws. pp: percentage points, the "
+                "difference between two percentages.",
             ),
             (
                 "Right within top 3",
@@ -55,7 +56,9 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 "Without privacy",
                 ui.percent(refs["nonprivate_accuracy"]),
                 f"No personalisation: {refs['popularity_accuracy']:.0%}",
-                "The same model trained without noise on the same people (the ceiling).",
+                "The same model trained without noise on the same people: the ceiling, the best "
+                "this data and model can do. No personalisation (the floor): recommending the "
+                "most popular items to everyone, which needs nobody's data.",
             ),
             (
                 "Attacker's best guess",

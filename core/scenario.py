@@ -133,7 +133,8 @@ FIELDS: tuple[Field, ...] = (
         str,
         "gaussian_nb",
         "The recommender that learns from people's data. Each has a differentially private "
-        "version (diffprivlib) and a non-private twin used as the ceiling.",
+        "version (diffprivlib) and the same model trained without noise, which gives the "
+        "ceiling (the best this data allows). Naive Bayes is the fastest.",
         "Model",
         choices=tuple(MODELS),
         advanced=True,

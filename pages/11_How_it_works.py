@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
+from core.glossary import load_glossary
 from core.population import describe, generate_profiles
 
 scenario = ui.page_setup(
@@ -84,4 +85,9 @@ st.write(
     "**Band**: private models differ by luck of the noise; the band holds 90% of them. "
     "**Ceiling** (dashed): the same model without privacy. **Floor** (dotted): recommending "
     "the most popular categories to everyone, which needs no personal data."
+)
+
+st.markdown("#### Words used in this app")
+st.markdown(
+    "\n".join(f"- **{term}**: {text}" for term, text in load_glossary().items()),
 )

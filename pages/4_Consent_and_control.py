@@ -6,6 +6,7 @@ import streamlit as st
 import ui
 from core.explain import consent_gain_sentence
 from core.figures import collected_figure, consent_figure, group_bars, opt_out_heatmap
+from core.glossary import explain
 from core.lenses import CONSENT_RATES, OPT_OUT_RATES
 from core.schema import CATEGORIES
 
@@ -20,8 +21,8 @@ columns = st.columns(3)
 columns[0].metric(
     "Personal data collected",
     ui.percent(result["data_collected_share"]),
-    help="Share of (person × data category) cells the platform holds: a privacy-loss measure "
-    "of its own, separate from ε.",
+    help="A privacy-loss measure of its own, separate from ε. "
+    + explain("person × category cells"),
 )
 segments = result["segments"]
 columns[1].metric(

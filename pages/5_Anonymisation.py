@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core.figures import anonymity_figure
+from core.glossary import explain
 from core.lenses import K_VALUES
 
 quasi_identifiers = ui.quasi_identifier_words()
@@ -31,8 +32,7 @@ columns[1].metric(
 columns[2].metric(
     "Worst-case risk after",
     ui.percent(after["max_risk"], 1),
-    help="Prosecutor risk: 1 / size of the smallest group, for an attacker who knows the person "
-    "is in the data.",
+    help=explain("prosecutor risk"),
 )
 risk_change = 100 * (after["mean_risk"] - before["mean_risk"])
 columns[3].metric(
@@ -41,6 +41,7 @@ columns[3].metric(
     # No arrow for no change (k = 1 stores records as they are): a red "↑ 0.0 pp" read as a loss.
     delta=f"{risk_change:+.1f} pp" if abs(risk_change) >= 0.05 else None,
     delta_color="inverse",
+    help="The same risk averaged over every record. " + explain("prosecutor risk"),
 )
 st.caption(
     f"{anonymity['share_suppressed']:.1%} of records were too rare even after coarsening: their "

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from core.figures import attack_figure, format_epsilon
+from core.glossary import explain
 from core.lenses import LENS_EPSILONS
 
 scenario = ui.page_setup(
@@ -26,7 +27,8 @@ private = table[table["model"] == "private"]
 twin = table[table["model"] == "non-private"]
 worst = private.loc[private["auc"].idxmax()]
 st.info(
-    f"The strongest measured attack reaches AUC {worst['auc']:.3f} (95% CI "
+    f"The strongest measured attack is right {worst['guess_accuracy']:.0%} of the time at its "
+    f"best cut-off (a coin flip: 50%); its AUC is {worst['auc']:.3f} (95% CI "
     f"{worst['auc_low']:.3f}–{worst['auc_high']:.3f}; 0.5 is a coin flip), well under the "
     "ceiling DP allows at large ε. The guarantee is a worst case over all attackers and all "
     "datasets; real attacks on a model that does not memorise do much worse.",
@@ -49,11 +51,36 @@ shown = pd.DataFrame(
         "ε proven by the attack (lower bound)": table["epsilon_lower_bound"].map("{:.2f}".format),
     }
 )
-st.dataframe(shown, hide_index=True, width="stretch", key="attack_table")
+column_help = {
+    "Attack AUC": explain("AUC"),
+    "95% CI": explain("95% CI"),
+    "Best guess right": "How often the attack is right at its best cut-off, on a set where half "
+    "the people were in the training data (a coin flip: 50%).",
+    "ε proven by the attack (lower bound)": explain("empirical ε lower bound", "nominal ε"),
+}
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    key="attack_table",
+    column_config={
+        name: st.column_config.TextColumn(help=text) for name, text in column_help.items()
+    },
+)
 n_members = int(table["n_members"].iloc[0]) if len(table) else 0
 st.caption(
-    f"Loss-threshold attack (Yeom et al. 2018) on {n_members:,} training members and as many "
-    "held-out people. The empirical ε lower bound (Jagielski et al. 2020) uses 95% "
-    "Clopper–Pearson intervals on a threshold chosen on a separate half: it is what the attack "
-    "proves, never more than the nominal ε."
+    "The attack guesses 'was in the training data' when the model is unusually sure about a "
+    f"person. It was tried on {n_members:,} people who were in the training data and as many "
+    "who were kept out of it. 'ε proven by the attack' is the smallest ε that fits how well it "
+    "did, computed with exact 95% intervals on a cut-off chosen on a separate half of the "
+    "people: what the attack proves at least, never more than the ε the model was trained with."
 )
+with st.expander("Methods and sources"):
+    st.markdown(
+        "- Loss-threshold membership attack: Yeom, Giacomelli, Fredrikson and Jha, *Privacy "
+        "risk in machine learning*, IEEE CSF 2018.\n"
+        "- Empirical ε lower bound from an attack: Jagielski, Ullman and Oprea, *Auditing "
+        "differentially private machine learning*, NeurIPS 2020.\n"
+        "- Exact (Clopper–Pearson) intervals for the attack's error rates: Clopper and Pearson, "
+        "Biometrika 1934. AUC interval: Hanley and McNeil, Radiology 1982."
+    )
