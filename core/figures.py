@@ -7,6 +7,8 @@ and mean the same concept on every chart.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -54,22 +56,59 @@ def format_epsilon(epsilon: float) -> str:
     return f"{rounded:g}" if rounded < 1e6 else f"{rounded:.0f}"
 
 
+def wrapped(text: str, font_size: int = 15) -> str:
+    """A chart title broken into lines that fit a phone or a half-width projector column.
+
+    Plotly never wraps a title: a long one was cut off at the chart's right edge.
+    """
+    width = 30 if font_size >= 20 else 44
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def title_spec(text: str, font_size: int = 15) -> dict:
+    """A left-aligned, wrapped title that pushes the plot down instead of overlapping it."""
+    return {
+        "text": wrapped(text, font_size),
+        "x": 0,
+        "xanchor": "left",
+        "yref": "paper",
+        "automargin": True,
+    }
+
+
+# Legend in the bottom of the figure itself (not below the plot area by a share of its height):
+# plotly then reserves its room, so the axis title above it can no longer run into it.
+def legend_spec(font_size: int = 15) -> dict:
+    return {
+        "orientation": "h",
+        "yref": "container",
+        "yanchor": "bottom",
+        "y": 0,
+        "x": 0,
+        "font": {"size": font_size},
+    }
+
+
 def _layout_spec(*, title: str, y_title: str, font_size: int) -> dict:
     """The layout shared by the ε charts, as a plain dict (log ε axis, legend below)."""
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "title": title_spec(title, font_size),
         "font": {"size": font_size},
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "legend": {
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -0.22,
-            "x": 0,
-            "font": {"size": font_size},
-        },
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        "legend": legend_spec(font_size),
         "hovermode": "closest",  # "x unified" costs ~50 ms more per redraw in Chromium
-        "yaxis": {"title": {"text": y_title}, "tickformat": ".0%", "rangemode": "tozero"},
-        "xaxis": {"type": "log", "title": {"text": EPSILON_AXIS_TITLE}, **EPSILON_TICKS},
+        "yaxis": {
+            "title": {"text": y_title},
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+            "automargin": True,
+        },
+        "xaxis": {
+            "type": "log",
+            "title": {"text": EPSILON_AXIS_TITLE},
+            "automargin": True,
+            **EPSILON_TICKS,
+        },
     }
 
 
@@ -293,7 +332,7 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         )
     )
     fig.update_layout(
-        title={"text": "Accuracy for everyone, by ε and opt-out rate", "x": 0},
+        title=title_spec("Accuracy for everyone, by ε and opt-out rate", font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
@@ -322,7 +361,7 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
         )
     )
     fig.update_layout(
-        title={"text": title, "x": 0},
+        title=title_spec(title, font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         yaxis={"title": "Right recommendations", "tickformat": ".0%", "rangemode": "tozero"},
@@ -405,9 +444,12 @@ def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: 
     )
     fig.update_layout(
         font={"size": font_size},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 10, "r": 10, "t": 90 if font_size >= 20 else 60, "b": 10},
+        legend=legend_spec(font_size),
     )
+    for annotation in fig.layout.annotations:  # the two panel titles
+        if annotation.text.startswith(("k-anonymity", "Differential")):
+            annotation.text = wrapped(annotation.text, font_size)
     return fig
 
 

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from core.figures import PALETTE
+from core.figures import PALETTE, title_spec
 from core.persona import collected_table
 from core.schema import CATEGORIES
 
@@ -82,7 +82,7 @@ with right:
             )
         )
         figure.update_layout(
-            title={"text": "How likely each next purchase looks to the model"},
+            title=title_spec("How likely each next purchase looks to the model", ui.font_size()),
             yaxis={"tickformat": ".0%", "title": "Model's probability", "rangemode": "tozero"},
             font={"size": ui.font_size()},
             margin={"l": 10, "r": 10, "t": 60, "b": 10},

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import ui
 from core.scenario import FIELDS_BY_NAME
@@ -102,6 +103,7 @@ def _open_advanced(page: Page) -> None:
     expander = page.locator('[data-testid="stSidebar"] details').filter(has_text=ADVANCED)
     if expander.get_attribute("open") is None:
         expander.locator("summary").click()
+    expect(page.locator(".st-key-repeats")).to_be_visible()
 
 
 def move_slider(page: Page, name: str, path: str) -> None:
@@ -122,10 +124,17 @@ def move_shared(page: Page, name: str, path: str) -> None:
         _open_advanced(page)
     before = params_of(page.url).get(name)
     if name == "model":
-        page.locator(".st-key-model input").click()
-        current = page.locator(".st-key-model input").input_value()
+        combo = page.locator(".st-key-model input")
+        current = combo.input_value()
         choice = "Naive Bayes (GaussianNB)" if current == "Random forest" else "Random forest"
-        page.get_by_role("option", name=choice).click()
+        combo.scroll_into_view_if_needed()
+        combo.click()
+        option = page.get_by_role("option", name=choice, exact=True)
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:  # the list did not open on the click: open it by keyboard
+            combo.press("ArrowDown")
+        option.click()
         _wait_for_param(page, name, before)
     elif name == "seed":
         field = page.locator(".st-key-seed input")
