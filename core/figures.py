@@ -95,6 +95,8 @@ def _layout_spec(*, title: str, y_title: str, font_size: int) -> dict:
         "title": title_spec(title, font_size),
         "font": {"size": font_size},
         "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        # Large text needs a taller chart, or the axis titles outgrow the plot area.
+        "height": 450 if font_size < 20 else 600,
         "legend": legend_spec(font_size),
         "hovermode": "closest",  # "x unified" costs ~50 ms more per redraw in Chromium
         "yaxis": {
@@ -260,7 +262,10 @@ CATEGORY_COLOURS = {
 
 def _share_axis(fig: go.Figure, title: str) -> go.Figure:
     """Replace the default ε axis by a linear 0–100% axis."""
-    fig.update_xaxes(type="linear", title=title, tickformat=".0%", tickvals=None, ticktext=None)
+    size = fig.layout.font.size or 15
+    fig.update_xaxes(
+        type="linear", title=wrapped(title, size), tickformat=".0%", tickvals=None, ticktext=None
+    )
     return fig
 
 

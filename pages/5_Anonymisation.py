@@ -67,9 +67,17 @@ comparison = (
         else "."
     )
 )
+points = round(100 * cost, 1)
+k_effect = (
+    f"lowers accuracy by {points:.1f} percentage points"
+    if points > 0
+    else f"raises accuracy by {-points:.1f} percentage points (coarser records cannot teach the "
+    "model more: this is the noise between draws)"
+    if points < 0
+    else "changes accuracy by less than 0.1 percentage points"
+)
 st.info(
-    f"Going from k = 1 to k = 100 costs {100 * cost:.1f} percentage points of accuracy at "
-    f"ε = {scenario.epsilon:g}.{comparison}",
+    f"Going from k = 1 to k = 100 {k_effect} at ε = {scenario.epsilon:g}.{comparison}",
     icon=":material/lightbulb:",
 )
 st.plotly_chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")
