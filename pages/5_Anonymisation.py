@@ -71,8 +71,8 @@ points = round(100 * cost, 1)
 k_effect = (
     f"lowers accuracy by {points:.1f} percentage points"
     if points > 0
-    else f"raises accuracy by {-points:.1f} percentage points (coarser records cannot teach the "
-    "model more: this is the noise between draws)"
+    else f"raises accuracy by {-points:.1f} percentage points (coarser records rarely help a "
+    "model: most likely the noise between draws; see the bars)"
     if points < 0
     else "changes accuracy by less than 0.1 percentage points"
 )
