@@ -78,16 +78,14 @@ for feature in schema.features:
     clamped = at_bound[column : column + width]
     if feature.type == "categorical":
         noisy = noisy_row[0, column : column + width]
-        shown = ", ".join(f"{v}: {x:.2f}" for v, x in zip(feature.values, noisy, strict=True))
-        bound_note = (
-            f"{int(clamped.sum())} of {width} yes/no flags hit 0 or 1" if clamped.any() else "no"
-        )
+        shown = " · ".join(f"{v} {x:.2f}" for v, x in zip(feature.values, noisy, strict=True))
+        bound_note = f"{int(clamped.sum())} of {width} flags, to 0 or 1" if clamped.any() else "no"
     else:
         span = feature.upper - feature.lower
         value = feature.lower + noisy_row[0, column] * span
         shown = f"{value:.1f}"
         side = "lowest" if value <= feature.lower + 1e-9 else "highest"
-        bound_note = f"yes: sent as the {side} allowed value" if clamped.any() else "no"
+        bound_note = f"yes, to the {side} value allowed" if clamped.any() else "no"
     unit = f" ({feature.unit})" if feature.unit else ""
     rows.append(
         {
@@ -106,4 +104,5 @@ st.caption(
     "end instead (clamped): at small ε that happens to most values, so an age of 90 or "
     "'female 1.00, male 0.00, non-binary 1.00' for a man is the noise speaking, not the person."
 )
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="one_person_table")
+# A static table: its cells wrap, where a data grid cut the long rows off on the right.
+st.table(pd.DataFrame(rows).set_index("Feature"))
