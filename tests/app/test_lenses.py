@@ -49,10 +49,11 @@ def test_local_vs_central_page(no_exceptions):
     no_exceptions(at)
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert any(n.startswith("Central") for n in names) and any(n.startswith("Local") for n in names)
-    sent = at.dataframe[0].value["Local (what is sent)"].tolist()
+    sent = at.table[0].value["Local (what is sent)"].tolist()
+    assert "Income (thousand € a year)" in at.table[0].value.index
     at.select_slider(key="epsilon").set_value(50.0).run()
     no_exceptions(at)
-    assert at.dataframe[0].value["Local (what is sent)"].tolist() != sent
+    assert at.table[0].value["Local (what is sent)"].tolist() != sent
 
 
 def test_attack_audit_page(no_exceptions):
