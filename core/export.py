@@ -207,9 +207,8 @@ def _for_report(figure: go.Figure) -> go.Figure:
     """A copy sized for a page: room for the axis labels and the title (the app's tight margins
     clipped the y-axis in a report, leaving a lone '%' over the title)."""
     copy = go.Figure(figure)
-    copy.update_layout(
-        margin={"l": 80, "r": 40, "t": 90, "b": 90}, height=560, title={"y": 0.97, "yanchor": "top"}
-    )
+    copy.update_layout(margin={"l": 80, "r": 40, "t": 40, "b": 40}, height=560)
+    copy.update_layout(title={"automargin": True, "yref": "paper"})
     copy.update_xaxes(automargin=True)
     copy.update_yaxes(automargin=True)
     return copy
