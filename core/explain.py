@@ -238,7 +238,7 @@ def noise_reversal_sentence(table: pd.DataFrame, groups: dict[str, str]) -> str 
         "chance; more noise repeats (Advanced) narrow it"
     )
     return (
-        f"{label} is right {round(100 * low['mean'])}% of the time at ε = "
+        f"{label}: right {round(100 * low['mean'])}% of the time at ε = "
         f"{format_epsilon(low['epsilon'])} but {round(100 * high['mean'])}% at ε = "
         f"{format_epsilon(high['epsilon'])}, a larger budget. Less noise should not make a model "
         f"worse: this dip is the noise between the {int(low['draws'])} draws, not a real "

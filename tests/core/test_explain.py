@@ -290,7 +290,7 @@ def _dipping_frontier(spread: float) -> pd.DataFrame:
 def test_noise_reversal_is_named_and_explained(spread, why):
     """A group better at ε = 0.01 than at 0.1 gets a sentence: noise, with or without overlap."""
     text = noise_reversal_sentence(_dipping_frontier(spread), {"accuracy_minority": "Rare tastes"})
-    assert text.startswith("Rare tastes is right 20% of the time at ε = 0.01 but 15% at ε = 0.1")
+    assert text.startswith("Rare tastes: right 20% of the time at ε = 0.01 but 15% at ε = 0.1")
     assert "not a real effect" in text and why in text
 
 
