@@ -73,6 +73,7 @@ def title_spec(text: str, font_size: int = 15) -> dict:
         "xanchor": "left",
         "yref": "paper",
         "automargin": True,
+        "pad": {"b": font_size},  # clear of the top tick label
     }
 
 
