@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
-from core.glossary import load_glossary
+from core.glossary import define, load_glossary
 from core.population import describe, generate_profiles
 
 scenario = ui.page_setup(
@@ -78,6 +78,9 @@ with st.expander("The public schema"):
         ],
         width="stretch",
         hide_index=True,
+        column_config={
+            "quasi-identifier": st.column_config.TextColumn(help=define("quasi-identifier"))
+        },
     )
 
 st.markdown("#### Reading the charts")
