@@ -10,8 +10,8 @@ from core.lenses import K_VALUES
 quasi_identifiers = ui.quasi_identifier_words()
 scenario = ui.page_setup(
     "Anonymisation",
-    f"k-anonymity makes every stored record look like at least k−1 others in {quasi_identifiers}, "
-    "by coarsening those details. Move k in the sidebar.",
+    "Hiding in a crowd: every stored record is coarsened until it looks like at least k−1 others "
+    f"in {quasi_identifiers} (k-anonymity). Move k in the sidebar.",
 )
 result = ui.get_evaluation(scenario)
 anonymity = result["anonymity"]

@@ -13,7 +13,8 @@ from core.lenses import LENS_EPSILONS
 scenario = ui.page_setup(
     "Attack audit",
     "An attacker sees the trained model and a person's record and guesses whether that person "
-    "was in the training data (membership inference). DP caps their success; here we measure it.",
+    "was in the training data (membership inference). Differential privacy caps their success; "
+    "here we measure it.",
 )
 table = ui.progressive(
     "Attacking the model at every ε",
