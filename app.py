@@ -102,9 +102,13 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
 
 
 explore(table, refs)
+draws = int(table["repeat"].nunique())
 st.caption(
-    f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
-    "at each ε. Each draw is a different private model trained on the same people."
+    f"Shaded band: where 90% of {draws} independent noise draws land at each ε. Each draw is a "
+    "different private model trained on the same people."
+    if draws > 1
+    else "One noise draw per ε: no band, so how much a private model varies by luck is not "
+    "measured. Raise the noise repeats (Advanced) to see it."
 )
 st.download_button(
     "Download the frontier (CSV)",

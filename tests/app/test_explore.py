@@ -118,3 +118,13 @@ def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
     at.select_slider(key="epsilon").set_value(5.0).run()
     no_exceptions(at)
     assert trace(chart_specs(at)[0], "Your setting")["x"] == [5.0]
+
+
+def test_one_noise_draw_says_no_spread_was_measured():
+    """Repeats = 1: no '± 0.0 pp', the headline and the caption say one draw measures no spread."""
+    at = open_page(profiles=2000, repeats=1)
+    assert not at.exception
+    page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "± 0.0 pp" not in page_text
+    assert "one draw: no spread measured" in page_text
+    assert "One noise draw per ε: no band" in page_text
