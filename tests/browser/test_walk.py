@@ -70,14 +70,7 @@ LINK_HREFS_JS = """() => [...document.querySelectorAll(
     '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')].map((a) => a.href)"""
 
 
-def url_path(script: str) -> str:
-    """Streamlit's URL path of a page script: 'pages/1_Accuracy_target.py' -> 'Accuracy_target'."""
-    if script == ui.PAGES[0][0]:
-        return ""
-    return re.sub(r"^\d+_", "", Path(script).stem)
-
-
-WALK = [(script, url_path(script), label) for script, label, _ in ui.PAGES]
+WALK = [(script, ui.page_url_path(script), label) for script, label, _ in ui.PAGES]
 
 
 def params_of(url: str) -> dict[str, str]:
