@@ -34,9 +34,11 @@ def test_anonymisation_page_reacts_to_k(no_exceptions):
     at = open_page("pages/5_Anonymisation.py", **SMALL)
     no_exceptions(at)
     risk_k1 = at.metric[2].value
+    assert not at.metric[3].proto.delta  # k = 1 changes nothing: no red "↑ 0.0 pp"
     at.slider(key="k").set_value(20).run()
     no_exceptions(at)
     assert at.metric[2].value != risk_k1
+    assert at.metric[3].proto.delta.endswith(" pp")
     assert "k-anonymity does not protect" in _markdown(at)
     curve = chart_specs(at)[0]["data"][0]["y"]
     at.select_slider(key="epsilon").set_value(10.0).run()
