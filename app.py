@@ -7,6 +7,7 @@ import ui
 from core.explain import epsilon_card, frontier_takeaway, spread_words
 from core.export import report_html, settings_table, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
+from core.guarantee import one_line
 
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",
@@ -24,7 +25,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     # A fragment: moving ε reruns only this part of the page, not the sidebar and header.
     scenario = ui.control("epsilon")
     point = ui.current_point(scenario, table)
-    card = epsilon_card(scenario.epsilon)
+    # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
+    card = epsilon_card(scenario.epsilon * scenario.k)
     n_classes = ui.current_dataset().schema.n_classes
     takeaway = frontier_takeaway(
         scenario.epsilon,
@@ -32,6 +34,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         point["accuracy_std"],
         refs["popularity_accuracy"],
         refs["nonprivate_accuracy"],
+        refs.get("structure_accuracy"),
         draws=point["draws"],
     )
     ui.headline_numbers(
@@ -53,19 +56,22 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 "Share of people whose next purchase category was among the top 3 suggestions.",
             ),
             (
-                "Without privacy",
+                "With no privacy noise",
                 ui.percent(refs["nonprivate_accuracy"]),
-                f"No personalisation: {refs['popularity_accuracy']:.0%}",
-                "The same model trained without noise on the same people: the ceiling, the best "
-                "this data and model can do. No personalisation (the floor): recommending the "
-                "most popular items to everyone, which needs nobody's data.",
+                f"Popular items for everyone: {refs['popularity_accuracy']:.0%}",
+                "The ceiling: the same model trained on the same data collected, with no noise "
+                "at all (neither the platform's nor the people's own). The floor: everyone gets "
+                "the exact list of the most popular categories, no personal data used.",
             ),
             (
                 "Attacker's best guess",
                 card["headline"],
-                f"{card['strength'].capitalize()} · coin flip: 50%",
+                f"{card['strength'].capitalize()} · coin flip: 50%"
+                if scenario.k == 1
+                else f"At best, as a group of k = {scenario.k} (k-anonymity is not DP)",
                 "Differential privacy caps how often anyone can correctly tell whether you are "
-                "in the data: e^ε / (1 + e^ε).",
+                "in the data, even knowing everyone else: e^ε / (1 + e^ε). It protects one "
+                "person's whole record and assumes the noise is kept secret.",
             ),
         ],
         takeaway=takeaway,
@@ -78,11 +84,18 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         ceiling=refs["nonprivate_accuracy"],
         floor=refs["popularity_accuracy"],
         font_size=ui.font_size(),
+        structure=refs.get("structure_accuracy"),
     )
     st.plotly_chart(figure, key="frontier_chart", width="stretch")
-    st.markdown(
-        f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{card['sentence']}"
-    )
+    meaning = card["sentence"]
+    if scenario.k > 1:
+        meaning = (
+            f"k-anonymity (k = {scenario.k}) recodes everyone's records with everyone's data "
+            "first, so for one person this is group privacy, and at best: read it as "
+            f"k·ε. {meaning}"
+        )
+    st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{meaning}")
+    st.caption(f"The guarantee: {one_line(scenario, scenario.epsilon)}")
     st.download_button(
         "Download a report of this view (HTML, works offline)",
         # Built only when clicked: the report inlines plotly.js (several MB).
@@ -90,10 +103,12 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             f"Privacy Tradeoff Explorer: ε = {format_epsilon(scenario.epsilon)}",
             sections=[
                 ("Takeaway", takeaway),
-                (f"What ε = {format_epsilon(scenario.epsilon)} means", card["sentence"]),
+                (f"What ε = {format_epsilon(scenario.epsilon)} means", meaning),
+                ("The guarantee", one_line(scenario, scenario.epsilon)),
             ],
             figures=[figure],
             tables=[("Settings", settings_table(scenario))],
+            data_note=ui.report_data_note(),
         ),
         file_name="privacy_view.html",
         mime="text/html",

@@ -18,8 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from core import lenses
+from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
-from core.engine import Workbench, evaluate, frontier, references, workbench_for
+from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
+from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
@@ -51,9 +53,12 @@ PAGES = (
     ("pages/8_Persona.py", "A persona", ":material/person:"),
     ("pages/9_Threats_and_controls.py", "What protects what", ":material/shield:"),
     ("pages/10_Privacy_label.py", "Privacy label", ":material/label:"),
+    ("pages/15_Privacy_over_time.py", "Privacy over time", ":material/history:"),
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
     ("pages/14_Your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),
+    # The participants' page (pages/15_Room.py) is reached by link or QR code, not from here.
+    ("pages/16_Room_facilitator.py", "Run a room", ":material/co_present:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
@@ -215,6 +220,26 @@ def attack_point(scenario: Scenario, epsilon: float | None) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
+def _privacy_audit(scenario: Scenario, epsilon: float, dataset: Dataset) -> dict | None:
+    # The bar is made in here: a cached function may only update elements it created itself.
+    bar = st.progress(0.0, text="Auditing: releasing the model with and without a canary")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(fraction, 1.0), text=f"Auditing: {message}")
+
+    bench = _workbench(scenario, dataset)
+    model_epsilon, _ = budget_split(scenario, epsilon)
+    result = audit_workbench(bench, model_epsilon, seed=scenario.seed, progress=progress)
+    bar.empty()
+    return None if result is None else result.to_dict()
+
+
+def privacy_audit(scenario: Scenario) -> dict | None:
+    """The DP audit of the current setting's model release (core.audit), with a progress bar."""
+    return _privacy_audit(noise_free(scenario), scenario.epsilon, current_dataset())
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _homogeneity_example(scenario: Scenario, dataset: Dataset) -> dict | None:
     return lenses.homogeneity_example(_workbench(scenario, dataset))
 
@@ -227,6 +252,12 @@ def data_words() -> str:
     """'synthetic shoppers' or 'the people in your upload': for sentences about the data."""
     dataset = current_dataset()
     return "synthetic shoppers" if dataset.is_builtin else f"the people in {plain(dataset.name)}"
+
+
+def report_data_note() -> str:
+    """What a downloaded report's numbers were computed on (an upload: exact statistics)."""
+    dataset = current_dataset()
+    return data_note(dataset.is_builtin, dataset.name)
 
 
 def quasi_identifier_words() -> str:
@@ -354,6 +385,14 @@ def _scenario_from_state() -> Scenario:
     scenario = Scenario(**{spec.name: st.session_state[spec.name] for spec in FIELDS})
     st.session_state[_LAST_SCENARIO] = scenario
     return scenario
+
+
+def keep_settings() -> None:
+    """For pages without the shared controls (the room pages): keep the session's settings.
+
+    Streamlit drops a widget's value when a page run does not draw it; this re-assigns them.
+    """
+    _init_state()
 
 
 def reset_to(scenario: Scenario | None) -> None:

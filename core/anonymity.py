@@ -206,12 +206,18 @@ def anonymise(
         )
         sizes = _class_sizes(*codes) if features else np.full(n, n)
         suppressed = sizes < k
-        if k == 1 or n == 0 or suppressed.mean() <= max_suppression:
-            chosen = (node, codes, sizes, suppressed)
+        # Suppressed records all read '*' (like records whose quasi-identifiers were never
+        # collected), so together they form one more class: it must reach k as well, or the
+        # node is not k-anonymous ("each record looks like at least k−1 others" would be false).
+        released_sizes = (
+            _class_sizes(*(np.where(suppressed, HIDDEN, c) for c in codes)) if features else sizes
+        )
+        if k == 1 or n == 0 or (suppressed.mean() <= max_suppression and released_sizes.min() >= k):
+            chosen = (node, codes, released_sizes, suppressed)
             break
     if chosen is None:  # the top of the lattice (everything hidden) always satisfies k <= n
         raise ValueError(f"Cannot reach k={k} with {n} records.")
-    node, codes, sizes, suppressed = chosen
+    node, codes, released_sizes, suppressed = chosen
     return AnonymisationResult(
         k=k,
         features=features,
@@ -219,7 +225,8 @@ def anonymise(
         codes=codes,
         suppressed=suppressed,
         before=before,
-        after=risk_summary(sizes[~suppressed], k),
+        # Every released record, the suppressed ones included (as the class they form).
+        after=risk_summary(released_sizes, k),
     )
 
 

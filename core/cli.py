@@ -1,4 +1,4 @@
-"""Command line: ``python -m core evaluate|sweep [--<field> VALUE ...]``.
+"""Command line: ``python -m core evaluate|sweep|grid|plan|audit [--<field> VALUE ...]``.
 
 Flags are the Scenario field names with dashes (``--opt-out 0.2``), built from the parameter
 table. Any bad value exits with code 2 and one line on stderr naming the field, the allowed range
@@ -16,6 +16,7 @@ from pathlib import Path
 from core.scenario import FIELDS, FIELDS_BY_NAME, Scenario
 
 EXIT_USAGE = 2
+MIN_AUDIT_TRIALS, MAX_AUDIT_TRIALS = 4, 1_000_000
 
 
 class UsageError(Exception):
@@ -25,9 +26,13 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump, exit 2
         if message.startswith("unrecognized arguments"):
+            from core.plan import FIELDS as PLAN_FIELDS
+
             known = ", ".join(spec.flag for spec in FIELDS)
+            plan = ", ".join(spec.flag for spec in PLAN_FIELDS)
             message = (
-                f"{message}. Known options: {known}, --json (evaluate), --epsilons, --out (sweep)."
+                f"{message}. Known options: {known}, --json (evaluate, audit), --epsilons, --out "
+                f"(sweep), --trials (audit); plan: {plan}, --json."
             )
         raise UsageError(message)
 
@@ -53,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
     sweep = commands.add_parser("sweep", help="Accuracy for several ε, one row per (ε, repeat).")
     _add_scenario_flags(sweep)
-    sweep.add_argument("--epsilons", required=True, help="Comma-separated ε values, each > 0.")
+    sweep.add_argument(
+        "--epsilons",
+        required=True,
+        help="Comma-separated ε values, each in the ε range of --epsilon.",
+    )
     sweep.add_argument("--out", required=True, help="CSV file to write.")
     grid = commands.add_parser(
         "grid", help="Evaluate every combination of several fields; resumable; joblib or Dask."
@@ -79,7 +88,54 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         help="Dask scheduler address (tcp://host:8786); without it a LocalCluster is started.",
     )
+    plan = commands.add_parser(
+        "plan", help="Total privacy loss of repeated releases (retraining) under each accountant."
+    )
+    _add_plan_flags(plan)
+    plan.add_argument("--json", action="store_true", help="Print one JSON object.")
+    audit = commands.add_parser(
+        "audit",
+        help="Privacy audit of the Scenario's model release: releases with and without a canary.",
+    )
+    _add_scenario_flags(audit)
+    audit.add_argument(
+        "--trials",
+        help=f"Releases a side, a whole number from {MIN_AUDIT_TRIALS} to {MAX_AUDIT_TRIALS:,} "
+        "(default: 4,000 for GaussianNB, 200 for the models refitted with diffprivlib).",
+    )
+    audit.add_argument("--json", action="store_true", help="Print one JSON object.")
     return parser
+
+
+def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
+    from core.plan import FIELDS as PLAN_FIELDS
+
+    for spec in PLAN_FIELDS:
+        parser.add_argument(
+            spec.flag,
+            dest=spec.name,
+            metavar="VALUE",
+            help=(
+                f"{spec.help} Allowed: {spec.describe_range()}. "
+                f"Default: {spec.format(spec.default)}."
+            ),
+        )
+
+
+def parse_trials(text: str | None) -> int | None:
+    """The audit's releases a side, or None for the default."""
+    if text is None:
+        return None
+    try:
+        trials = int(text)
+    except ValueError:
+        trials = None
+    if trials is None or not MIN_AUDIT_TRIALS <= trials <= MAX_AUDIT_TRIALS:
+        raise UsageError(
+            f"The 'trials' option must be a whole number from {MIN_AUDIT_TRIALS} to "
+            f"{MAX_AUDIT_TRIALS:,}. Got {text!r} instead."
+        )
+    return trials
 
 
 def parse_axes(specs: list[str], seeds: str | None) -> dict[str, list]:
@@ -114,18 +170,18 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
 
 def parse_epsilons(text: str) -> list[float]:
+    """Comma-separated ε values, each in the Scenario's ε range (one table for every input)."""
+    spec = FIELDS_BY_NAME["epsilon"]
     values = []
     for part in text.split(","):
         try:
-            value = float(part)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 < value <= 1e6):
+            values.append(spec.parse(part))
+        except (TypeError, ValueError):
             raise UsageError(
-                f"The 'epsilons' option must be comma-separated numbers in (0, 1e6]. "
+                f"The 'epsilons' option must be comma-separated numbers, each "
+                f"{spec.describe_range().removeprefix('a number ')}. "
                 f"Got {part.strip()!r} in {text!r} instead."
-            )
-        values.append(value)
+            ) from None
     return values
 
 
@@ -162,9 +218,12 @@ def _progress_printer(stream):
 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "plan":
+        return _run_plan(args)
     scenario = scenario_from_args(args)
     epsilons = parse_epsilons(args.epsilons) if args.command == "sweep" else None
     axes = parse_axes(args.axis, args.seeds) if args.command == "grid" else None
+    trials = parse_trials(args.trials) if args.command == "audit" else None
     if args.command in ("sweep", "grid") and not Path(args.out).parent.exists():
         raise UsageError(f"The 'out' option needs an existing folder. Got {args.out!r} instead.")
     # Imported only now so that `--help` and input errors answer without loading the models.
@@ -172,6 +231,8 @@ def run(argv: list[str]) -> int:
 
     if args.command == "grid":
         return _run_grid(scenario, axes, args)
+    if args.command == "audit":
+        return _run_audit(scenario, trials, args.json)
 
     if args.command == "evaluate":
         result = evaluate(scenario)
@@ -185,6 +246,38 @@ def run(argv: list[str]) -> int:
     table = frontier(bench, epsilons, scenario.repeats, progress=_progress_printer(sys.stderr))
     table.to_csv(out, index=False)
     print(f"Wrote {len(table)} rows to {out}", file=sys.stderr)
+    return 0
+
+
+def _run_audit(scenario: Scenario, trials: int | None, as_json: bool) -> int:
+    from core.audit import NB_TRIALS_PER_SIDE, SLOW_TRIALS_PER_SIDE, audit_workbench
+    from core.engine import budget_split, workbench_for
+
+    model_epsilon, _ = budget_split(scenario, scenario.epsilon)
+    result = audit_workbench(
+        workbench_for(scenario),
+        model_epsilon,
+        nb_trials_per_side=trials or NB_TRIALS_PER_SIDE,
+        slow_trials_per_side=trials or SLOW_TRIALS_PER_SIDE,
+        seed=scenario.seed,
+        progress=_progress_printer(sys.stderr),
+    )
+    if result is None:
+        report = {"audit": None, "scenario": scenario.to_dict()}
+        print(json.dumps(report) if as_json else "No model is trained: nothing to audit.")
+        return 0
+    if as_json:
+        print(json.dumps({"audit": result.to_dict(), "scenario": scenario.to_dict()}))
+        return 0
+    print(
+        f"The audit shows ε ≥ {result.epsilon_lower_bound:.2f} with {result.confidence:.0%} "
+        f"confidence; claimed ε of the model release: {result.claimed_epsilon:g}."
+    )
+    print(
+        f"{result.trials_per_side:,} releases a side ({result.mechanism}); with "
+        f"{result.evaluation_trials:,} evaluation runs a side no audit can show more than "
+        f"ε ≥ {result.power_limit:.2f}. Canary: {result.canary}."
+    )
     return 0
 
 
@@ -229,6 +322,30 @@ def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
         f"Wrote {args.out}",
         file=sys.stderr,
     )
+    return 0
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from core.plan import FIELDS as PLAN_FIELDS
+    from core.plan import METHOD_LABELS, Plan, plan_report
+
+    given = {spec.name: getattr(args, spec.name) for spec in PLAN_FIELDS}
+    try:
+        plan = Plan.from_params({k: v for k, v in given.items() if v is not None})
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    report = plan_report(plan)
+    if args.json:
+        print(json.dumps(_finite(report), allow_nan=False))
+        return 0
+    print(
+        f"{report['releases']} releases at ε = {plan.epsilon:g} each "
+        f"({plan.releases_per_year} a year for {plan.years:g} year"
+        f"{'' if plan.years == 1 else 's'}), total loss per person:"
+    )
+    for method, label in METHOD_LABELS.items():
+        at = "pure ε" if method == "basic" else f"at δ = {plan.delta:g}"
+        print(f"  {label}: ε = {report[method]:.4g} ({at})")
     return 0
 
 

@@ -16,13 +16,16 @@ import pandas as pd
 
 from core.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
 from core.encoding import encode, missing_mask, model_bounds, not_collected_values
-from core.mechanisms import laplace_truncated
+from core.mechanisms import laplace_truncated, randomised_response
 from core.population import Population, generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES, Schema, load_schema
 
 TEST_SHARE = 0.2
 MAX_TEST_PEOPLE = 20_000  # enough for ±0.7 pp accuracy; keeps 1M-profile frontiers fast
+# Share of ε_local a person spends on their label (the purchase category the model predicts): the
+# label is one value, the features are many columns, and without a usable label nothing is learnt.
+LOCAL_LABEL_SHARE = 0.5
 AGE_BANDS = ((18, 29, "18–29"), (30, 44, "30–44"), (45, 64, "45–64"), (65, 90, "65+"))
 
 # Independent random streams, one per control, derived from the Scenario seed.
@@ -50,20 +53,27 @@ class Split:
     segment: np.ndarray
     age_band: np.ndarray  # index into AGE_BANDS from the true age (-1: the data has no age)
     opted_out: np.ndarray  # bool
+    key: np.ndarray  # each person's own public key (their row in the population)
 
 
 @dataclass(frozen=True)
 class PreparedData:
-    train: Split  # opted-in people: what the model learns from
+    train: Split  # opted-in people: what the model learns from (as received: randomised locally)
     test: Split  # everyone held out; opted-out people get popularity recommendations
     anonymisation: AnonymisationResult
     data_collected_share: float  # share of (person, data category) cells collected
     category_collected_share: dict[str, float]
-    popularity_labels: np.ndarray  # engagement categories of everyone in the train split
+    popularity_labels: np.ndarray  # engagement categories of everyone in the train split, as sent
+    popularity_true_labels: np.ndarray  # the same people's true categories (the exact floor)
     labels: np.ndarray  # every person's label, in population order (for anonymity examples)
     purchase_unique_share: float | None  # people unique on purchases alone (None: none held)
     n_opted_out_train: int
     local_epsilon_per_column: float
+    local_epsilon_label: float  # ε_local spent on the label (k-ary randomised response), 0: off
+    # Both splits without local randomisation: what the noise-free ceiling learns and is scored on.
+    exact_train: Split
+    exact_test: Split
+    popularity_from_reports: bool  # popularity_labels are randomised reports (local DP)
     segment_names: tuple[str, ...]  # names of the fairness segments (codes in Split.segment)
     age_bands: tuple  # the AGE_BANDS reported on, () when the data has no age feature
 
@@ -178,50 +188,64 @@ def prepare(
         X[np.ix_(suppressed, qi_columns)] = placeholder[qi_columns]
         observed[np.ix_(suppressed, qi_columns)] = False
 
-    local_epsilon_per_column = 0.0
+    X_exact, labels = X, population.label
+    local_epsilon_per_column = local_epsilon_label = 0.0
     if scenario.local_epsilon > 0:
-        # Each person splits ε_local over every column they could send (sequential composition)
-        # and randomises each with the Laplace mechanism, clamped to the public bounds.
+        # Each person randomises their whole record before sending it: LOCAL_LABEL_SHARE of
+        # ε_local for the label (k-ary randomised response), the rest split equally over every
+        # column they could send (Laplace, clamped to the public bounds). Sequential composition
+        # over the parts: ε_local for the record, whatever the other people send.
+        rng = stream(seed, _STREAM_LOCAL_DP, local_noise_draw)
         lower, upper = model_bounds(schema)
-        local_epsilon_per_column = scenario.local_epsilon / X.shape[1]
+        local_epsilon_label = scenario.local_epsilon * LOCAL_LABEL_SHARE
+        local_epsilon_per_column = (scenario.local_epsilon - local_epsilon_label) / X.shape[1]
         noisy = laplace_truncated(
             X,
             epsilon=local_epsilon_per_column,
             sensitivity=upper - lower,
             lower=lower,
             upper=upper,
-            rng=stream(seed, _STREAM_LOCAL_DP, local_noise_draw),
+            rng=rng,
         )
         X = np.where(observed, noisy, X)
+        labels = randomised_response(
+            population.label, n_values=schema.n_classes, epsilon=local_epsilon_label, rng=rng
+        )
 
     order = stream(seed, _STREAM_SPLIT).permutation(n)
     n_test = min(int(round(n * TEST_SHARE)), MAX_TEST_PEOPLE)
     test_index, train_index = order[:n_test], order[n_test:]
-    # Opting out stops personalisation, not being counted: the (DP) popularity list counts
-    # everyone's engagements.
-    popularity_labels = population.label[train_index]
+    # Opting out stops personalisation, not being counted: the popularity list counts everyone's
+    # engagements (with DP noise centrally, or from their randomised reports under local DP).
+    popularity_labels = labels[train_index]
     train_index = train_index[~opted_out[train_index]]
 
     age_bands, age_band = _age_bands(population, schema)
     purchase_columns = [f.name for f in schema.features_in("purchases")]
 
-    def split(index: np.ndarray) -> Split:
+    def split(index: np.ndarray, X: np.ndarray, y: np.ndarray) -> Split:
         return Split(
             X=X[index],
             observed=observed[index],
-            y=population.label[index],
+            y=y[index],
             segment=population.segment[index],
             age_band=age_band[index],
             opted_out=opted_out[index],
+            key=index,
         )
 
+    train = split(train_index, X, labels)
+    # The test people are scored on what they would send, against what they truly bought.
+    test = split(test_index, X, population.label)
+    local = scenario.local_epsilon > 0
     return PreparedData(
-        train=split(train_index),
-        test=split(test_index),
+        train=train,
+        test=test,
         anonymisation=anonymisation,
         data_collected_share=float(consent.mean()),
         category_collected_share={c: float(consent[:, i].mean()) for i, c in enumerate(CATEGORIES)},
         popularity_labels=popularity_labels,
+        popularity_true_labels=population.label[order[n_test:]],
         labels=population.label,
         purchase_unique_share=(
             _unique_share(population.features[purchase_columns].to_numpy())
@@ -230,6 +254,10 @@ def prepare(
         ),
         n_opted_out_train=int(opted_out[order[n_test:]].sum()),
         local_epsilon_per_column=local_epsilon_per_column,
+        local_epsilon_label=local_epsilon_label,
+        exact_train=split(train_index, X_exact, population.label) if local else train,
+        exact_test=split(test_index, X_exact, population.label) if local else test,
+        popularity_from_reports=local,
         segment_names=population.segment_names,
         age_bands=age_bands,
     )

@@ -25,6 +25,8 @@ from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_nb import NBStatistics, draw_parameters
+from core.guarantee import guarantee
+from core.mechanisms import debiased_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
     Recommender,
@@ -33,6 +35,7 @@ from core.models import (
     fit_nonprivate,
     fit_private,
     nb_recommender,
+    random_forest,
 )
 from core.population import Population
 from core.scenario import Scenario
@@ -47,15 +50,20 @@ Progress = Callable[[float, str], None]
 
 
 def budget_split(scenario: Scenario, epsilon: float) -> tuple[float, float]:
-    """(ε for the model, ε for the popularity list) of one release."""
-    if scenario.opt_out > 0:
+    """(ε for the model, ε for the popularity list) of one release.
+
+    Under local DP the list is computed from the randomised reports (post-processing, no central
+    ε), so the model gets all of ε.
+    """
+    if scenario.opt_out > 0 and scenario.local_epsilon == 0:
         return epsilon * (1 - POPULARITY_BUDGET_SHARE), epsilon * POPULARITY_BUDGET_SHARE
     return epsilon, 0.0
 
 
 def _epsilon_key(epsilon: float) -> int:
-    # Part of a seed: ε rounded to 1e-9 so that 0.1 typed and 0.1 computed agree.
-    return int(round(epsilon * 1e9))
+    # Part of a seed: the bits of ε rounded to 12 significant digits, so that 0.1 typed and 0.1
+    # computed agree while every distinct ε (however small) gets its own noise stream.
+    return int(np.float64(float(f"{epsilon:.12g}")).view(np.int64))
 
 
 @dataclass
@@ -69,6 +77,10 @@ class Workbench:
     nonprivate_model: Recommender | None  # the twin, read-only once fitted
     nonprivate_proba_members: np.ndarray | None
     floor_counts: np.ndarray
+    # Local DP only: the plain model trained on the randomised reports, scored on the test people.
+    local_plain_scores: np.ndarray | None
+    # Random forest only: the same random trees with exact leaf labels (its structure's ceiling).
+    structure_scores: np.ndarray | None
     attack_members: np.ndarray  # indices into train
     attack_non_members: np.ndarray  # indices into test (opted-in people only)
     nb_statistics: NBStatistics | None = None
@@ -100,21 +112,39 @@ def build_workbench(
     members = rng.permutation(len(train.y))[:ATTACK_SAMPLE]
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
-    nonprivate_scores = nonprivate_proba = twin = None
+    nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
     nb_statistics = None
+    model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     if len(train.y) >= MIN_TRAIN_PEOPLE:
+        # The ceiling: the same people and the same data collected, with no noise at all (neither
+        # the central model's nor the people's own local randomisation).
+        exact_train, exact_test = data.exact_train, data.exact_test
         twin = fit_nonprivate(
-            scenario.model,
-            train.X,
-            train.y,
-            schema=schema,
-            random_state=integer_seed(scenario.seed, _STREAM_MODEL_SEED),
+            scenario.model, exact_train.X, exact_train.y, schema=schema, random_state=model_seed
         )
-        nonprivate_scores = twin.score(test.X, test.observed)
+        nonprivate_scores = twin.score(exact_test.X, exact_test.observed)
         nonprivate_proba = {
-            "members": twin.predict_proba(train.X[members], train.observed[members]),
-            "non_members": twin.predict_proba(test.X[non_members], test.observed[non_members]),
+            "members": twin.predict_proba(exact_train.X[members], exact_train.observed[members]),
+            "non_members": twin.predict_proba(
+                exact_test.X[non_members], exact_test.observed[non_members]
+            ),
         }
+        if scenario.local_epsilon > 0:
+            plain = fit_nonprivate(
+                scenario.model, train.X, train.y, schema=schema, random_state=model_seed
+            )
+            local_plain_scores = plain.score(test.X, test.observed)
+        if scenario.model == "random_forest":
+            structure = random_forest(
+                train.X,
+                train.y,
+                train.key,
+                epsilon=math.inf,
+                schema=schema,
+                random_state=model_seed,
+                accountant=BudgetAccountant(),  # ε = ∞ spends nothing: no noise, no release
+            )
+            structure_scores = structure.score(test.X, test.observed)
         if scenario.model == "gaussian_nb":
             nb_statistics = NBStatistics.from_data(
                 train.X, train.y, schema.n_classes, model_bounds(schema)
@@ -126,7 +156,9 @@ def build_workbench(
         nonprivate_scores=nonprivate_scores,
         nonprivate_model=twin,
         nonprivate_proba_members=nonprivate_proba,
-        floor_counts=exact_popularity_counts(data.popularity_labels, schema.n_classes),
+        floor_counts=exact_popularity_counts(data.popularity_true_labels, schema.n_classes),
+        local_plain_scores=local_plain_scores,
+        structure_scores=structure_scores,
         attack_members=members,
         attack_non_members=non_members,
         nb_statistics=nb_statistics,
@@ -176,16 +208,26 @@ def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: Budge
         schema=bench.schema,
         random_state=integer_seed(scenario.seed, _STREAM_NOISE, *key),
         accountant=accountant,
+        keys=bench.data.train.key,
     )
 
 
 def release_popularity(
     bench: Workbench, epsilon: float, repeat: int, accountant: BudgetAccountant
 ) -> np.ndarray | None:
-    """The DP popular-items counts of one release, or None when nobody opted out."""
+    """The DP popular-items counts of one release, or None when nobody opted out.
+
+    Under local DP the counts are estimated from the people's randomised reports (no central ε).
+    """
     scenario = bench.scenario
     if scenario.opt_out == 0:
         return None
+    if bench.data.popularity_from_reports:
+        return debiased_counts(
+            bench.data.popularity_labels,
+            n_values=bench.schema.n_classes,
+            epsilon=bench.data.local_epsilon_label,
+        )
     _, popularity_epsilon = budget_split(scenario, epsilon)
     return dp_popularity_counts(
         bench.data.popularity_labels,
@@ -292,26 +334,48 @@ def frontier(
 
 
 def references(bench: Workbench) -> dict[str, float]:
-    """Ceiling (non-private twin, same controls) and floor (exact popularity), same test split."""
+    """Reference accuracies on the same test people; exact statistics, never released.
+
+    ``nonprivate_*``: the ceiling, the twin on the same data collected with no noise at all;
+    ``popularity_*``: the floor, the exact popular-items list for everyone; ``local_plain_*``
+    (local DP only): a plain model on the randomised reports; ``structure_*`` (random forest
+    only): the same random trees with exact leaf labels. Opted-out people get the floor's list.
+    """
     test = bench.data.test
     floor_scores = _popularity_scores(bench.floor_counts, len(test.y))
     floor = {
         "popularity_accuracy": float(top_k_hits(floor_scores, test.y, 1).mean()),
         "popularity_hit_at_3": float(top_k_hits(floor_scores, test.y, 3).mean()),
     }
-    if bench.nonprivate_scores is None:
-        return {
-            **floor,
-            "nonprivate_accuracy": floor["popularity_accuracy"],
-            "nonprivate_hit_at_3": floor["popularity_hit_at_3"],
-        }
-    scores = bench.nonprivate_scores.copy()
     opted_out = test.opted_out
-    scores[opted_out] = floor_scores[opted_out]
+
+    def personalised(scores: np.ndarray | None, prefix: str) -> dict[str, float]:
+        if scores is None:
+            return {}
+        scores = scores.copy()
+        scores[opted_out] = floor_scores[opted_out]
+        return {
+            f"{prefix}_accuracy": float(top_k_hits(scores, test.y, 1).mean()),
+            f"{prefix}_hit_at_3": float(top_k_hits(scores, test.y, 3).mean()),
+        }
+
+    if bench.nonprivate_scores is None:
+        # Nobody to personalise for: every reference is the popular-items list.
+        nobody = {
+            f"{prefix}_{measure}": floor[f"popularity_{measure}"]
+            for prefix in ("nonprivate", "local_plain", "structure")
+            for measure in ("accuracy", "hit_at_3")
+        }
+        if bench.scenario.local_epsilon == 0:
+            nobody = {k: v for k, v in nobody.items() if not k.startswith("local_plain")}
+        if bench.scenario.model != "random_forest":
+            nobody = {k: v for k, v in nobody.items() if not k.startswith("structure")}
+        return {**floor, **nobody}
     return {
         **floor,
-        "nonprivate_accuracy": float(top_k_hits(scores, test.y, 1).mean()),
-        "nonprivate_hit_at_3": float(top_k_hits(scores, test.y, 3).mean()),
+        **personalised(bench.nonprivate_scores, "nonprivate"),
+        **personalised(bench.local_plain_scores, "local_plain"),
+        **personalised(bench.structure_scores, "structure"),
     }
 
 
@@ -366,6 +430,7 @@ def evaluate(
             if scenario.opt_out > 0
             else 0.0
         ),
+        "guarantee": guarantee(scenario, float(epsilon_spent)),
         "max_membership_guess": membership_guess_bound(epsilon_spent),
         "posterior_odds_factor": math.exp(min(epsilon_spent, 700)),
         "segments": segments,

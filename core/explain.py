@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.figures import format_epsilon, frontier_summary
+from core.guarantee import EXACT_FIGURES, SECRET_NOISE, UNIT, k_anonymity_caveat
 from core.metrics import membership_guess_bound
 
 # The words follow the attacker's best-guess bound shown next to them, not ε itself: a headline
@@ -72,9 +73,25 @@ def frontier_takeaway(
     accuracy_std: float,
     floor: float,
     ceiling: float,
+    structure: float | None = None,
     draws: int = 2,
 ) -> str:
-    """One sentence on the current point of the frontier (``draws``: noise draws averaged)."""
+    """One sentence on the current point of the frontier (two for a random forest, whose random
+    trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise).
+    ``draws``: how many noise draws the accuracy averages (one draw measures no spread)."""
+    sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling, draws)
+    if structure is None:
+        return sentence
+    return sentence + (
+        f" The private forest's trees split at random, so the splits reveal nothing about anyone;"
+        f" even with exact labels those trees get {structure:.0%}. Most of the gap to the ceiling "
+        "is that random structure, not the privacy noise."
+    )
+
+
+def _frontier_sentence(
+    epsilon: float, accuracy: float, accuracy_std: float, floor: float, ceiling: float, draws: int
+) -> str:
     share = share_of_personalisation(accuracy, floor, ceiling)
     base = (
         f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
@@ -137,10 +154,14 @@ def smallest_epsilon_for(
     return float(np.exp(log_eps))
 
 
-def privacy_label(scenario, result: dict, schema) -> list[tuple[str, str]]:
+def privacy_label(
+    scenario, result: dict, schema, data_words: str = "synthetic people"
+) -> list[tuple[str, str]]:
     """A plain-language privacy notice for the Scenario, as (heading, text) sections.
 
     ``result`` is :func:`core.engine.evaluate` of the same Scenario; every number comes from it.
+    The first sections are what a platform would publish; the last one, set apart, carries the
+    exact figures this simulation measured, which a real notice could not publish as they are.
     """
     collected = []
     for category, info in schema.category_info.items():
@@ -149,49 +170,74 @@ def privacy_label(scenario, result: dict, schema) -> list[tuple[str, str]]:
             f"- **{info['label']}** ({info['plain']}), {info['purpose']}: "
             f"collected from {share:.0%} of people, only with their consent."
         )
-    card = epsilon_card(result["epsilon_spent"])
-    protections = [
-        f"- **Differential privacy, ε = {format_epsilon(result['epsilon_spent'])}** "
-        f"({card['strength']}): {card['sentence']}"
-    ]
+    collected.append(
+        "- **What you buy next** (the purchase category the recommender learns to predict) is "
+        "collected from everyone who did not opt out, whatever else they consented to."
+    )
+    epsilon = result["epsilon_spent"]
+    card = epsilon_card(epsilon)
+    if scenario.k > 1:
+        # The per-person sentence would be false: k-anonymity recodes with everyone's data first.
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}**, for the stored "
+            f"(k-anonymised) table rather than for each person: see k-anonymity below."
+        ]
+    else:
+        protections = [
+            f"- **Differential privacy, ε = {format_epsilon(epsilon)}** ({card['strength']}): "
+            f"{card['sentence']} This covers {UNIT}."
+        ]
     if result["epsilon_popularity"]:
         protections.append(
-            f"- The popular-items list for people who opt out is itself released with "
-            f"differential privacy (ε = {format_epsilon(result['epsilon_popularity'])} of the "
-            "budget)."
+            f"- The popular-items list for people who opt out counts everyone's purchase "
+            f"category, opted-out people included, and is released with differential privacy "
+            f"(ε = {format_epsilon(result['epsilon_popularity'])} of the ε above)."
         )
     anonymity = result["anonymity"]
     if scenario.k > 1:
+        names = [f.label.lower() for f in schema.quasi_identifiers]
         protections.append(
             f"- **k-anonymity, k = {scenario.k}**: stored records are generalised "
             f"({anonymity['generalisation']}) so that each looks like at least {scenario.k - 1} "
-            f"others in age, gender and region; {anonymity['share_suppressed']:.1%} of records "
-            "had these details removed. This does not stop linkage through other attributes."
+            f"others in {_and_list(names) or 'its quasi-identifiers'}; "
+            f"{anonymity['share_suppressed']:.1%} of records had these details removed. This "
+            "does not stop linkage through other attributes. "
+            + k_anonymity_caveat(scenario.k, epsilon)
         )
     if scenario.local_epsilon > 0:
+        local_guess = epsilon_card(scenario.local_epsilon)["headline"].replace("right", "").strip()
         protections.append(
-            f"- **Local differential privacy, ε = {format_epsilon(scenario.local_epsilon)}**: "
-            "your device adds noise before anything is sent; we never see your true values."
+            f"- **Local differential privacy, ε_local = "
+            f"{format_epsilon(scenario.local_epsilon)}**: your device randomises your whole record "
+            "(what you share and your purchase category) before sending it, so what we receive "
+            "about you is ε_local-differentially private even from us: anyone guessing between "
+            f"two possible records of yours is right {local_guess} of the time. We still see "
+            "that you sent something."
         )
     protections.append(
         "- **Encryption** in transit and at rest protects against outsiders and stolen disks. "
         "It does not limit what the trained model reveals, and it costs no accuracy."
     )
-    cost = (
-        f"Recommendations are right {result['accuracy']:.0%} of the time "
-        f"(± {result['accuracy_std']:.0%}), against {result['nonprivate_accuracy']:.0%} without "
-        f"these protections and {result['popularity_accuracy']:.0%} with no personalisation."
-    )
     controls = [
         "- Switch off any data category above, at any time: it is then neither collected nor used.",
-        "- Opt out of personalisation entirely: you get the same popular-items list as everyone "
-        f"who opted out ({scenario.opt_out:.0%} of people today).",
+        "- Opt out of personalisation entirely: your data no longer trains the recommender and you "
+        "get the popular-items list; your purchase category is still counted, with noise, in "
+        f"that list ({scenario.opt_out:.0%} of people opted out today).",
     ]
+    measured = (
+        f"In this simulation on {data_words}, recommendations "
+        f"were right {result['accuracy']:.0%} of the time (± {result['accuracy_std']:.0%} between "
+        f"noise draws), against {result['nonprivate_accuracy']:.0%} for the same model without "
+        f"noise and {result['popularity_accuracy']:.0%} for the exact popular-items list. "
+        + EXACT_FIGURES
+        + " "
+        + SECRET_NOISE
+    )
     return [
         ("What we collect, and why", "\n".join(collected)),
         ("How it is protected", "\n".join(protections)),
-        ("What it costs you in recommendations", cost),
         ("What you can switch off", "\n".join(controls)),
+        ("Measured in this simulation (not part of the notice)", measured),
     ]
 
 
@@ -327,3 +373,9 @@ def shared_frontiers(named: dict) -> list[list[str]]:
     for label, (scenario, _) in named.items():
         groups.setdefault(scenario.replace(epsilon=1.0), []).append(label)
     return [labels for labels in groups.values() if len(labels) > 1]
+
+
+def _and_list(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]

@@ -43,8 +43,8 @@ MEASURES = {
     "accuracy": "Right first suggestion",
     "accuracy_std": "Spread between noise draws",
     "hit_at_3": "Right within top 3",
-    "nonprivate_accuracy": "Without privacy",
-    "popularity_accuracy": "No personalisation",
+    "nonprivate_accuracy": "No privacy noise (ceiling)",
+    "popularity_accuracy": "Popular items (floor)",
     "accuracy_majority": "Majority tastes",
     "accuracy_minority": "Minority tastes",
     "epsilon_spent": "ε spent",
@@ -214,16 +214,29 @@ def _for_report(figure: go.Figure) -> go.Figure:
     return copy
 
 
+def data_note(is_builtin: bool, name: str = "") -> str:
+    """The report's line on what its numbers were computed on."""
+    if is_builtin:
+        return "every number computed on synthetic people"
+    return (
+        f"computed on the uploaded data set {name}: apart from the private models, its figures "
+        "(accuracies, risks, group results) are exact statistics of those people, not "
+        "differentially private; share this report as you would the data"
+    )
+
+
 def report_html(
     title: str,
     *,
     sections: list[tuple[str, str]],
     figures: list[go.Figure],
     tables: list[tuple[str, pd.DataFrame]],
+    data_note: str = "every number computed on synthetic people",
 ) -> str:
     """A single HTML file that opens offline: Plotly inlined, no external URL, text escaped.
 
     ``sections`` are (heading, plain text) pairs; user-written text is escaped, never rendered.
+    ``data_note`` says what the numbers were computed on (:func:`data_note`).
     """
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -235,7 +248,7 @@ def report_html(
         "th{background:#f4f4f4}.meta{color:#666}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p class='meta'>Privacy Tradeoff Explorer {html.escape(__version__)} · generated "
-        f"{stamp} · every number computed on synthetic people.</p>",
+        f"{stamp} · {html.escape(data_note)}.</p>",
     ]
     for heading, text in sections:
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())

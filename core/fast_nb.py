@@ -1,14 +1,16 @@
 """diffprivlib's GaussianNB, split into what depends on the data and what is noise.
 
-``diffprivlib.models.GaussianNB.fit`` computes, per class and column, a sum, a sum of squared
+diffprivlib's ``GaussianNB.fit`` (here :class:`core.private_models.PersonLevelGaussianNB`, which
+releases every public class and does not force the counts to add up to n) computes, per class and
+column, a sum, a sum of squared
 deviations and a class count, then adds noise. The sums do not depend on ε or on the draw, so
 they are computed once per dataset (:class:`NBStatistics`); each (ε, draw) then only needs the
 noise, drawn for all classes and columns at once with the samplers of :mod:`core.mechanisms`.
 The privacy budget split is diffprivlib's: ε/3 for the class counts, ε/3 for the means and ε/3
 for the variances, each divided equally over the columns.
 
-``tests/core/test_fast_nb.py`` shows that accuracies from these parameters and from real
-diffprivlib fits have the same distribution.
+``tests/core/test_fast_nb.py`` shows that accuracies from these parameters and from real fits of
+that diffprivlib model have the same distribution.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.mechanisms import geometric_truncated, laplace_bounded_domain, laplace_truncated
+from core.private_models import MAX_CLASS_COUNT
 
 # Variance floor added to every class variance, by the private model (diffprivlib's
 # ``var_smoothing``) and the twin alike. Columns live in [0, 1]; with the libraries' 1e-9 a class
@@ -36,7 +39,7 @@ class NBStatistics:
     sums_of_squares: np.ndarray  # (n_classes, n_columns)
     lower: np.ndarray  # (n_columns,) public bounds
     upper: np.ndarray
-    n_total: int
+    n_total: int  # never used by a release: the training-set size is not public
 
     @classmethod
     def from_data(cls, X, y, n_classes: int, bounds: tuple[np.ndarray, np.ndarray]):
@@ -75,23 +78,11 @@ class NBParameters:
         )
 
 
-def _fix_count_total(noisy_counts: np.ndarray, n_total: int) -> np.ndarray:
-    """diffprivlib's post-processing that makes noisy class counts add up to the public total."""
-    noisy_counts = noisy_counts.copy()
-    order = np.argsort(noisy_counts)
-    i = 0 if noisy_counts.sum() > n_total else len(noisy_counts) - 1
-    while noisy_counts.sum() != n_total:
-        position = order[i]
-        step = np.sign(n_total - noisy_counts.sum())
-        noisy_counts[position] = np.clip(noisy_counts[position] + step, 1, n_total)
-        i = (i - step) % len(noisy_counts)
-    return noisy_counts
-
-
 def draw_parameters(
     stats: NBStatistics, epsilon: float, n_draws: int, rng: np.random.Generator
 ) -> NBParameters:
-    """Draw DP Gaussian NB parameters as ``diffprivlib.models.GaussianNB`` would, ``n_draws`` times.
+    """Draw DP Gaussian NB parameters as :class:`~core.private_models.PersonLevelGaussianNB` would
+    (diffprivlib's GaussianNB, every class released, counts not forced to n), ``n_draws`` times.
 
     Parameters
     ----------
@@ -100,17 +91,16 @@ def draw_parameters(
     n_draws : int
         Independent fits to simulate.
     """
-    present = np.flatnonzero(stats.counts > 0)  # diffprivlib only noises classes seen in y
+    # Every public class is noised and released, with or without members (see private_models).
     n_classes, n_columns = stats.sums.shape
-    counts = np.broadcast_to(stats.counts[present], (n_draws, len(present)))
+    counts = np.broadcast_to(stats.counts, (n_draws, n_classes))
     noisy = geometric_truncated(
-        counts, epsilon=epsilon / 3, sensitivity=1, lower=1, upper=stats.n_total, rng=rng
-    )
-    noisy = np.stack([_fix_count_total(row, stats.n_total) for row in noisy]).astype(float)
+        counts, epsilon=epsilon / 3, sensitivity=1, lower=1, upper=MAX_CLASS_COUNT, rng=rng
+    ).astype(float)
 
     column_epsilon = epsilon / 3 / n_columns
-    n_noisy = noisy[:, :, None]  # (draws, present, 1)
-    sums = np.broadcast_to(stats.sums[present], (n_draws, len(present), n_columns))
+    n_noisy = noisy[:, :, None]  # (draws, classes, 1)
+    sums = np.broadcast_to(stats.sums, (n_draws, n_classes, n_columns))
     lower, upper = stats.lower, stats.upper
     mu = (
         laplace_truncated(
@@ -124,9 +114,9 @@ def draw_parameters(
         / n_noisy
     )
     # Sum of squared deviations from the *noisy* mean, from the sufficient statistics.
-    true_counts = stats.counts[present][None, :, None]
+    true_counts = stats.counts[None, :, None]
     squared_deviations = np.maximum(
-        stats.sums_of_squares[present] - 2 * mu * stats.sums[present] + true_counts * mu**2, 0.0
+        stats.sums_of_squares - 2 * mu * stats.sums + true_counts * mu**2, 0.0
     )
     sq_sensitivity = np.maximum(mu - lower, upper - mu) ** 2
     var = (
@@ -140,17 +130,11 @@ def draw_parameters(
         )
         / n_noisy
     )
-
-    theta_all = np.zeros((n_draws, n_classes, n_columns))
-    var_all = np.zeros((n_draws, n_classes, n_columns))
-    counts_all = np.zeros((n_draws, n_classes))
-    theta_all[:, present] = mu
-    var_all[:, present] = var
-    counts_all[:, present] = noisy
     return NBParameters(
-        theta=theta_all,
-        var=var_all + VAR_SMOOTHING,
-        class_prior=counts_all / counts_all.sum(axis=1, keepdims=True),
+        theta=mu,
+        var=var + VAR_SMOOTHING,
+        # The prior is the counts' share of their own (noisy) total: no exact n is used.
+        class_prior=noisy / noisy.sum(axis=1, keepdims=True),
     )
 
 

@@ -120,6 +120,11 @@ def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.F
     return fig
 
 
+CEILING_NAME = "No privacy noise (ceiling)"
+FLOOR_NAME = "Popular items, nothing personal (floor)"
+STRUCTURE_NAME = "Same random trees, no noise"
+
+
 def frontier_figure(
     table: pd.DataFrame,
     *,
@@ -132,6 +137,7 @@ def frontier_figure(
     column: str = "accuracy",
     y_title: str = "Recommendations that were right",
     current_label: str | None = None,
+    structure: float | None = None,
 ) -> go.Figure:
     """Privacy-accuracy frontier: mean over draws, 5-95% band, reference lines, current point.
 
@@ -139,6 +145,10 @@ def frontier_figure(
     ----------
     table : DataFrame
         One row per (epsilon, repeat), as from :func:`core.engine.frontier`.
+    ceiling, floor : float
+        The same model with no noise at all, and the exact popular-items list for everyone.
+    structure : float, optional
+        Random forest: the same random trees with exact labels (what its structure allows).
     """
     summary = frontier_summary(table, column)
     x = summary["epsilon"].to_numpy()
@@ -163,10 +173,13 @@ def frontier_figure(
             hovertemplate="ε = %{x:g}: %{y:.1%}<extra></extra>",
         ),
     ]
-    for value, name, colour, dash in (
-        (ceiling, "Without privacy (ceiling)", PALETTE["nonprivate"], "dash"),
-        (floor, "No personalisation (floor)", PALETTE["floor"], "dot"),
-    ):
+    references = [
+        (ceiling, CEILING_NAME, PALETTE["nonprivate"], "dash"),
+        (floor, FLOOR_NAME, PALETTE["floor"], "dot"),
+    ]
+    if structure is not None:
+        references.append((structure, STRUCTURE_NAME, PALETTE["private"], "dashdot"))
+    for value, name, colour, dash in references:
         traces.append(
             go.Scatter(
                 x=[x.min(), x.max()],
@@ -481,7 +494,7 @@ def local_central_figure(table: pd.DataFrame, *, floor: float, font_size: int = 
     fig.add_hline(
         y=floor,
         line={"color": PALETTE["floor"], "dash": "dot"},
-        annotation_text=f"No personalisation: {floor:.0%}",
+        annotation_text=f"Popular items (floor): {floor:.0%}",
     )
     _layout(
         fig,

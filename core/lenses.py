@@ -154,9 +154,10 @@ def local_central_point(
 ) -> pd.DataFrame:
     """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
 
-    Central: local DP off, diffprivlib model at ε. Local: every person randomises their own data
-    with ε, and the platform trains the non-private twin on what it received (the model adds
-    nothing, so the people's ε is the whole story). Each local repeat re-randomises the data.
+    Central: local DP off, diffprivlib model at ε. Local: every person randomises their whole
+    record (features and label) with ε, and the platform trains a plain model on the reports (the
+    model adds nothing, so the people's ε is the whole story); opted-out people get a popular-items
+    list estimated from the same reports. Each local repeat re-randomises the data.
     """
     dataset = dataset or builtin()
     central_bench = workbench_for(scenario.replace(local_epsilon=0.0), dataset=dataset)
@@ -172,7 +173,7 @@ def local_central_point(
                 "mode": "local",
                 "epsilon": float(epsilon),
                 "repeat": repeat,
-                "accuracy": refs["nonprivate_accuracy"],
+                "accuracy": refs["local_plain_accuracy"],
                 "nonprivate_accuracy": refs["nonprivate_accuracy"],
                 "popularity_accuracy": refs["popularity_accuracy"],
                 "data_collected_share": bench.data.data_collected_share,
@@ -209,11 +210,13 @@ def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tu
 
 
 def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[str, float]:
-    """Lower bound on ε implied by an attack's error rates (Jagielski et al. 2020).
+    """A heuristic ε estimate from a membership attack's error rates on one trained model.
 
-    The threshold is chosen on one half of the scores and evaluated on the other half, so the
-    95% Clopper-Pearson intervals are honest: ε >= ln(TPR_low / FPR_high) and
-    ε >= ln((1 - FPR_high) / (1 - TPR_low)).
+    It applies the audit formula of Jagielski et al. 2020 (threshold chosen on one half of the
+    scores, Clopper-Pearson on the other: ε >= ln(TPR_low / FPR_high) and
+    ε >= ln((1 - FPR_high) / (1 - TPR_low))), but its trials are different people scored by one
+    model, not independent releases on neighbouring data sets, so it is not a bound on ε. The
+    valid audit is :mod:`core.audit`.
     """
     rng = np.random.default_rng(seed)
     members = rng.permutation(np.asarray(member_scores, dtype=float))
@@ -292,7 +295,8 @@ def attack_audit(
     """Membership-inference attack on the private model across ε, and on the non-private twin.
 
     One row per (epsilon, model): AUC with 95% interval, advantage, the attack's best guess
-    accuracy, the empirical ε lower bound and the theoretical cap e^ε/(1+e^ε).
+    accuracy, the heuristic ε estimate (``epsilon_lower_bound``, not a bound: see
+    :func:`empirical_epsilon`) and the theoretical cap e^ε/(1+e^ε).
     """
     bench = workbench_for(scenario, dataset=dataset)
     parts = [nonprivate_attack_row(bench)]

@@ -11,6 +11,8 @@ array at once from the same distribution:
   inverting its CDF, and solve the scale with diffprivlib's own fixed-point bisection, run on
   arrays)
 - :func:`geometric_truncated` ~ ``diffprivlib.mechanisms.GeometricTruncated``
+- :func:`randomised_response` ~ ``diffprivlib.mechanisms.Exponential`` with a 0/1 utility
+  (the true value scores 1), sensitivity 1 and ``monotonic=True``: k-ary randomised response
 
 ``tests/core/test_mechanisms.py`` checks each against diffprivlib with two-sample tests.
 All functions take a ``numpy.random.Generator``; they are pure otherwise.
@@ -82,8 +84,16 @@ def laplace_bounded_domain(
     values, epsilon, sensitivity, lower, upper = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (values, epsilon, sensitivity, lower, upper))
     )
-    scale = bounded_domain_scale(epsilon, sensitivity, lower, upper)
     centre = np.clip(values, lower, upper)
+    # No noise at all (sensitivity 0 or ε = ∞): diffprivlib returns the clamped value.
+    exact = (sensitivity == 0) | np.isinf(epsilon)
+    if exact.all():
+        return centre
+    scale = np.where(
+        exact,
+        1.0,
+        bounded_domain_scale(np.where(exact, 1.0, epsilon), sensitivity + exact, lower, upper),
+    )
     # Inverse-CDF sampling of a Laplace(centre, scale) restricted to [lower, upper]. The centre is
     # inside the domain, so the lower bound is on the left branch and the upper on the right one.
     cdf_lower = 0.5 * np.exp((lower - centre) / scale)
@@ -92,7 +102,8 @@ def laplace_bounded_domain(
     with np.errstate(divide="ignore", invalid="ignore"):
         left_branch = centre + scale * np.log(2 * u)
         right_branch = centre - scale * np.log(2 * (1 - u))
-    return np.clip(np.where(u < 0.5, left_branch, right_branch), lower, upper)
+    noisy = np.clip(np.where(u < 0.5, left_branch, right_branch), lower, upper)
+    return np.where(exact, centre, noisy)
 
 
 def geometric_truncated(
@@ -100,10 +111,44 @@ def geometric_truncated(
 ) -> np.ndarray:
     """Two-sided geometric noise with ratio ``exp(-epsilon / sensitivity)``, clamped, integers."""
     values = np.asarray(values, dtype=float)
-    scale = -np.asarray(epsilon, dtype=float) / np.asarray(sensitivity, dtype=float)
+    with np.errstate(divide="ignore"):  # sensitivity 0: scale -inf, no noise, as diffprivlib
+        scale = -np.asarray(epsilon, dtype=float) / np.asarray(sensitivity, dtype=float)
     # diffprivlib's formula: shift the uniform so the two signed halves do not both count zero.
     unif = (rng.random(values.shape) - 0.5) * (1 + np.exp(scale))
     sign = np.where(unif < 0, -1.0, 1.0)
     with np.errstate(divide="ignore"):
         noisy = values + sign * np.floor(np.log(sign * unif) / scale)
     return np.round(np.clip(noisy, lower, upper)).astype(np.int64)
+
+
+def randomised_response(values, *, n_values: int, epsilon: float, rng: np.random.Generator):
+    """k-ary randomised response: keep the true value with probability e^ε / (e^ε + k − 1),
+    else report one of the other k − 1 values uniformly. ε-DP for one value (any two inputs).
+
+    ``values`` are integer codes in [0, n_values).
+    """
+    values = np.asarray(values, dtype=np.int64)
+    keep = rng.random(values.shape) < keep_probability(epsilon, n_values)
+    # A uniform draw among the k − 1 other values: shift past the true one.
+    other = rng.integers(0, n_values - 1, size=values.shape)
+    other = other + (other >= values)
+    return np.where(keep, values, other)
+
+
+def keep_probability(epsilon: float, n_values: int) -> float:
+    """P(report the true value) under k-ary randomised response."""
+    if np.isinf(epsilon):
+        return 1.0
+    return float(np.exp(epsilon) / (np.exp(epsilon) + n_values - 1))
+
+
+def debiased_counts(reported, *, n_values: int, epsilon: float) -> np.ndarray:
+    """Unbiased estimate of the true count of each value from randomised-response reports.
+
+    E[reported_j] = p·n_j + q·(n − n_j), with p the keep probability and q = (1 − p)/(k − 1).
+    Post-processing of the reports: it costs no further privacy.
+    """
+    counts = np.bincount(np.asarray(reported, dtype=np.int64), minlength=n_values).astype(float)
+    p = keep_probability(epsilon, n_values)
+    q = (1 - p) / (n_values - 1)
+    return (counts - q * counts.sum()) / (p - q)

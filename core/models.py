@@ -1,4 +1,4 @@
-"""The recommenders: diffprivlib models, their non-private scikit-learn twins, popularity.
+"""The recommenders: person-level diffprivlib models, their non-private twins, popularity.
 
 Every model is given what DP needs from the public schema only: column bounds (0, 1), the L2
 ``data_norm`` and the class list. Fitted models are wrapped as :class:`Recommender`, which turns a
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import diffprivlib.models as dp_models
 import numpy as np
 from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.tools import histogram as dp_histogram
@@ -25,6 +24,12 @@ from core.fast_nb import (
     NBParameters,
     joint_log_likelihood,
     parameters_from_estimator,
+)
+from core.private_models import (
+    PersonLevelGaussianNB,
+    PersonLevelLogisticRegression,
+    fit_person_level_forest,
+    unit_ball_design,
 )
 from core.schema import Schema
 
@@ -55,12 +60,14 @@ def nb_recommender(params: NBParameters) -> Recommender:
     return Recommender(score=score, predict_proba=lambda X, o: _softmax(score(X, o)))
 
 
-def _sklearn_recommender(estimator, n_classes: int) -> Recommender:
-    """Map an estimator's ``classes_`` (seen in training) onto the public class list."""
+def _sklearn_recommender(estimator, n_classes: int, design=None) -> Recommender:
+    """Map an estimator's ``classes_`` onto the public class list; ``design`` maps the model
+    matrix to the estimator's input (e.g. :func:`unit_ball_design`)."""
 
     def predict_proba(X, observed):
         proba = np.zeros((len(X), n_classes))
-        proba[:, estimator.classes_.astype(int)] = estimator.predict_proba(X)
+        inputs = X if design is None else design(X)
+        proba[:, estimator.classes_.astype(int)] = estimator.predict_proba(inputs)
         return proba
 
     def score(X, observed):
@@ -79,12 +86,15 @@ def fit_private(
     schema: Schema,
     random_state: int,
     accountant: BudgetAccountant,
+    keys: np.ndarray | None = None,
 ) -> Recommender:
-    """Fit the diffprivlib version of ``model`` with ``epsilon``; spends on ``accountant``."""
+    """Fit the person-level diffprivlib version of ``model`` with ``epsilon``; spends on
+    ``accountant``. ``keys`` (one public key per person, e.g. their id) place people in the
+    random forest's trees; row numbers are used when not given."""
     classes = np.arange(schema.n_classes)
     bounds = model_bounds(schema)
     if model == "gaussian_nb":
-        estimator = dp_models.GaussianNB(
+        estimator = PersonLevelGaussianNB(
             epsilon=epsilon,
             bounds=bounds,
             var_smoothing=VAR_SMOOTHING,
@@ -94,31 +104,62 @@ def fit_private(
         estimator.partial_fit(X, y, classes=classes)
         return nb_recommender(parameters_from_estimator(estimator))
     if model == "logistic_regression":
-        estimator = dp_models.LogisticRegression(
+        estimator = PersonLevelLogisticRegression(
+            classes=classes,
             epsilon=epsilon,
-            data_norm=data_norm(schema),
+            data_norm=1.0,
+            fit_intercept=False,
             max_iter=LR_MAX_ITER,
             random_state=random_state,
             accountant=accountant,
         )
-    elif model == "random_forest":
-        estimator = dp_models.RandomForestClassifier(
-            n_estimators=RF_TREES,
+        norm = data_norm(schema)
+        # One BLAS thread: L-BFGS makes many small calls, and on 2 cores a second OpenBLAS thread
+        # makes logistic regression ~7x slower (docs/benchmarks.md).
+        with threadpool_limits(limits=1):
+            estimator.fit(unit_ball_design(X, norm), y)
+        return _sklearn_recommender(
+            estimator, schema.n_classes, lambda X: unit_ball_design(X, norm)
+        )
+    if model == "random_forest":
+        return random_forest(
+            X,
+            y,
+            keys,
             epsilon=epsilon,
-            bounds=bounds,
-            classes=classes,
-            max_depth=RF_MAX_DEPTH,
+            schema=schema,
             random_state=random_state,
             accountant=accountant,
         )
-    else:
-        raise ValueError(f"Unknown model {model!r}.")
-    # One BLAS thread: L-BFGS makes many small calls, and on 2 cores a second OpenBLAS thread
-    # makes logistic regression ~7x slower (docs/benchmarks.md). The limit is process-wide, so
-    # concurrent sessions may leave it at 1 thread: slower for nobody here, never wrong.
+    raise ValueError(f"Unknown model {model!r}.")
+
+
+def random_forest(
+    X: np.ndarray,
+    y: np.ndarray,
+    keys: np.ndarray | None,
+    *,
+    epsilon: float,
+    schema: Schema,
+    random_state: int,
+    accountant: BudgetAccountant,
+) -> Recommender:
+    """The person-level DP forest; ``epsilon=inf`` gives its random trees without label noise."""
+    keys = np.arange(len(y)) if keys is None else keys
     with threadpool_limits(limits=1):
-        estimator.fit(X, y)
-    return _sklearn_recommender(estimator, schema.n_classes)
+        forest = fit_person_level_forest(
+            X,
+            y,
+            keys,
+            n_trees=RF_TREES,
+            max_depth=RF_MAX_DEPTH,
+            epsilon=epsilon,
+            bounds=model_bounds(schema),
+            classes=np.arange(schema.n_classes),
+            random_state=random_state,
+            accountant=accountant,
+        )
+    return _sklearn_recommender(forest, schema.n_classes)
 
 
 def fit_nonprivate(

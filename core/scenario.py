@@ -119,7 +119,9 @@ def _consent_field(category: str) -> Field:
         float,
         1.0,
         f"Share of people who agree to share their {category} data. For the others it is simply "
-        "not collected: the model never sees it, neither to learn nor to recommend.",
+        "not collected: the model never sees it, neither to learn nor to recommend. (What they "
+        "buy next, the category the model predicts, is collected from everyone who did not opt "
+        "out.)",
         f"Consent: {category}",
         0.0,
         1.0,
@@ -143,9 +145,10 @@ FIELDS: tuple[Field, ...] = (
         "epsilon",
         float,
         1.0,
-        "Privacy budget ε of the trained model. Smaller means more noise: more private, less "
-        "accurate. From about 5 an attacker's guess is right 99% of the time: the protection is "
-        "mostly symbolic.",
+        "Privacy budget ε of one release (the trained model, and the popular-items list when "
+        "someone opts out): ε-differential privacy for one person's whole record, whether they "
+        "are in the data or not. Smaller means more noise: more private, less accurate. From "
+        "about 5 an attacker's guess is right 99% of the time: the protection is mostly symbolic.",
         "Privacy budget ε",
         0.01,
         100.0,
@@ -191,8 +194,9 @@ FIELDS: tuple[Field, ...] = (
         "opt_out",
         float,
         0.0,
-        "Share of people who opt out of personalisation. Their data is not used and they get "
-        "the same non-personalised 'popular items' list as everyone else who opted out.",
+        "Share of people who opt out of personalisation. Their data does not train the "
+        "recommender and they get a non-personalised 'popular items' list; their purchase "
+        "category is still counted, with noise, in that list.",
         "Opt-out rate",
         0.0,
         1.0,
@@ -203,8 +207,10 @@ FIELDS: tuple[Field, ...] = (
         "k",
         int,
         1,
-        "k-anonymity: every stored record must look identical (in age, gender and postcode "
-        "region) to at least k−1 others. 1 means no anonymisation.",
+        "k-anonymity: every stored record must look identical to at least k−1 others in its "
+        "quasi-identifiers (details like age, gender and region that single someone out when "
+        "combined). 1 means no anonymisation. Not differential privacy: with k > 1 one person "
+        "is protected only as part of a group.",
         "Anonymity: crowd size k",
         1,
         100,
@@ -214,8 +220,10 @@ FIELDS: tuple[Field, ...] = (
         "local_epsilon",
         float,
         0.0,
-        "Local differential privacy: each person adds noise to their own data before sending it, "
-        "with this budget. 0 switches it off. Nobody, not even the platform, sees true values.",
+        "Local differential privacy: each person randomises their whole record (what they share "
+        "and their purchase category) before sending it, with this budget, half for the "
+        "category and half over the rest. 0 switches it off. The platform never receives a true "
+        "value, only randomised ones (it still sees who sent a report).",
         "Local ε (0 = off)",
         0.01,
         100.0,

@@ -3,9 +3,11 @@
 import streamlit as st
 
 import ui
+from core import guarantee
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
 from core.glossary import define, load_glossary
+from core.guarantee import one_line
 from core.population import describe, generate_profiles
 
 scenario = ui.page_setup(
@@ -53,12 +55,34 @@ else:
         f"{len(schema.features)} columns you declared as features; the table below is the "
         "public schema you declared."
     )
+st.markdown("#### The guarantee")
+st.write(
+    f"**What is protected:** {guarantee.UNIT}. **Against what:** {guarantee.NEIGHBOURING}. "
+    "Every release is ε-differentially private for that unit: "
+    + one_line(scenario, scenario.epsilon)
+)
+st.markdown(
+    "**Treated as public:**\n"
+    + "\n".join(f"- {item}" for item in guarantee.PUBLIC)
+    + f"\n\n{guarantee.SECRET_NOISE}\n\n{guarantee.EXACT_FIGURES}"
+)
+if scenario.k > 1:
+    st.warning(guarantee.k_anonymity_caveat(scenario.k, scenario.epsilon), icon=":material/group:")
+st.caption(
+    "Each release, its mechanism, its sensitivity and a proof sketch: docs/privacy.md in the "
+    "project. diffprivlib's models are used with one step changed each (the exact training-set "
+    "size, empty classes, the logistic regression's intercept, the forest's rows), so that this "
+    "guarantee holds."
+)
+
 st.markdown("#### The privacy budget")
 st.write(
     f"ε = {format_epsilon(scenario.epsilon)} is the whole budget of one release. "
     f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
-    "list they receive (a differentially private histogram) and the rest trains the model; "
-    "otherwise the model gets all of it. Every bound the noise depends on (for the built-in "
+    "list they receive (a differentially private histogram of everyone's purchase category, "
+    "opted-out people included) and the rest trains the model; otherwise the model gets all "
+    "of it. Under local DP the list is estimated from the randomised reports instead, at no "
+    "central cost. Every bound the noise depends on (for the built-in "
     "people: age 18–90, at most 60 page views, …) is fixed in a public schema before any data "
     "is seen, so nothing leaks through the bounds."
 )
@@ -86,8 +110,10 @@ with st.expander("The public schema"):
 st.markdown("#### Reading the charts")
 st.write(
     "**Band**: private models differ by luck of the noise; the band holds 90% of them. "
-    "**Ceiling** (dashed): the same model without privacy. **Floor** (dotted): recommending "
-    "the most popular categories to everyone, which needs no personal data."
+    "**Ceiling** (dashed): the same model on the same data collected, with no privacy noise at "
+    "all. **Floor** (dotted): recommending the exact most popular categories to everyone, which "
+    "needs no personal data beyond purchase counts. Ceiling and floor are exact statistics, shown "
+    "to teach, not released."
 )
 
 st.markdown("#### Words used in this app")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+import ui_room
 from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
 from core.export import (
     comparison_numbers,
@@ -25,6 +26,9 @@ scenario = ui.page_setup(
     "six saved settings or presets side by side. Downloads work offline.",
 )
 store = ui.get_store()
+# Everyone reads and copies; only a scenario's creator (or its room's facilitator) changes it.
+actor = ui_room.actor()
+ui_room.remember_browser()
 
 st.markdown("#### Save the current settings")
 with st.form("save_form", clear_on_submit=True, border=True):
@@ -32,12 +36,22 @@ with st.form("save_form", clear_on_submit=True, border=True):
     note = st.text_area("Note (optional)", max_chars=2000, key="save_note")
     if st.form_submit_button("Save", type="primary"):
         try:
-            store.save(name, scenario, note)
+            store.save(name, scenario, note, actor=actor)
             st.success(f"Saved as {ui.plain(name.strip())}.")
         except StorageError as error:
             st.error(ui.plain(str(error)))
 
 saved = store.list()
+
+
+def _owner_words(saved_scenario) -> str:
+    if saved_scenario.owner is None:
+        return "anyone (saved before owners)"
+    if saved_scenario.room_code:
+        return f"room {saved_scenario.room_code}"
+    return "you" if actor.can_edit(saved_scenario) else "someone else"
+
+
 st.markdown("#### Saved scenarios")
 if not saved:
     st.info("Nothing saved yet.")
@@ -53,6 +67,7 @@ else:
                     "k": s.scenario.k,
                     "People": s.scenario.profiles,
                     "Saved": readable_time(s.updated_at),
+                    "Owner": _owner_words(s),
                 }
                 for s in saved
             ]
@@ -67,7 +82,7 @@ else:
         # A callback runs before the widgets: the pick can follow the new name at once.
         new_name = st.session_state.get("rename_to", "")
         try:
-            store.rename(saved_id, new_name)
+            store.rename(saved_id, new_name, actor=actor)
         except StorageError as error:
             st.session_state["_saved_message"] = ("error", str(error))
             return
@@ -76,9 +91,13 @@ else:
         st.session_state["rename_to"] = ""
 
     def _delete(saved_id: int, name: str) -> None:
-        store.delete(saved_id)
         # Untick: the next scenario picked must be confirmed on its own.
         st.session_state["confirm_delete"] = False
+        try:
+            store.delete(saved_id, actor=actor)
+        except StorageError as error:
+            st.session_state["_saved_message"] = ("error", str(error))
+            return
         st.session_state["_saved_message"] = ("success", f"Deleted {name}.")
 
     kind, message = st.session_state.pop("_saved_message", (None, None))
@@ -92,19 +111,32 @@ else:
         "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
     )
     chosen = by_id[chosen_id]
+    editable = actor.can_edit(chosen)
+    if not editable:
+        st.caption(
+            "Only its creator"
+            + (" or the room's facilitator" if chosen.room_code else "")
+            + " can rename or delete it. Load it and save it under another name to keep a copy."
+        )
     load, rename, delete = st.columns(3)
     load.button(
         "Load into the controls", on_click=ui.reset_to, args=(chosen.scenario,), key="load_saved"
     )
     with rename:
         st.text_input("New name", key="rename_to", max_chars=80)
-        st.button("Rename", key="rename_saved", on_click=_rename, args=(chosen.id,))
+        st.button(
+            "Rename",
+            key="rename_saved",
+            disabled=not editable,
+            on_click=_rename,
+            args=(chosen.id,),
+        )
     with delete:
         sure = st.checkbox(f"Yes, delete {ui.plain(chosen.name)}", key="confirm_delete")
         st.button(
             "Delete",
             key="delete_saved",
-            disabled=not sure,
+            disabled=not (sure and editable),
             on_click=_delete,
             args=(chosen.id, chosen.name),
         )
@@ -205,6 +237,7 @@ downloads[2].download_button(
         sections=sections,
         figures=[figure],
         tables=[("Every setting and every measure", table)],
+        data_note=ui.report_data_note(),
     ),
     "privacy_comparison.html",
     "text/html",

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core.figures import anonymity_figure
 from core.glossary import explain
+from core.guarantee import k_anonymity_caveat
 from core.lenses import K_VALUES
 
 quasi_identifiers = ui.quasi_identifier_words()
@@ -45,8 +46,11 @@ columns[3].metric(
 )
 st.caption(
     f"{anonymity['share_suppressed']:.1%} of records were too rare even after coarsening: their "
-    f"{quasi_identifiers} are hidden (suppressed), the rest of the record is kept."
+    f"{quasi_identifiers} are hidden (suppressed), the rest of the record is kept. Suppressed "
+    "records all look alike, so they count as one more group, and it must reach k as well."
 )
+if scenario.k > 1:
+    st.warning(k_anonymity_caveat(scenario.k, scenario.epsilon), icon=":material/group:")
 
 sweep = ui.progressive("Retraining for every k", list(K_VALUES), lambda k: ui.k_point(scenario, k))
 frontier = ui.frontier_for(scenario.replace(k=1))

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.controls import stream
+from core.controls import LOCAL_LABEL_SHARE, stream
 from core.encoding import model_bounds
 from core.figures import format_epsilon, local_central_figure
 from core.lenses import LENS_EPSILONS
@@ -16,7 +16,8 @@ from core.schema import CATEGORIES
 scenario = ui.page_setup(
     "Local vs central differential privacy",
     "Central: people send true data and the platform adds noise to what it learns. Local: each "
-    "person adds noise before sending, so the platform never sees true values.",
+    "person randomises their whole record, purchase category included, before sending it, so "
+    "the platform never receives a true value (it still sees who sent one).",
 )
 refs = ui.references_for(scenario)
 table = ui.progressive(
@@ -28,7 +29,7 @@ means = table.groupby(["mode", "epsilon"])["accuracy"].mean()
 eps_shown = min(LENS_EPSILONS, key=lambda e: abs(np.log(e) - np.log(scenario.epsilon)))
 st.info(
     f"At ε = {format_epsilon(eps_shown)}, central DP keeps {means['central', eps_shown]:.0%} of "
-    f"recommendations right, local DP {means['local', eps_shown]:.0%} (no personalisation: "
+    f"recommendations right, local DP {means['local', eps_shown]:.0%} (exact popular items: "
     f"{refs['popularity_accuracy']:.0%}). Local noise must hide each person's every value, so "
     "it needs a far larger ε for the same accuracy.",
     icon=":material/lightbulb:",
@@ -48,8 +49,9 @@ with left, st.container(border=True):
 with right, st.container(border=True):
     st.markdown("**Local: you trust only your own device**")
     st.write(
-        "What leaves your device is already noisy. Nobody, not the platform, not an attacker "
-        "who steals its database, learns your true values beyond what ε allows."
+        "What leaves your device is already randomised, purchase category included. Nobody, not "
+        "the platform, not an attacker who steals its database, learns your true values beyond "
+        "what ε allows; they do see that you sent something."
     )
 
 st.markdown(
@@ -64,7 +66,7 @@ true_row, observed = persona_matrix(persona, schema)
 lower, upper = model_bounds(schema)
 noisy_row = laplace_truncated(
     true_row,
-    epsilon=scenario.epsilon / true_row.shape[1],
+    epsilon=scenario.epsilon * (1 - LOCAL_LABEL_SHARE) / true_row.shape[1],
     sensitivity=upper - lower,
     lower=lower,
     upper=upper,
@@ -97,12 +99,14 @@ for feature in schema.features:
     )
     column += width
 st.caption(
-    f"{persona.name} shares everything. Under local DP each of the {true_row.shape[1]} values "
-    f"gets its share of ε = {format_epsilon(scenario.epsilon)} and is randomised on the device "
-    "with Laplace noise. A category is sent as one yes/no flag (1 or 0) per value, each with "
-    "noise. When the noise pushes a value past the public range, the device sends the range's "
-    "end instead (clamped): at small ε that happens to most values, so an age of 90 or "
-    "'female 1.00, male 0.00, non-binary 1.00' for a man is the noise speaking, not the person."
+    f"{persona.name} shares everything. Under local DP half of ε = "
+    f"{format_epsilon(scenario.epsilon)} randomises the purchase category (randomised "
+    f"response) and each of the {true_row.shape[1]} values gets an equal share of the other half "
+    "and is randomised on the device with Laplace noise. A category is sent as one yes/no flag "
+    "(1 or 0) per value, each with noise. When the noise pushes a value past the public range, "
+    "the device sends the range's end instead (clamped): at small ε that happens to most "
+    "values, so an age of 90 or 'female 1.00, male 0.00, non-binary 1.00' for a man is the "
+    "noise speaking, not the person."
 )
 # A static table: its cells wrap, where a data grid cut the long rows off on the right.
 st.table(pd.DataFrame(rows).set_index("Feature"))

@@ -24,6 +24,7 @@ before the sessions (baseline), during them (peak) and for ``--after-close`` sec
 session is closed while the server keeps running.
 
     python scripts/load_test.py --sessions-list 2,5 --duration 40 --ramp 5     # a quick look
+    python scripts/load_test.py room --participants 60 --ramp 30   # a workshop room's activities
     python scripts/load_test.py --sessions 30 --private-every 0 --duration 300 \\
         --out docs/load_test.md --section protocol-shared-30                  # a room of 30
     python scripts/load_test.py --client browser --sessions-list 1,10,20,30 --duration 300 \\
@@ -1815,6 +1816,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["room"]:  # the workshop-room scenario lives in its own module
+        from scripts.room_load_test import main as room_main
+
+        return room_main(argv[1:])
     options = parse_args(argv)
     if (options.client == "browser" or options.browser_probe) and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: install Debian's chromium", file=sys.stderr)
@@ -1828,7 +1834,7 @@ def main(argv: list[str] | None = None) -> int:
     options.raw_path = ARTIFACTS / f"load_test_{stamp}.json"
     options.stamp = stamp
     options.load_before = os.getloadavg()[0]
-    command = "python scripts/load_test.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python scripts/load_test.py " + " ".join(argv)
     log(
         f"{options.client} client, room sizes {options.sizes}, ramp {options.ramp:g} s, "
         f"duration {options.duration:g} s, "

@@ -128,3 +128,13 @@ def test_one_noise_draw_says_no_spread_was_measured():
     assert "± 0.0 pp" not in page_text
     assert "one draw: no spread measured" in page_text
     assert "One noise draw per ε: no band" in page_text
+
+
+def test_k_anonymity_turns_the_guess_into_group_privacy(no_exceptions):
+    """With k > 1 the attacker's-guess headline reads k·ε and says it is group privacy at best."""
+    at = open_page(k=5, epsilon=1, profiles=5000, repeats=2)
+    no_exceptions(at)
+    headline = _headline(at)
+    assert "as a group of k = 5" in headline
+    assert "≤ 99% right" in headline  # e^5 / (1 + e^5)
+    assert any("group privacy" in m.value for m in at.markdown)

@@ -92,10 +92,10 @@ def test_who_pays_chart_follows_epsilon(no_exceptions):
 def test_consent_changes_the_frontier(no_exceptions):
     """Withdrawing browsing consent lowers the ceiling and the private curve."""
     at = open_page()
-    ceiling_before = trace(chart_specs(at)[0], "Without privacy")["y"][0]
+    ceiling_before = trace(chart_specs(at)[0], "No privacy noise")["y"][0]
     at.slider(key="consent_browsing").set_value(0.0).run()
     no_exceptions(at)
-    assert trace(chart_specs(at)[0], "Without privacy")["y"][0] < ceiling_before
+    assert trace(chart_specs(at)[0], "No privacy noise")["y"][0] < ceiling_before
 
 
 def test_presets_apply_every_field(no_exceptions):

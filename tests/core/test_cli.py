@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 180
 
 EVALUATE_JSON = ("evaluate", "--json", "--repeats", "2", "--profiles", "5000")
+PLAN_JSON = ("plan", "--epsilon", "0.1", "--releases-per-year", "52", "--years", "1")
+PLAN_JSON += ("--delta", "1e-6", "--json")
 
 # (arguments, text the one error line must contain)
 BAD_INPUTS = [
@@ -29,6 +31,7 @@ BAD_INPUTS = [
         ("sweep", "--epsilons", "0.1,x", "--repeats", "2", "--out", "no/such/dir/x.csv"),
         "'epsilons'",
     ),
+    (("plan", "--delta", "0.5", "--json"), "'delta'"),
 ]
 # Cheaper to check in-process: main() is what `python -m core` calls.
 MORE_BAD_INPUTS = [
@@ -36,8 +39,15 @@ MORE_BAD_INPUTS = [
     (["evaluate", "--k", "1e300"], "'k'"),
     (["sweep", "--epsilons", "0.1", "--out", "no/such/folder/out.csv"], "'out'"),
     (["sweep", "--epsilons", "0,1", "--out", "no/such/folder/out.csv"], "'epsilons'"),
+    (["sweep", "--epsilons", "1,1e6", "--out", "no/such/folder/out.csv"], "in [0.01, 100]"),
     (["sweep", "--out", "no/such/folder/out.csv"], "--epsilons"),
     ([], "command"),
+    (["plan", "--releases-per-year", "400"], "'releases_per_year'"),
+    (["plan", "--releases-per-year", "2.5"], "'releases_per_year'"),
+    (["plan", "--years", "0"], "'years'"),
+    (["plan", "--epsilon", "abc"], "'epsilon'"),
+    (["plan", "--yearly-budget", "-1"], "'yearly_budget'"),
+    (["plan", "--opt-out", "0.2"], "--opt-out"),
 ]
 
 
@@ -60,7 +70,7 @@ def runs(tmp_path_factory):
     sweep_csv = tmp_path_factory.mktemp("cli") / "frontier.csv"
     sweep = ("sweep", "--epsilons", "0.1,1", "--repeats", "2", "--profiles", "5000")
     sweep += ("--out", str(sweep_csv))
-    commands = [EVALUATE_JSON, sweep, *(args for args, _ in BAD_INPUTS)]
+    commands = [EVALUATE_JSON, PLAN_JSON, sweep, *(args for args, _ in BAD_INPUTS)]
     processes = {args: _start(args) for args in commands}
     results = {}
     for args, process in processes.items():
@@ -93,6 +103,25 @@ def test_evaluate_json_prints_one_object(runs):
     assert result["scenario"]["repeats"] == 2
     assert 0.0 <= result["accuracy"] <= 1.0
     assert result["epsilon_spent"] == 1.0
+
+
+def test_plan_json_prints_one_object(runs):
+    """plan --json exits 0 and prints one JSON object whose totals are the planner's."""
+    from core.plan import total_losses
+
+    results, _, _ = runs
+    code, stdout, stderr = results[PLAN_JSON]
+    assert code == 0, stderr
+    assert stdout.count("\n") == 1
+    result = json.loads(stdout)
+    expected = {"releases", "epsilon_per_release", "delta", "basic", "advanced", "pld"}
+    assert expected <= set(result)
+    assert {"basic", "advanced", "optimal", "pld"} <= set(result["assumptions"])
+    assert (result["releases"], result["epsilon_per_release"], result["delta"]) == (52, 0.1, 1e-6)
+    assert result["basic"] == pytest.approx(5.2)
+    assert result["pld"] == pytest.approx(3.19, abs=0.01)
+    for method, value in total_losses(0.1, 52, 1e-6).items():
+        assert result[method] == pytest.approx(value, rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -145,3 +174,27 @@ def test_more_bad_input_exits_2_with_one_line(capsys, argv, names):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert names in lines[0]
+
+
+def test_audit_json_is_cores_audit_of_the_scenario(capsys):
+    """`audit --json` prints core.audit's result for the Scenario's model ε and seed."""
+    from core.audit import audit_workbench
+    from core.engine import budget_split, workbench_for
+    from core.scenario import Scenario
+
+    argv = ["audit", "--json", "--trials", "400", "--profiles", "2000", "--opt-out", "0.2"]
+    assert main(argv) == 0
+    shown = json.loads(capsys.readouterr().out)["audit"]
+    scenario = Scenario(profiles=2000, opt_out=0.2)
+    model_epsilon, _ = budget_split(scenario, scenario.epsilon)
+    expected = audit_workbench(
+        workbench_for(scenario), model_epsilon, nb_trials_per_side=400, seed=scenario.seed
+    )
+    assert shown == expected.to_dict()
+    assert shown["claimed_epsilon"] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("trials", ["abc", "3", "2000000", "1.5"])
+def test_audit_rejects_bad_trials(capsys, trials):
+    assert main(["audit", "--trials", trials]) == 2
+    assert "'trials' option must be a whole number from 4 to 1,000,000" in capsys.readouterr().err

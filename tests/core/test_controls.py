@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from core.controls import MAX_TEST_PEOPLE, TEST_SHARE, integer_seed, prepare, stream
+from core.controls import (
+    LOCAL_LABEL_SHARE,
+    MAX_TEST_PEOPLE,
+    TEST_SHARE,
+    integer_seed,
+    prepare,
+    stream,
+)
 from core.encoding import not_collected_values
+from core.mechanisms import keep_probability
 from core.population import generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES
@@ -109,15 +117,39 @@ def test_local_dp_changes_values_and_keeps_them_in_unit_range(population, schema
     """Local DP randomises collected values, stays in [0, 1] and leaves uncollected ones alone."""
     plain = _prepare(population, schema, consent_browsing=0.5)
     noisy = _prepare(population, schema, consent_browsing=0.5, local_epsilon=5.0)
-    assert noisy.local_epsilon_per_column == pytest.approx(5.0 / len(schema.columns))
     for before, after in zip(_both_splits(plain), _both_splits(noisy), strict=True):
         assert after.X.min() >= 0.0
         assert after.X.max() <= 1.0
         changed = before.X != after.X
-        # Noise of scale 29/5 on [0, 1] is clamped; a 0 stays 0 about half the time.
+        # Noise of scale 58/5 on [0, 1] is clamped; a 0 stays 0 about half the time.
         assert changed[after.observed].mean() > 0.5
         assert not changed[~after.observed].any()
-        np.testing.assert_array_equal(before.y, after.y)
+    # The exact splits (the ceiling's) are the plain ones.
+    np.testing.assert_array_equal(noisy.exact_train.X, plain.train.X)
+    np.testing.assert_array_equal(noisy.exact_test.X, plain.test.X)
+
+
+def test_local_dp_spends_the_whole_budget_on_the_whole_record(population, schema):
+    """ε_local = label share + one share per column: the record, label included, is covered."""
+    noisy = _prepare(population, schema, local_epsilon=5.0)
+    assert noisy.local_epsilon_label == pytest.approx(5.0 * LOCAL_LABEL_SHARE)
+    total = noisy.local_epsilon_label + noisy.local_epsilon_per_column * len(schema.columns)
+    assert total == pytest.approx(5.0)
+
+
+def test_local_dp_randomises_the_label_by_randomised_response(population, schema):
+    """Training labels are reported through k-ary randomised response (kept with probability
+    e^ε/(e^ε + k − 1)); test labels stay true (they only score the model)."""
+    plain = _prepare(population, schema)
+    noisy = _prepare(population, schema, local_epsilon=2.0)
+    kept = np.mean(noisy.train.y == plain.train.y)
+    expected = keep_probability(noisy.local_epsilon_label, schema.n_classes)
+    # 8,000 training people: sd of the kept share ≈ 0.0055; 5 sd tolerance.
+    assert kept == pytest.approx(expected, abs=0.03)
+    np.testing.assert_array_equal(noisy.test.y, plain.test.y)
+    np.testing.assert_array_equal(noisy.exact_train.y, plain.train.y)
+    assert noisy.popularity_from_reports
+    assert not np.array_equal(noisy.popularity_labels, noisy.popularity_true_labels)
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,8 @@ def test_reported_budget_parts_add_up_when_everyone_opts_out():
 
 def test_opt_out_segments_are_reported():
     """Opted-in and opted-out people get their own accuracy; opted-out ones get the same list."""
-    result = evaluate(Scenario(opt_out=0.3, **SMALL))
+    # ε = 10: enough for personalisation to beat the list clearly on 5,000 people.
+    result = evaluate(Scenario(opt_out=0.3, epsilon=10.0, **SMALL))
     segments = result["segments"]
     expected = {"majority", "minority", "opted_in", "opted_out"}
     assert expected <= set(segments)
@@ -254,3 +255,47 @@ def test_every_model_path_runs(changes):
     assert result["hit_at_3"] >= result["accuracy"]
     assert len(result["accuracy_draws"]) == 2
     json.dumps(result, allow_nan=False)
+
+
+def test_random_forest_reports_its_random_trees_without_noise():
+    """A random forest's references include the same random trees with exact labels, well below
+    the scikit-learn ceiling and close to the private forest at large ε (its structure's limit)."""
+    scenario = Scenario(model="random_forest", epsilon=100.0, **SMALL)
+    result = evaluate(scenario)
+    assert result["structure_accuracy"] < result["nonprivate_accuracy"] - 0.1
+    assert abs(result["accuracy"] - result["structure_accuracy"]) < 0.05
+
+
+def test_local_dp_ceiling_is_the_model_without_any_noise():
+    """With local DP on, the ceiling is still the model with no noise at all: it does not drop
+    below the popular-items floor (it used to be trained on the randomised data)."""
+    plain = evaluate(Scenario(**SMALL))
+    local = evaluate(Scenario(local_epsilon=1.0, **SMALL))
+    assert local["nonprivate_accuracy"] == pytest.approx(plain["nonprivate_accuracy"])
+    assert local["nonprivate_accuracy"] > local["popularity_accuracy"]
+    assert local["local_plain_accuracy"] < local["nonprivate_accuracy"]
+    assert local["guarantee"]["local"]["epsilon"] == 1.0
+
+
+def test_evaluate_states_the_guarantee():
+    """evaluate() carries the one stated guarantee: unit, neighbouring relation, ε, δ, public."""
+    result = evaluate(Scenario(epsilon=0.5, k=5, **SMALL))
+    guarantee = result["guarantee"]
+    assert guarantee["unit"].startswith("one person's whole record")
+    assert guarantee["neighbouring"].startswith("add/remove one person")
+    assert guarantee["epsilon"] == result["epsilon_spent"] == 0.5
+    assert guarantee["delta"] == 0.0
+    assert not guarantee["holds_per_person"]
+    assert any("group" in note for note in guarantee["notes"])
+    assert any("secret" in note for note in guarantee["notes"])
+
+
+def test_every_distinct_epsilon_gets_its_own_noise_stream():
+    """ε keys a noise stream: tiny distinct ε values differ (all ε < 5e-10 used to share one),
+    while 0.1 typed and 0.1 computed agree."""
+    from core.engine import _epsilon_key
+
+    assert _epsilon_key(1e-10) != _epsilon_key(2e-10)
+    assert _epsilon_key(1e-12) != _epsilon_key(3e-12)
+    assert _epsilon_key(0.1) == _epsilon_key(0.3 - 0.2)
+    assert _epsilon_key(0.01) >= 0

@@ -26,8 +26,8 @@ SMALL = {"profiles": 3_000, "repeats": 2}
 LABEL_HEADINGS = [
     "What we collect, and why",
     "How it is protected",
-    "What it costs you in recommendations",
     "What you can switch off",
+    "Measured in this simulation (not part of the notice)",
 ]
 
 
@@ -179,9 +179,10 @@ def labels(schema):
     """privacy_label for a plain Scenario and for one with every extra control switched on."""
     plain = Scenario(**SMALL)
     guarded = Scenario(k=5, local_epsilon=5.0, opt_out=0.2, consent_location=0.5, **SMALL)
+    central = Scenario(k=5, opt_out=0.2, **SMALL)
     return {
         name: (scenario, result, dict(privacy_label(scenario, result, schema)))
-        for name, scenario in (("plain", plain), ("guarded", guarded))
+        for name, scenario in (("plain", plain), ("guarded", guarded), ("central", central))
         for result in [evaluate(scenario)]
     }
 
@@ -206,26 +207,50 @@ def test_privacy_label_mentions_k_anonymity_only_when_k_above_one(labels):
 def test_privacy_label_mentions_local_dp_only_when_on(labels):
     """Local differential privacy appears only when local_epsilon > 0, with its ε."""
     assert "Local differential privacy" not in "".join(labels["plain"][2].values())
-    assert "Local differential privacy, ε = 5" in labels["guarded"][2]["How it is protected"]
+    protection = labels["guarded"][2]["How it is protected"]
+    assert "Local differential privacy, ε_local = 5" in protection
+    assert "randomises your whole record" in protection
+    assert "We still see that you sent something" in protection
 
 
-def test_privacy_label_mentions_the_popularity_budget_only_with_opt_out(labels):
-    """The DP popular-items list is described only when someone opted out."""
-    phrase = "is itself released with differential privacy (ε = 0.1 of the budget)"
+def test_privacy_label_mentions_the_popularity_budget_only_with_central_opt_out(labels):
+    """The DP popular-items list is described only when someone opted out and it spends central
+    ε (under local DP it comes from the randomised reports instead)."""
+    phrase = "is released with differential privacy (ε = 0.1 of the ε above)"
     assert phrase not in labels["plain"][2]["How it is protected"]
-    assert phrase in labels["guarded"][2]["How it is protected"]
+    assert phrase not in labels["guarded"][2]["How it is protected"]
+    assert phrase in labels["central"][2]["How it is protected"]
+    assert "opted-out people included" in labels["central"][2]["How it is protected"]
+
+
+def test_privacy_label_states_group_privacy_under_k_anonymity(labels):
+    """With k > 1 the label says the per-person guarantee is group privacy, at best k·ε."""
+    protection = labels["central"][2]["How it is protected"]
+    assert "not differentially private" in protection
+    assert "k·ε = 5" in protection
+    assert "group" not in labels["plain"][2]["How it is protected"]
+
+
+def test_privacy_label_sets_the_exact_figures_apart(labels):
+    """The measured accuracies sit in their own section that says they are exact statistics
+    and that the guarantee assumes secret noise."""
+    measured = labels["plain"][2]["Measured in this simulation (not part of the notice)"]
+    assert "exact statistics" in measured
+    assert "noise is secret" in measured
 
 
 @pytest.mark.parametrize("name", ["plain", "guarded"])
 def test_privacy_label_quotes_the_result(labels, name):
-    """The cost section and collected shares are the evaluated numbers."""
+    """The measured section and collected shares are the evaluated numbers."""
     scenario, result, sections = labels[name]
-    cost = sections["What it costs you in recommendations"]
+    cost = sections["Measured in this simulation (not part of the notice)"]
     assert f"right {result['accuracy']:.0%} of the time" in cost
-    assert f"against {result['nonprivate_accuracy']:.0%} without" in cost
+    assert f"against {result['nonprivate_accuracy']:.0%} for the same model without" in cost
     location = result["category_collected_share"]["location"]
     assert f"collected from {location:.0%} of people" in sections["What we collect, and why"]
-    assert f"({scenario.opt_out:.0%} of people today)" in sections["What you can switch off"]
+    assert (
+        f"({scenario.opt_out:.0%} of people opted out today)" in sections["What you can switch off"]
+    )
 
 
 # -- format_epsilon -----------------------------------------------------------------------------

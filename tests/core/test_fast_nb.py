@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from diffprivlib.accountant import BudgetAccountant
-from diffprivlib.models import GaussianNB as PrivateGaussianNB
 from scipy.stats import ks_2samp
 from sklearn.naive_bayes import GaussianNB
 
@@ -16,6 +15,7 @@ from core.fast_nb import (
     joint_log_likelihood,
     parameters_from_estimator,
 )
+from core.private_models import PersonLevelGaussianNB
 
 N_TRAIN = 4_000
 DRAWS_PER_EPSILON = 30
@@ -73,41 +73,43 @@ def test_draw_shapes_and_priors(split, schema):
     np.testing.assert_array_equal(one.theta[0], params.theta[3])
 
 
-def test_noisy_counts_add_up_to_the_public_total(split, schema):
-    """Noisy class counts are post-processed to sum to the number of training people."""
+def test_noisy_counts_do_not_reveal_the_training_set_size(split, schema):
+    """The prior is the noisy counts' share of their own total: prior × n is not forced to be
+    all-integer for the true n (diffprivlib's post-processing did that, revealing n)."""
     X, y, _, _ = split
     stats = NBStatistics.from_data(X, y, schema.n_classes, model_bounds(schema))
-    params = draw_parameters(stats, 0.05, 20, np.random.default_rng(1))
-    # prior = noisy count / total, and each noisy count is an integer in [1, total].
+    params = draw_parameters(stats, 0.05, 200, np.random.default_rng(1))
     counts = params.class_prior * N_TRAIN
-    np.testing.assert_allclose(counts, np.round(counts), atol=1e-6)
-    assert np.all(np.round(counts) >= 1)
+    integral = np.all(np.abs(counts - np.round(counts)) < 1e-6, axis=1)
+    # Forced to n, every draw would be integral; here only a coincidence makes one so.
+    assert integral.mean() < 0.05
 
 
-def test_unseen_class_gets_zero_prior_like_diffprivlib(split, schema):
-    """A class absent from y gets prior 0, theta 0 and var = smoothing, as in diffprivlib."""
+def test_unseen_class_is_noised_and_released_like_the_person_level_model(split, schema):
+    """A class absent from y is released with noise like every other (a positive prior and a
+    noisy mean), as PersonLevelGaussianNB does; before, it was released exactly (prior 0)."""
     X, y, _, _ = split
     keep = y != 7
     stats = NBStatistics.from_data(X[keep], y[keep], schema.n_classes, model_bounds(schema))
-    params = draw_parameters(stats, 1.0, 3, np.random.default_rng(2))
-    reference = PrivateGaussianNB(
+    params = draw_parameters(stats, 1.0, 50, np.random.default_rng(2))
+    assert np.all(params.class_prior[:, 7] > 0)
+    assert np.unique(params.theta[:, 7, 0]).size > 1, "the absent class's mean is noisy"
+    reference = PersonLevelGaussianNB(
         epsilon=1.0,
         bounds=model_bounds(schema),
         var_smoothing=VAR_SMOOTHING,
         random_state=2,
         accountant=BudgetAccountant(),
     ).partial_fit(X[keep], y[keep], classes=np.arange(schema.n_classes))
-    assert reference.class_prior_[7] == 0
-    np.testing.assert_array_equal(params.class_prior[:, 7], 0.0)
-    for draw in range(params.n_draws):
-        np.testing.assert_array_equal(params.theta[draw, 7], reference.theta_[7])
-        np.testing.assert_array_equal(params.var[draw, 7], reference.var_[7])
+    assert reference.class_prior_[7] > 0
+    assert reference.class_count_[7] >= 1
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("epsilon", [0.1, 1.0, 10.0])
 def test_fast_draws_match_diffprivlib_fits(split, schema, epsilon):
-    """Accuracy of fast draws and of real diffprivlib fits has one distribution (KS, 30 each)."""
+    """Accuracy of fast draws and of real fits of the person-level diffprivlib GaussianNB has one
+    distribution (KS, 30 each)."""
     X, y, X_test, y_test = split
     bounds = model_bounds(schema)
     stats = NBStatistics.from_data(X, y, schema.n_classes, bounds)
@@ -119,7 +121,7 @@ def test_fast_draws_match_diffprivlib_fits(split, schema, epsilon):
     real = []
     for random_state in range(DRAWS_PER_EPSILON):
         accountant = BudgetAccountant()
-        model = PrivateGaussianNB(
+        model = PersonLevelGaussianNB(
             epsilon=epsilon,
             bounds=bounds,
             var_smoothing=VAR_SMOOTHING,

@@ -71,10 +71,26 @@ def test_frontier_figure_has_band_mean_ceiling_floor_and_current(frontier_fig):
     assert len(names) == 5
     assert names[0] == "Private model: 90% of noise draws"
     assert names[1] == "Private model (average)"
-    assert names[2] == "Without privacy (ceiling): 55%"
-    assert names[3] == "No personalisation (floor): 19%"
+    assert names[2] == "No privacy noise (ceiling): 55%"
+    assert names[3] == "Popular items, nothing personal (floor): 19%"
     assert names[4] == "Your setting"
     assert frontier_fig.data[0].fill == "toself"
+
+
+def test_frontier_figure_shows_the_random_trees_without_noise(frontier_table):
+    """A random forest's frontier gets a sixth line: its random trees with exact labels."""
+    figure = frontier_figure(
+        frontier_table,
+        current_epsilon=1.0,
+        current_mean=0.23,
+        current_std=0.01,
+        ceiling=0.57,
+        floor=0.19,
+        structure=0.24,
+    )
+    line = next(t for t in figure.data if t.name.startswith("Same random trees, no noise"))
+    assert list(line.y) == [0.24, 0.24]
+    assert line.line.dash == "dashdot"
 
 
 def test_frontier_band_is_the_5_95_quantiles(frontier_fig, frontier_table):

@@ -5,16 +5,26 @@ p-value above 0.001. The seeds are fixed, so the outcome never changes between r
 threshold leaves room for the chosen seeds not being lucky ones.
 """
 
+import math
+
 import numpy as np
 import pytest
-from diffprivlib.mechanisms import GeometricTruncated, LaplaceBoundedDomain, LaplaceTruncated
+from diffprivlib.mechanisms import (
+    Exponential,
+    GeometricTruncated,
+    LaplaceBoundedDomain,
+    LaplaceTruncated,
+)
 from scipy.stats import chi2_contingency, ks_2samp
 
 from core.mechanisms import (
     bounded_domain_scale,
+    debiased_counts,
     geometric_truncated,
+    keep_probability,
     laplace_bounded_domain,
     laplace_truncated,
+    randomised_response,
 )
 
 N_DRAWS = 4_000
@@ -230,3 +240,59 @@ def test_laplace_truncated_broadcasts_bounds_per_element():
     )
     assert np.all(noisy >= lower)
     assert np.all(noisy <= upper)
+
+
+@pytest.mark.parametrize(("epsilon", "sensitivity"), [(1.0, 0.0), (math.inf, 1.0), (math.inf, 0.0)])
+def test_no_noise_edges_match_diffprivlib(epsilon, sensitivity):
+    """Sensitivity 0 or ε = ∞: every sampler returns the clamped value, as diffprivlib does
+    (the bounded-domain sampler used to return NaN there)."""
+    rng = np.random.default_rng(0)
+    kwargs = {"epsilon": epsilon, "sensitivity": sensitivity, "lower": 0.0, "upper": 2.0}
+    reference = LaplaceBoundedDomain(delta=0, random_state=0, **kwargs).randomise(1.5)
+    np.testing.assert_array_equal(laplace_bounded_domain([1.5, 3.0], rng=rng, **kwargs), [1.5, 2])
+    assert reference == 1.5
+    np.testing.assert_array_equal(laplace_truncated([1.5, 3.0], rng=rng, **kwargs), [1.5, 2])
+    geometric = {**kwargs, "lower": 0, "upper": 2}
+    np.testing.assert_array_equal(geometric_truncated([1, 3], rng=rng, **geometric), [1, 2])
+
+
+@pytest.mark.parametrize(("epsilon", "n_values"), [(0.1, 8), (1.0, 8), (3.0, 4)])
+def test_randomised_response_matches_diffprivlib_exponential(epsilon, n_values):
+    """k-ary randomised response has the output distribution of diffprivlib's Exponential
+    mechanism with a 0/1 utility, sensitivity 1 and monotonic=True (chi-square, 20,000 each)."""
+    rng = np.random.default_rng(int(epsilon * 100) + n_values)
+    true_value = 2
+    ours = randomised_response(
+        np.full(20_000, true_value), n_values=n_values, epsilon=epsilon, rng=rng
+    )
+    utility = [1.0 if v == true_value else 0.0 for v in range(n_values)]
+    mechanism = Exponential(
+        epsilon=epsilon, sensitivity=1, utility=utility, monotonic=True, random_state=1
+    )
+    theirs = np.array([mechanism.randomise() for _ in range(20_000)])
+    table = np.vstack(
+        [np.bincount(ours, minlength=n_values), np.bincount(theirs, minlength=n_values)]
+    )
+    assert chi2_contingency(table).pvalue > MIN_P_VALUE
+    assert np.mean(ours == true_value) == pytest.approx(
+        keep_probability(epsilon, n_values), abs=0.015
+    )
+
+
+def test_debiased_counts_are_unbiased():
+    """Debiased counts of randomised-response reports average to the true counts."""
+    rng = np.random.default_rng(5)
+    truth = np.repeat(np.arange(4), [500, 300, 150, 50])
+    estimates = np.mean(
+        [
+            debiased_counts(
+                randomised_response(truth, n_values=4, epsilon=1.0, rng=rng),
+                n_values=4,
+                epsilon=1.0,
+            )
+            for _ in range(400)
+        ],
+        axis=0,
+    )
+    # sd of one estimate ≈ 40 people; over 400 draws ≈ 2: 5 sd tolerance.
+    np.testing.assert_allclose(estimates, [500, 300, 150, 50], atol=10)

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from core.scenario import Scenario
-from core.storage import SCHEMA_VERSION, ScenarioStore, StorageError
+from core.storage import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Actor,
+    ScenarioStore,
+    StorageError,
+    owner_of_browser,
+    owner_of_room,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -186,3 +194,64 @@ def test_saved_scenarios_survive_a_restart(tmp_path):
     ScenarioStore(path).save("kept", Scenario(epsilon=0.2), note="before restart")
     [saved] = ScenarioStore(path).list()
     assert (saved.name, saved.scenario.epsilon, saved.note) == ("kept", 0.2, "before restart")
+
+
+# -- owners: who may rename, overwrite or delete ---------------------------------------------------
+ALICE, BOB = Actor("alice-token-" + "a" * 20), Actor("bob-token-" + "b" * 22)
+
+
+def test_creator_alone_can_change_what_they_saved(store):
+    """Another browser can read a saved scenario but not rename, overwrite or delete it."""
+    identifier = store.save("Alice's", Scenario(epsilon=0.5), actor=ALICE)
+    saved = store.load(identifier)
+    assert saved.owner == owner_of_browser(ALICE.browser_token)
+    assert ALICE.browser_token not in saved.owner  # the token itself is never stored
+    assert ALICE.can_edit(saved) and not BOB.can_edit(saved)
+    with pytest.raises(StorageError, match="Only the browser that saved it can rename"):
+        store.rename(identifier, "Bob's now", actor=BOB)
+    with pytest.raises(StorageError, match="Only the browser that saved it can overwrite"):
+        store.save("Alice's", Scenario(epsilon=9), overwrite=True, actor=BOB)
+    with pytest.raises(StorageError, match="Only the browser that saved it can delete"):
+        store.delete(identifier, actor=BOB)
+    assert store.load(identifier).scenario.epsilon == 0.5 and store.load(identifier).name == (
+        "Alice's"
+    )
+    # Bob copies it: his copy is his.
+    copy = store.save("Bob's copy", store.load(identifier).scenario, actor=BOB)
+    store.rename(copy, "Bob's", actor=BOB)
+    store.rename(identifier, "Alice's renamed", actor=ALICE)
+    store.delete(identifier, actor=ALICE)
+    assert [s.name for s in store.list()] == ["Bob's"]
+
+
+def test_room_scenarios_belong_to_the_room_facilitator(store):
+    """A room's scenario: participants read it; only its room's facilitator changes it."""
+    identifier = store.save("Room K7Q-2MF", Scenario(opt_out=0.25), owner=owner_of_room("K7Q-2MF"))
+    saved = store.load(identifier)
+    assert saved.room_code == "K7Q-2MF"
+    facilitator = Actor("facilitator-token-" + "f" * 10, frozenset({"K7Q-2MF"}))
+    other_room = Actor("facilitator-token-" + "g" * 10, frozenset({"ABC-DEF"}))
+    for actor in (ALICE, other_room):
+        with pytest.raises(StorageError, match="Only the facilitator of room K7Q-2MF"):
+            store.delete(identifier, actor=actor)
+    store.rename(identifier, "Our room", actor=facilitator)
+    store.delete(identifier, actor=facilitator)
+    assert store.list() == []
+
+
+def test_scenarios_saved_before_owners_stay_editable(tmp_path):
+    """Rows from schema 2 (no owner) open with owner None and anyone may still change them."""
+    path = tmp_path / "v2.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for statement in MIGRATIONS[:2]:
+            connection.executescript(statement)
+        connection.execute(
+            "INSERT INTO scenarios (name, note, scenario_json, created_at, updated_at) "
+            "VALUES ('old', '', ?, 'x', 'x')",
+            (Scenario(epsilon=3).to_json(),),
+        )
+        connection.execute("PRAGMA user_version = 2")
+    store = ScenarioStore(path)
+    [saved] = store.list()
+    assert saved.owner is None and BOB.can_edit(saved)
+    store.rename(saved.id, "renamed", actor=BOB)

@@ -1,0 +1,98 @@
+"""The one privacy guarantee the engine states, written once (``docs/privacy.md`` explains it).
+
+Every release is calibrated to it: the person-level diffprivlib models
+(:mod:`core.private_models`), the DP popularity histogram, the local randomiser
+(:mod:`core.controls`). Every sentence the app shows about what ε protects is built from here.
+"""
+
+from __future__ import annotations
+
+from core.figures import format_epsilon
+from core.scenario import Scenario
+
+UNIT = (
+    "one person's whole record: every feature, their purchase category (the label), and their "
+    "consent and opt-out choices"
+)
+NEIGHBOURING = "add/remove one person (the data set with or without that person's whole record)"
+PUBLIC = (
+    "the schema: every column's bounds, every category's value list and the list of purchase "
+    "categories (never read from the data)",
+    "the setting: model, ε, consent and opt-out rates, k, local ε, and how many people the "
+    "synthetic population has",
+    "not the training-set size: nothing released depends on the exact number of people trained on",
+)
+SECRET_NOISE = (
+    "The guarantee assumes the noise is secret. This app shows its random seed so that any view "
+    "can be reproduced: anyone with the seed could regenerate the noise and remove it. A real "
+    "deployment draws its noise from a secret source and never publishes a seed."
+)
+EXACT_FIGURES = (
+    "Accuracies, the ceiling, the floor, per-group figures and re-identification risks are exact "
+    "statistics of the data, computed to teach on synthetic people; they are not part of the "
+    "private release and a real platform could publish them only with a privacy budget of their "
+    "own."
+)
+
+
+def k_anonymity_caveat(k: int, epsilon: float) -> str:
+    """What remains of the per-person guarantee when k-anonymity recodes the data first."""
+    return (
+        f"k-anonymity (k = {k}) is not differentially private: how records are generalised and "
+        "which are suppressed depend on everyone's data, so one person's presence can change how "
+        "other people are stored. ε then covers the stored table, and one person is protected "
+        "only as a group: m·ε for the m stored records their presence changes, at best "
+        f"k·ε = {format_epsilon(k * epsilon)} (a fixed generalisation, where a person can push "
+        "at most their own group of k below k), more when the chosen generalisation changes."
+    )
+
+
+def guarantee(scenario: Scenario, epsilon_spent: float) -> dict:
+    """The stated guarantee of one release of ``scenario``, as a JSON-ready dict.
+
+    Parameters
+    ----------
+    epsilon_spent : float
+        Central ε of the whole release (model and popularity list together), > 0.
+    """
+    notes = [SECRET_NOISE, EXACT_FIGURES]
+    if scenario.k > 1:
+        notes.append(k_anonymity_caveat(scenario.k, epsilon_spent))
+    result = {
+        "unit": UNIT,
+        "neighbouring": NEIGHBOURING,
+        "epsilon": epsilon_spent,
+        "delta": 0.0,
+        "holds_per_person": scenario.k == 1,
+        "public": list(PUBLIC),
+        "notes": notes,
+    }
+    if scenario.local_epsilon > 0:
+        result["local"] = {
+            "epsilon": scenario.local_epsilon,
+            "unit": UNIT,
+            "neighbouring": "any two records of one person (local DP: every input against every "
+            "other, seen by the platform itself)",
+            "covers": "what each person sends (their features and label); not whether they sent "
+            "a report, which the platform sees",
+        }
+    return result
+
+
+def one_line(scenario: Scenario, epsilon_spent: float) -> str:
+    """The guarantee in one sentence, for help texts, the label and the report."""
+    text = (
+        f"ε = {format_epsilon(epsilon_spent)} differential privacy for {UNIT}, against "
+        f"{NEIGHBOURING}"
+    )
+    if scenario.k > 1:
+        text += (
+            f"; with k-anonymity it holds for the stored table, and for one person only as "
+            f"group privacy (at best {format_epsilon(scenario.k * epsilon_spent)})"
+        )
+    if scenario.local_epsilon > 0:
+        text += (
+            f"; each person's own report is also ε_local = "
+            f"{format_epsilon(scenario.local_epsilon)} locally private"
+        )
+    return text + ". It assumes the noise is secret (this app shows its seed to be reproducible)."

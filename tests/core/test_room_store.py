@@ -1,0 +1,278 @@
+"""Rooms in SQLite: keys, expiry, closing, one answer per browser, concurrency, no identifiers."""
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.room_store import FacilitatorKeyError, RoomStore
+from core.rooms import (
+    PICK_EPSILON,
+    RANDOMISED_RESPONSE,
+    ROOM_CONSENT,
+    RoomError,
+    estimate_true_share,
+    new_secret,
+)
+from core.schema import CATEGORIES
+from core.storage import ScenarioStore
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path, clock) -> RoomStore:
+    return RoomStore(tmp_path / "scenarios.sqlite3", clock=clock)
+
+
+@pytest.fixture
+def room(store):
+    code, key = store.open_room()
+    activity = store.start_activity(code, key, RANDOMISED_RESPONSE, "Ever lied?", 0.5)
+    return code, key, activity
+
+
+def test_a_randomised_response_round(store, room):
+    """Three browsers answer; the facilitator reads the tally and reveals; answers then close."""
+    code, key, activity = room
+    tokens = [new_secret() for _ in range(3)]
+    for token, said_yes in zip(tokens, (True, True, False), strict=True):
+        store.submit_answer(code, activity, token, {"said_yes": said_yes})
+    answers = store.answers(activity)
+    assert [a["said_yes"] for a in answers] == [True, True, False]
+    current = store.current_activity(code)
+    assert current.id == activity and current.coin.name == "fair" and not current.revealed
+    result = estimate_true_share(sum(a["said_yes"] for a in answers), len(answers), 0.5)
+    assert result.answers == 3 and result.said_yes == 2
+    store.reveal(code, key, activity)
+    assert store.current_activity(code).revealed
+    with pytest.raises(RoomError, match="revealed the result"):
+        store.submit_answer(code, activity, new_secret(), {"said_yes": True})
+    assert store.answer_count(activity) == 3
+
+
+def test_only_hashes_are_stored(store, room):
+    """The database holds neither the facilitator key nor any browser token, only hashes."""
+    code, key, activity = room
+    token = new_secret()
+    store.submit_answer(code, activity, token, {"said_yes": True})
+    dump = "\n".join(sqlite3.connect(store.path).iterdump())
+    assert key not in dump and token not in dump
+    assert store.stored_voters() and all(len(v) == 64 for v in store.stored_voters())
+
+
+def test_replayed_vote_is_refused_and_counted_once(store, room):
+    """The same browser answering again is told so; its first answer stands."""
+    code, _, activity = room
+    token = new_secret()
+    store.submit_answer(code, activity, token, {"said_yes": True})
+    with pytest.raises(RoomError, match="already answered"):
+        store.submit_answer(code, activity, token, {"said_yes": False})
+    assert store.answers(activity) == [{"said_yes": True}]
+    assert store.has_answered(activity, token) and not store.has_answered(activity, new_secret())
+
+
+def test_a_flood_from_one_token_counts_once(store, room):
+    """200 answers from one browser in 8 threads at once: one row, every other call refused."""
+    code, _, activity = room
+    token = new_secret()
+    accepted, refused, errors = [], [], []
+
+    def flood() -> None:
+        for _ in range(25):
+            try:
+                store.submit_answer(code, activity, token, {"said_yes": True})
+                accepted.append(1)
+            except RoomError:
+                refused.append(1)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+    threads = [threading.Thread(target=flood) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert (len(accepted), len(refused)) == (1, 199)
+    assert store.answer_count(activity) == 1
+
+
+def test_sixty_browsers_answer_at_once(store, room):
+    """60 threads, one browser each, answer concurrently: 60 rows, no lock error, file intact."""
+    code, _, activity = room
+    errors = []
+
+    def answer(said_yes: bool) -> None:
+        try:
+            store.submit_answer(code, activity, new_secret(), {"said_yes": said_yes})
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=answer, args=(i % 3 == 0,)) for i in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    answers = store.answers(activity)
+    assert len(answers) == 60 and sum(a["said_yes"] for a in answers) == 20
+    assert store.integrity_check() == "ok"
+
+
+def test_rooms_expire_on_read(store, clock, room):
+    """After 24 hours the room is refused everywhere, for participants and facilitator alike."""
+    code, key, activity = room
+    clock.now += timedelta(hours=23, minutes=59)
+    store.submit_answer(code, activity, new_secret(), {"said_yes": True})
+    clock.now += timedelta(minutes=1)
+    for action in (
+        lambda: store.room(code),
+        lambda: store.current_activity(code),
+        lambda: store.submit_answer(code, activity, new_secret(), {"said_yes": True}),
+        lambda: store.start_activity(code, key, PICK_EPSILON),
+    ):
+        with pytest.raises(RoomError, match="expired"):
+            action()
+
+
+def test_expired_rooms_lose_their_answers_when_the_next_room_opens(store, clock, room):
+    """Opening a room deletes the answers of every expired room."""
+    code, _, activity = room
+    store.submit_answer(code, activity, new_secret(), {"said_yes": True})
+    clock.now += timedelta(hours=25)
+    store.open_room()
+    assert store.answer_count(activity) == 0
+
+
+def test_a_shorter_room(store, clock):
+    """A room opened for 2 hours expires after 2 hours."""
+    code, _ = store.open_room(hours=2)
+    clock.now += timedelta(hours=2)
+    with pytest.raises(RoomError, match="expired"):
+        store.room(code)
+
+
+def test_closing_deletes_answers_and_refuses_new_ones(store, room):
+    """A closed room tells participants so; its answers are gone; the facilitator still reads it."""
+    code, key, activity = room
+    for _ in range(4):
+        store.submit_answer(code, activity, new_secret(), {"said_yes": False})
+    assert store.close_room(code, key) == 4
+    assert store.answer_count(activity) == 0
+    with pytest.raises(RoomError, match="closed by its facilitator"):
+        store.submit_answer(code, activity, new_secret(), {"said_yes": True})
+    with pytest.raises(RoomError, match="closed"):
+        store.current_activity(code)
+    assert store.room(code, allow_closed=True).closed
+    with pytest.raises(RoomError, match="closed"):
+        store.start_activity(code, key, PICK_EPSILON)
+
+
+@pytest.mark.parametrize("key", [None, "", "guess", new_secret(), "'; DROP TABLE rooms; --"])
+def test_facilitator_actions_need_the_key(store, room, key):
+    """Missing or wrong keys are refused with a message; nothing changes."""
+    code, _, activity = room
+    for action in (
+        lambda: store.start_activity(code, key, PICK_EPSILON),
+        lambda: store.reveal(code, key, activity),
+        lambda: store.close_room(code, key),
+        lambda: store.activities(code, key),
+    ):
+        with pytest.raises(FacilitatorKeyError, match="facilitator"):
+            action()
+    assert store.current_activity(code).id == activity and not store.room(code).closed
+    assert not store.is_facilitator(code, key)
+
+
+def test_one_key_does_not_open_another_room(store):
+    """Each room has its own key."""
+    first, first_key = store.open_room()
+    second, _ = store.open_room()
+    assert store.is_facilitator(first, first_key) and not store.is_facilitator(second, first_key)
+
+
+@pytest.mark.parametrize("code", ["ZZZ-ZZZ", "nope", "", "<script>"])
+def test_wrong_codes_get_a_message(store, code):
+    """An unknown or malformed code says what went wrong."""
+    with pytest.raises(RoomError, match="room"):
+        store.room(code)
+
+
+def test_only_the_current_activity_takes_answers(store, room):
+    """Moving to the next activity closes the previous one; activity ids of other rooms fail."""
+    code, key, first = room
+    second = store.start_activity(code, key, ROOM_CONSENT)
+    with pytest.raises(RoomError, match="moved on"):
+        store.submit_answer(code, first, new_secret(), {"said_yes": True})
+    other_code, other_key = store.open_room()
+    store.start_activity(other_code, other_key, PICK_EPSILON)
+    with pytest.raises(RoomError, match="no activity"):
+        store.submit_answer(other_code, second, new_secret(), {"epsilon": 1.0})
+    answer = {"share": {c: c == "location" for c in CATEGORIES}, "opt_out": False}
+    store.submit_answer(code, second, new_secret(), answer)
+    assert store.answers(second) == [answer]
+    assert [a.kind for a in store.activities(code, key)] == [RANDOMISED_RESPONSE, ROOM_CONSENT]
+
+
+def test_malformed_answers_and_tokens_store_nothing(store, room):
+    """A bad answer or a bad token is refused before anything is written."""
+    code, _, activity = room
+    with pytest.raises(RoomError):
+        store.submit_answer(code, activity, new_secret(), {"said_yes": "maybe"})
+    with pytest.raises(RoomError, match="token"):
+        store.submit_answer(code, activity, "short", {"said_yes": True})
+    assert store.answer_count(activity) == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "probability", "match"),
+    [
+        ("", 0.5, "Type a yes/no question"),
+        ("Ever?", 0.6, "truth probability"),
+        ("Ever?", None, "truth probability"),
+    ],
+)
+def test_bad_activities_are_refused(store, question, probability, match):
+    """A randomised-response activity needs a question and one of the offered coins."""
+    code, key = store.open_room()
+    with pytest.raises(RoomError, match=match):
+        store.start_activity(code, key, RANDOMISED_RESPONSE, question, probability)
+    with pytest.raises(RoomError, match="Unknown activity"):
+        store.start_activity(code, key, "poll")
+
+
+def test_rooms_and_scenarios_share_one_file(tmp_path):
+    """Opening either store on a file migrates it for both."""
+    path = tmp_path / "scenarios.sqlite3"
+    ScenarioStore(path)
+    code, key = RoomStore(path).open_room()
+    assert RoomStore(path).is_facilitator(code, key)
+    assert ScenarioStore(path).list() == []
+
+
+def test_one_browser_is_linkable_within_a_room_only(store):
+    """The stored voter is the same for one browser across a room's activities, not across rooms."""
+    token = new_secret()
+    voters = []
+    for _ in range(2):
+        code, key = store.open_room()
+        for kind, answer in ((PICK_EPSILON, {"epsilon": 1.0}), (PICK_EPSILON, {"epsilon": 2.0})):
+            activity = store.start_activity(code, key, kind)
+            store.submit_answer(code, activity, token, answer)
+            assert store.has_answered(activity, token)
+        voters.append(store.stored_voters()[-2:])
+    (a1, a2), (b1, b2) = voters
+    assert a1 == a2 and b1 == b2 and a1 != b1
