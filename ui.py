@@ -656,8 +656,12 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
         f"<div class='pte-label'>{html.escape(label)}</div>"
         f"<div class='pte-value'>{html.escape(value)}</div>"
         f"<div class='pte-note'>{html.escape(note)}</div>"
-        f"<details class='pte-what'><summary>What is this?</summary>{html.escape(tip)}</details>"
-        "</div>"
+        + (
+            f"<details class='pte-what'><summary>What is this?</summary>{html.escape(tip)}</details>"
+            if tip
+            else ""
+        )
+        + "</div>"
         for label, value, note, tip in items
     )
     box = f"<div class='pte-takeaway'>{html.escape(takeaway)}</div>" if takeaway else ""
