@@ -657,7 +657,8 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
         f"<div class='pte-value'>{html.escape(value)}</div>"
         f"<div class='pte-note'>{html.escape(note)}</div>"
         + (
-            f"<details class='pte-what'><summary>What is this?</summary>{html.escape(tip)}</details>"
+            "<details class='pte-what'><summary>What is this?</summary>"
+            f"{html.escape(tip)}</details>"
             if tip
             else ""
         )
