@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run serve.py
 
 test: install
 	$(BIN)/ruff check .

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import html
+import logging
 import re
+import threading
 from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
@@ -34,6 +36,7 @@ from core.scenario import (
     parse_lenient,
 )
 from core.storage import DB_NAME, ScenarioStore, data_dir
+from core.threads import limit_blas_threads
 
 # Streamlit runs gc.collect(2) after every script run, fragment runs included (the hidden
 # runner.postScriptGC option). With numpy, pandas, scikit-learn, diffprivlib and plotly imported
@@ -41,6 +44,12 @@ from core.storage import DB_NAME, ScenarioStore, data_dir
 # the browser: most of an ε move's wait. Freezing what exists once the imports are done (modules,
 # classes, functions: nothing that becomes garbage) leaves collections only the objects made since.
 gc.freeze()
+
+# One BLAS thread for the whole server: sessions run in threads of this one process, and two of
+# them in NumPy's default two-thread BLAS at once make each several times slower
+# (docs/benchmarks.md, "two at once"). Results do not depend on it. Process-wide and once: this
+# module is imported once per server process.
+limit_blas_threads()
 
 PAGES = (
     ("app.py", "Explore", ":material/insights:"),
@@ -63,8 +72,11 @@ PAGES = (
 )
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
 LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
-FAST_MODELS = {"gaussian_nb"}
-SLOW_MODEL_FRONTIER_REPEATS = 3  # LR/RF refit per draw: keep their frontier to a minute or so
+# Models whose draws are array-drawn (core.fast_nb, core.fast_forest): a frontier takes ~1 s.
+FAST_MODELS = {"gaussian_nb", "random_forest"}
+# Logistic regression solves one L-BFGS problem per class and draw (~0.2 s a draw; no exact
+# shortcut, docs/benchmarks.md): 3 draws keep its 13-stop frontier under ~10 s.
+SLOW_MODEL_FRONTIER_REPEATS = 3
 UI_FLAGS = ("projector", "simple", "preset")
 TRUE_WORDS = ("1", "true", "yes", "on")
 _LAST_SCENARIO = "_last_scenario"  # not a widget key: survives every page switch
@@ -330,6 +342,20 @@ def frontier_for(scenario: Scenario) -> pd.DataFrame:
         list(EPSILON_STOPS),
         lambda epsilon: frontier_point(key, epsilon),
     )
+
+
+def warm_default_caches() -> None:
+    """Fill the caches the first visit of the landing page reads (default Scenario, built-in
+    people). Called once per server process from a background thread (serve.py): Streamlit's
+    caches work without a script run; only their "missing ScriptRunContext" warning, which is
+    about display elements (none here), is kept out of the log."""
+    thread = threading.current_thread()
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: threading.current_thread() is not thread
+    )
+    key = noise_free(Scenario())
+    _frontier(key, _builtin_dataset())
+    _references(key, _builtin_dataset())
 
 
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:

@@ -228,6 +228,9 @@ def run(argv: list[str]) -> int:
         raise UsageError(f"The 'out' option needs an existing folder. Got {args.out!r} instead.")
     # Imported only now so that `--help` and input errors answer without loading the models.
     from core.engine import evaluate, frontier, workbench_for
+    from core.threads import limit_blas_threads
+
+    limit_blas_threads()
 
     if args.command == "grid":
         return _run_grid(scenario, axes, args)

@@ -3,8 +3,9 @@
 :func:`evaluate` gives one Result for the Scenario's ε; :func:`frontier` gives one row per
 (ε, repeat) for a list of ε. Both reuse everything that does not depend on the noise
 (:class:`Workbench`: prepared data, the non-private twin, the floor, GaussianNB's sufficient
-statistics), and draw only the noise per (ε, repeat). The noise of repeat ``r`` at ``ε`` comes
-from its own seeded stream, so the current point and the frontier agree exactly.
+statistics, the forest's clipped training people), and draw only the noise per (ε, repeat). The
+noise of repeat ``r`` at ``ε`` comes from its own seeded stream, so the current point and the
+frontier agree exactly.
 
 Budget: when some people opted out, 10% of ε releases the DP popularity list they receive and 90%
 trains the model; otherwise the model gets all of ε. Each repeat is a what-if of one release and
@@ -24,18 +25,21 @@ from diffprivlib.accountant import BudgetAccountant
 from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
-from core.fast_nb import NBStatistics, draw_parameters
+from core.fast_forest import ForestData, draw_forest
+from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee
 from core.mechanisms import debiased_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
+    RF_MAX_DEPTH,
+    RF_TREES,
     Recommender,
     dp_popularity_counts,
     exact_popularity_counts,
     fit_nonprivate,
     fit_private,
+    forest_recommender,
     nb_recommender,
-    random_forest,
 )
 from core.population import Population
 from core.scenario import Scenario
@@ -84,6 +88,7 @@ class Workbench:
     attack_members: np.ndarray  # indices into train
     attack_non_members: np.ndarray  # indices into test (opted-in people only)
     nb_statistics: NBStatistics | None = None
+    forest_data: ForestData | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -113,7 +118,7 @@ def build_workbench(
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
     nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
-    nb_statistics = None
+    nb_statistics = forest_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     if len(train.y) >= MIN_TRAIN_PEOPLE:
         # The ceiling: the same people and the same data collected, with no noise at all (neither
@@ -135,16 +140,18 @@ def build_workbench(
             )
             local_plain_scores = plain.score(test.X, test.observed)
         if scenario.model == "random_forest":
-            structure = random_forest(
-                train.X,
-                train.y,
-                train.key,
-                epsilon=math.inf,
-                schema=schema,
-                random_state=model_seed,
-                accountant=BudgetAccountant(),  # ε = ∞ spends nothing: no noise, no release
+            forest_data = ForestData.from_data(
+                train.X, train.y, train.key, schema.n_classes, model_bounds(schema)
             )
-            structure_scores = structure.score(test.X, test.observed)
+            # ε = ∞: random trees with exact majority labels; no noise, nothing released.
+            structure = draw_forest(
+                forest_data,
+                n_trees=RF_TREES,
+                max_depth=RF_MAX_DEPTH,
+                epsilon=math.inf,
+                rng=stream(scenario.seed, _STREAM_MODEL_SEED),
+            )
+            structure_scores = forest_recommender(structure).score(test.X, test.observed)
         if scenario.model == "gaussian_nb":
             nb_statistics = NBStatistics.from_data(
                 train.X, train.y, schema.n_classes, model_bounds(schema)
@@ -162,6 +169,7 @@ def build_workbench(
         attack_members=members,
         attack_non_members=non_members,
         nb_statistics=nb_statistics,
+        forest_data=forest_data,
     )
 
 
@@ -200,6 +208,18 @@ def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: Budge
         )
         accountant.spend(model_epsilon, 0)
         return nb_recommender(params)
+    if bench.forest_data is not None:
+        # Fast path: same distribution as fit_person_level_forest (see fast_forest).
+        accountant.check(model_epsilon, 0)
+        forest = draw_forest(
+            bench.forest_data,
+            n_trees=RF_TREES,
+            max_depth=RF_MAX_DEPTH,
+            epsilon=model_epsilon,
+            rng=stream(scenario.seed, _STREAM_NOISE, *key),
+        )
+        accountant.spend(model_epsilon, 0)
+        return forest_recommender(forest)
     return fit_private(
         scenario.model,
         bench.data.train.X,
@@ -239,21 +259,53 @@ def release_popularity(
     )
 
 
+def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
+    """GaussianNB only: the parameters of every repeat at ``epsilon`` and their test scores,
+    sampled together (each from its own stream: the same numbers as :func:`fit_release`)."""
+    if bench.nb_statistics is None or not bench.can_personalise:
+        return None
+    model_epsilon, _ = budget_split(bench.scenario, epsilon)
+    streams = [
+        stream(bench.scenario.seed, _STREAM_NOISE, _epsilon_key(epsilon), repeat)
+        for repeat in repeats
+    ]
+    params = draw_parameters(bench.nb_statistics, model_epsilon, len(streams), streams)
+    test = bench.data.test
+    return model_epsilon, params, joint_log_likelihood(params, test.X, test.observed)
+
+
 def private_draws(
     bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
 ) -> list[Draw]:
     """One :class:`Draw` per repeat: a full release (model + popularity list) at ``epsilon``."""
     data = bench.data
     test = data.test
-    draws = []
-    for repeat in repeats:
+    released = []
+    repeats = list(repeats)
+    nb_releases = _nb_releases(bench, epsilon, repeats)
+    # Every repeat's scores in one array, ranked together at the end.
+    stacked = (
+        nb_releases[2]
+        if nb_releases is not None
+        else np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
+    )
+    for index, repeat in enumerate(repeats):
         accountant = BudgetAccountant()
-        recommender = fit_release(bench, epsilon, repeat, accountant)
+        if nb_releases is None:
+            recommender = fit_release(bench, epsilon, repeat, accountant)
+            model_scores = None
+        else:
+            model_epsilon, params, all_scores = nb_releases
+            accountant.check(model_epsilon, 0)
+            accountant.spend(model_epsilon, 0)
+            recommender = nb_recommender(params.draw(index))
+            model_scores = all_scores[index]
         counts = release_popularity(bench, epsilon, repeat, accountant)
-        scores = np.zeros((len(test.y), bench.schema.n_classes))
+        scores = stacked[index]
         member_conf = non_member_conf = None
         if recommender is not None:
-            scores[:] = recommender.score(test.X, test.observed)
+            if model_scores is None:
+                scores[:] = recommender.score(test.X, test.observed)
             if with_attack:
                 train = data.train
                 members, non_members = bench.attack_members, bench.attack_non_members
@@ -266,18 +318,20 @@ def private_draws(
         if counts is not None:
             served = test.opted_out if recommender is not None else np.ones_like(test.opted_out)
             scores[served] = _popularity_scores(counts, int(served.sum()))
-        draws.append(
-            Draw(
-                epsilon=epsilon,
-                repeat=repeat,
-                top1=top_k_hits(scores, test.y, 1),
-                top3=top_k_hits(scores, test.y, 3),
-                epsilon_spent=accountant.total()[0],
-                member_confidence=member_conf,
-                non_member_confidence=non_member_conf,
-            )
+        released.append((repeat, accountant.total()[0], member_conf, non_member_conf))
+    top1, top3 = top_k_hits(stacked, test.y, 1), top_k_hits(stacked, test.y, 3)
+    return [
+        Draw(
+            epsilon=epsilon,
+            repeat=repeat,
+            top1=top1[index],
+            top3=top3[index],
+            epsilon_spent=spent,
+            member_confidence=member_conf,
+            non_member_confidence=non_member_conf,
         )
-    return draws
+        for index, (repeat, spent, member_conf, non_member_conf) in enumerate(released)
+    ]
 
 
 # Kept for callers written against the first version of this module.
@@ -315,6 +369,9 @@ def frontier(
     progress : callable(fraction, message), optional
     """
     groups = _groups(bench)
+    # Every group's hits in one product: exact, since the sums are of zeros and ones.
+    members = np.array(list(groups.values()), dtype=float).reshape(len(groups), -1)
+    sizes = members.sum(axis=1)
     rows = []
     for index, epsilon in enumerate(epsilons):
         for draw in private_draws(bench, float(epsilon), range(repeats)):
@@ -325,8 +382,9 @@ def frontier(
                 "hit_at_3": float(draw.top3.mean()),
                 "epsilon_spent": draw.epsilon_spent,
             }
-            for name, mask in groups.items():
-                row[f"accuracy_{name}"] = _group_accuracy(draw.top1, mask)
+            hits = members @ draw.top1
+            for name, count, size in zip(groups, hits, sizes, strict=True):
+                row[f"accuracy_{name}"] = float(count / size) if size else math.nan
             rows.append(row)
         if progress is not None:
             progress((index + 1) / len(epsilons), f"ε = {epsilon:g} done")
@@ -453,6 +511,11 @@ def evaluate(
 def _noise_free_part(scenario: Scenario) -> Scenario:
     """The Scenario with ε and repeats at defaults: what a Workbench depends on."""
     return scenario.replace(epsilon=1.0, repeats=1)
+
+
+def workbench_key(scenario: Scenario) -> Scenario:
+    """What a Scenario's Workbench depends on (everything but ε and repeats)."""
+    return _noise_free_part(scenario)
 
 
 def workbench_for(

@@ -15,6 +15,7 @@ that diffprivlib model have the same distribution.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +80,10 @@ class NBParameters:
 
 
 def draw_parameters(
-    stats: NBStatistics, epsilon: float, n_draws: int, rng: np.random.Generator
+    stats: NBStatistics,
+    epsilon: float,
+    n_draws: int,
+    rng: np.random.Generator | Sequence[np.random.Generator],
 ) -> NBParameters:
     """Draw DP Gaussian NB parameters as :class:`~core.private_models.PersonLevelGaussianNB` would
     (diffprivlib's GaussianNB, every class released, counts not forced to n), ``n_draws`` times.
@@ -90,6 +94,9 @@ def draw_parameters(
         Privacy budget of one fit, > 0.
     n_draws : int
         Independent fits to simulate.
+    rng : Generator, or a sequence of ``n_draws`` Generators
+        With one generator per draw, draw i is exactly the one ``n_draws=1`` with ``rng[i]``
+        gives: the engine samples the draws of one ε together, each from its own stream.
     """
     # Every public class is noised and released, with or without members (see private_models).
     n_classes, n_columns = stats.sums.shape
@@ -164,7 +171,8 @@ def joint_log_likelihood(params: NBParameters, X, observed=None) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     mask = np.ones_like(X) if observed is None else np.asarray(observed, dtype=float)
     masked_x = mask * X
-    masked_x2 = masked_x * X
+    # One product per draw: [mask, mask·x², mask·x] @ [log-normaliser; 1/var; −2·theta/var].
+    design = np.hstack([mask, masked_x * X, masked_x])
     out = np.empty((params.n_draws, X.shape[0], params.theta.shape[1]))
     with np.errstate(divide="ignore"):
         log_prior = np.log(params.class_prior)
@@ -172,7 +180,6 @@ def joint_log_likelihood(params: NBParameters, X, observed=None) -> np.ndarray:
         inv_var = 1.0 / params.var[d]
         theta = params.theta[d]
         log_norm = np.log(2.0 * np.pi * params.var[d]) + theta**2 * inv_var
-        out[d] = log_prior[d] - 0.5 * (
-            mask @ log_norm.T + masked_x2 @ inv_var.T - 2.0 * masked_x @ (theta * inv_var).T
-        )
+        weights = np.hstack([log_norm, inv_var, -2.0 * theta * inv_var]).T
+        out[d] = log_prior[d] - 0.5 * (design @ weights)
     return out

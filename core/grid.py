@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
-from core.engine import evaluate
+from core.engine import Workbench, evaluate, workbench_for, workbench_key
 from core.export import measures
 from core.scenario import FIELDS_BY_NAME, Scenario
+from core.threads import limit_blas_threads
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -46,10 +47,24 @@ def cell_key(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.to_json().encode()).hexdigest()[:20]
 
 
+# The last Workbench this process built: cells that differ only in ε or repeats share it, and
+# run_grid orders the cells so that they come one after another. One entry, per process.
+_last_workbench: list[Workbench] = []
+
+
+def _shared_workbench(scenario: Scenario) -> Workbench:
+    if not _last_workbench or _last_workbench[0].scenario != workbench_key(scenario):
+        _last_workbench[:] = [workbench_for(scenario)]
+    return _last_workbench[0]
+
+
 def evaluate_cell(scenario: Scenario) -> dict:
     """One grid row: the Scenario's fields, its measures and how long it took."""
+    # Runs in a loky or Dask worker process: one BLAS thread each, so two workers on two cores
+    # do not fight over them (joblib limits loky workers too, Dask's are not limited).
+    limit_blas_threads()
     started = time.perf_counter()
-    result = evaluate(scenario)
+    result = evaluate(scenario, _shared_workbench(scenario))
     return {
         **scenario.to_dict(),
         **measures(result),
@@ -85,6 +100,8 @@ def run_grid(
     cells.mkdir(parents=True, exist_ok=True)
     scenarios = list(dict.fromkeys(scenarios))  # same Scenario twice is one cell
     todo = [s for s in scenarios if not (cells / f"{cell_key(s)}.json").exists()]
+    # Cells sharing a Workbench one after another (a stable sort): each worker reuses it.
+    todo.sort(key=lambda s: workbench_key(s).to_json())
     started = time.perf_counter()
     done = 0
     with parallel_config(backend=backend, n_jobs=n_jobs):
@@ -96,6 +113,7 @@ def run_grid(
             done += 1
             if progress is not None:
                 progress(done, len(todo), f"{row['seconds']:.2f} s/cell")
+    _last_workbench.clear()  # cells run here too with n_jobs=1: do not keep its memory
     rows = [
         json.loads((cells / f"{cell_key(s)}.json").read_text(encoding="utf-8")) for s in scenarios
     ]

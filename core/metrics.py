@@ -15,8 +15,18 @@ def top_k_hits(scores: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     """
     if k == 1:
         return scores.argmax(axis=-1) == y
-    top = np.argsort(-scores, axis=-1, kind="stable")[..., :k]
-    return (top == y[..., None]).any(axis=-1)
+    if np.isnan(scores).any():  # NaN sorts last: leave that ordering to argsort
+        top = np.argsort(-scores, axis=-1, kind="stable")[..., :k]
+        return (top == y[..., None]).any(axis=-1)
+    # The true class's rank without sorting: the classes scored above it, and those tied with it
+    # that come first in class order (what a stable sort puts ahead of it).
+    true_score = np.take_along_axis(
+        scores, np.broadcast_to(y[..., None], (*scores.shape[:-1], 1)), -1
+    )
+    ahead = (scores > true_score) | (
+        (scores == true_score) & (np.arange(scores.shape[-1]) < y[..., None])
+    )
+    return ahead.sum(axis=-1) < k
 
 
 def summarise(values) -> dict[str, float]:

@@ -16,7 +16,6 @@ from diffprivlib.tools import histogram as dp_histogram
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
-from threadpoolctl import threadpool_limits
 
 from core.encoding import data_norm, model_bounds
 from core.fast_nb import (
@@ -114,10 +113,9 @@ def fit_private(
             accountant=accountant,
         )
         norm = data_norm(schema)
-        # One BLAS thread: L-BFGS makes many small calls, and on 2 cores a second OpenBLAS thread
-        # makes logistic regression ~7x slower (docs/benchmarks.md).
-        with threadpool_limits(limits=1):
-            estimator.fit(unit_ball_design(X, norm), y)
+        # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
+        # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
+        estimator.fit(unit_ball_design(X, norm), y)
         return _sklearn_recommender(
             estimator, schema.n_classes, lambda X: unit_ball_design(X, norm)
         )
@@ -146,20 +144,32 @@ def random_forest(
 ) -> Recommender:
     """The person-level DP forest; ``epsilon=inf`` gives its random trees without label noise."""
     keys = np.arange(len(y)) if keys is None else keys
-    with threadpool_limits(limits=1):
-        forest = fit_person_level_forest(
-            X,
-            y,
-            keys,
-            n_trees=RF_TREES,
-            max_depth=RF_MAX_DEPTH,
-            epsilon=epsilon,
-            bounds=model_bounds(schema),
-            classes=np.arange(schema.n_classes),
-            random_state=random_state,
-            accountant=accountant,
-        )
+    forest = fit_person_level_forest(
+        X,
+        y,
+        keys,
+        n_trees=RF_TREES,
+        max_depth=RF_MAX_DEPTH,
+        epsilon=epsilon,
+        bounds=model_bounds(schema),
+        classes=np.arange(schema.n_classes),
+        random_state=random_state,
+        accountant=accountant,
+    )
     return _sklearn_recommender(forest, schema.n_classes)
+
+
+def forest_recommender(forest) -> Recommender:
+    """A :class:`core.fast_forest.Forest` (or anything with a full-width ``predict_proba``)."""
+
+    def predict_proba(X, observed):
+        return forest.predict_proba(X)
+
+    def score(X, observed):
+        with np.errstate(divide="ignore"):
+            return np.log(predict_proba(X, observed))
+
+    return Recommender(score=score, predict_proba=predict_proba)
 
 
 def fit_nonprivate(
@@ -178,8 +188,7 @@ def fit_nonprivate(
         )
     else:
         raise ValueError(f"Unknown model {model!r}.")
-    with threadpool_limits(limits=1):
-        estimator.fit(X, y)
+    estimator.fit(X, y)
     return _sklearn_recommender(estimator, schema.n_classes)
 
 

@@ -203,3 +203,17 @@ def test_unobserved_columns_are_left_out_of_the_likelihood(split):
         theta=full.theta[:, :, kept], var=full.var[:, :, kept], class_prior=full.class_prior
     )
     np.testing.assert_allclose(masked, joint_log_likelihood(without, X_test[:, kept]), rtol=1e-9)
+
+
+def test_one_stream_per_draw_gives_each_draw_as_if_drawn_alone(split, schema):
+    """draw_parameters with a list of generators: draw i equals the single draw from rng[i]
+    (the engine samples all repeats of one ε together without changing any number)."""
+    X, y, _, _ = split
+    stats = NBStatistics.from_data(X, y, schema.n_classes, model_bounds(schema))
+    seeds = [11, 12, 13]
+    together = draw_parameters(stats, 0.3, 3, [np.random.default_rng(s) for s in seeds])
+    for index, seed in enumerate(seeds):
+        alone = draw_parameters(stats, 0.3, 1, np.random.default_rng(seed))
+        np.testing.assert_array_equal(together.theta[index], alone.theta[0])
+        np.testing.assert_array_equal(together.var[index], alone.var[0])
+        np.testing.assert_array_equal(together.class_prior[index], alone.class_prior[0])

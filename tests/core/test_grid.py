@@ -95,6 +95,20 @@ def test_dask_backend_gives_the_same_rows(tmp_path):
     pd.testing.assert_frame_equal(local, remote, check_dtype=False)
 
 
+def test_cells_sharing_a_workbench_give_the_numbers_of_a_fresh_evaluation(tmp_path):
+    """Cells that differ only in ε reuse one Workbench in a worker; their rows equal evaluate()
+    on a freshly built one, whatever the order they come in."""
+    from core.engine import evaluate
+
+    cells = expand(SMALL, {"epsilon": [1.0, 0.1], "opt_out": [0.0, 0.2]})
+    out = tmp_path / "grid.csv"
+    run_grid(cells, out, n_jobs=1)
+    table = pd.read_csv(out)
+    for scenario in cells:
+        row = table[(table["epsilon"] == scenario.epsilon) & (table["opt_out"] == scenario.opt_out)]
+        assert row["accuracy"].item() == pytest.approx(evaluate(scenario)["accuracy"], rel=1e-12)
+
+
 def test_every_model_gives_the_app_numbers_on_every_path(tmp_path):
     """One Scenario per model through the app's engine, the CLI, the loky grid and the Dask grid:
     identical accuracy and hit@3 everywhere (a Dask task once gave every logistic-regression class

@@ -14,6 +14,7 @@ from diffprivlib.mechanisms import (
     GeometricTruncated,
     LaplaceBoundedDomain,
     LaplaceTruncated,
+    PermuteAndFlip,
 )
 from scipy.stats import chi2_contingency, ks_2samp
 
@@ -24,6 +25,7 @@ from core.mechanisms import (
     keep_probability,
     laplace_bounded_domain,
     laplace_truncated,
+    permute_and_flip,
     randomised_response,
 )
 
@@ -240,6 +242,49 @@ def test_laplace_truncated_broadcasts_bounds_per_element():
     )
     assert np.all(noisy >= lower)
     assert np.all(noisy <= upper)
+
+
+# (class counts of a leaf, epsilon): a clear winner, ties, an empty leaf, a tight race
+PERMUTE_AND_FLIP_SETTINGS = [
+    ([5, 3, 3, 0], 0.5),
+    ([5, 3, 3, 0], 2.0),
+    ([0, 0, 0, 0, 0, 0, 0, 0], 1.0),
+    ([40, 38, 2, 39, 0, 1, 0, 12], 0.1),
+    ([7, 7, 1], 10.0),
+]
+
+
+@pytest.mark.parametrize(("utility", "epsilon"), PERMUTE_AND_FLIP_SETTINGS)
+def test_permute_and_flip_matches_diffprivlib(utility, epsilon):
+    """permute_and_flip chooses like diffprivlib's PermuteAndFlip (sensitivity 1, monotonic), as
+    a random-forest leaf does (chi-square over the candidates)."""
+    mechanism = PermuteAndFlip(
+        epsilon=epsilon, sensitivity=1, monotonic=True, utility=list(utility), random_state=11
+    )
+    reference = np.array([mechanism.randomise() for _ in range(N_DRAWS)])
+    rows = np.broadcast_to(np.asarray(utility), (N_DRAWS, len(utility)))
+    fast = permute_and_flip(rows, epsilon=epsilon, rng=np.random.default_rng(12))
+    assert fast.shape == (N_DRAWS,)
+    assert _contingency_p_value(fast, reference, min_cell=5) > MIN_P_VALUE
+
+
+def test_permute_and_flip_at_infinite_epsilon_picks_among_the_best():
+    """ε = inf: always a best candidate, each of tied best ones about equally often."""
+    rows = np.broadcast_to(np.array([3, 9, 1, 9]), (N_DRAWS, 4))
+    chosen = permute_and_flip(rows, epsilon=np.inf, rng=np.random.default_rng(13))
+    assert set(np.unique(chosen)) == {1, 3}
+    assert abs(np.mean(chosen == 1) - 0.5) < 0.05
+
+
+def test_permute_and_flip_check_detects_a_wrong_epsilon():
+    """The chi-square check above can fail: twice the ε is told apart from diffprivlib."""
+    mechanism = PermuteAndFlip(
+        epsilon=0.5, sensitivity=1, monotonic=True, utility=[5, 3, 3, 0], random_state=14
+    )
+    reference = np.array([mechanism.randomise() for _ in range(N_DRAWS)])
+    rows = np.broadcast_to(np.array([5, 3, 3, 0]), (N_DRAWS, 4))
+    wrong = permute_and_flip(rows, epsilon=1.0, rng=np.random.default_rng(15))
+    assert _contingency_p_value(wrong, reference, min_cell=5) < 1e-6
 
 
 @pytest.mark.parametrize(("epsilon", "sensitivity"), [(1.0, 0.0), (math.inf, 1.0), (math.inf, 0.0)])
