@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card, frontier_takeaway
-from core.export import report_html, to_safe_csv
+from core.explain import epsilon_card, frontier_takeaway, spread_words
+from core.export import report_html, settings_table, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
 from core.guarantee import one_line
 
@@ -28,6 +28,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     point = ui.current_point(scenario, table)
     # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
     card = epsilon_card(scenario.epsilon * scenario.k)
+    n_classes = ui.current_dataset().schema.n_classes
     takeaway = frontier_takeaway(
         scenario.epsilon,
         point["accuracy"],
@@ -35,20 +36,24 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         refs["popularity_accuracy"],
         refs["nonprivate_accuracy"],
         refs.get("structure_accuracy"),
+        draws=point["draws"],
     )
     ui.headline_numbers(
         [
             (
                 "Right first suggestion",
                 ui.percent(point["accuracy"]),
-                f"± {100 * point['accuracy_std']:.1f} pp between noise draws",
+                spread_words(point["accuracy_std"], point["draws"]),
                 "Share of people whose next purchase category was the model's top suggestion, "
-                f"averaged over {point['draws']} noise draws.",
+                f"averaged over {point['draws']} noise draws. pp: percentage points, the "
+                "difference between two percentages.",
             ),
             (
                 "Right within top 3",
                 ui.percent(point["hit_at_3"]),
-                f"± {100 * point['hit_at_3_std']:.1f} pp between noise draws",
+                spread_words(point["hit_at_3_std"], point["draws"])
+                if n_classes > 3
+                else f"Trivial here: with only {n_classes} categories, the top 3 holds them all",
                 "Share of people whose next purchase category was among the top 3 suggestions.",
             ),
             (
@@ -108,7 +113,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
                 ("The guarantee", one_line(scenario, scenario.epsilon)),
             ],
             figures=[figure],
-            tables=[("Settings", pd.DataFrame({"value": scenario.to_params()}))],
+            tables=[("Settings", settings_table(scenario))],
             data_note=ui.report_data_note(),
         ),
         file_name="privacy_view.html",
@@ -118,9 +123,13 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
 
 
 explore(table, refs)
+draws = int(table["repeat"].nunique())
 st.caption(
-    f"Shaded band: where 90% of {int(table['repeat'].nunique())} independent noise draws land "
-    "at each ε. Each draw is a different private model trained on the same people."
+    f"Shaded band: where 90% of {draws} independent noise draws land at each ε. Each draw is a "
+    "different private model trained on the same people."
+    if draws > 1
+    else "One noise draw per ε: no band, so how much a private model varies by luck is not "
+    "measured. Raise the noise repeats (Advanced) to see it."
 )
 st.download_button(
     "Download the frontier (CSV)",

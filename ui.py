@@ -10,8 +10,11 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import re
 import threading
 from dataclasses import replace
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import streamlit as st
@@ -389,6 +392,7 @@ def _init_state() -> None:
         # Facilitator flag: the link given to a room hides advanced controls and presets.
         st.session_state["simple"] = params.get("simple", "0").lower() in TRUE_WORDS
         st.session_state["_notices"] = notices
+        st.session_state["_notices_scenario"] = scenario
         st.session_state["_scenario_ready"] = True
     else:
         # Streamlit forgets a widget's value when a page without it runs, and after a fragment
@@ -426,6 +430,12 @@ def reset_to(scenario: Scenario | None) -> None:
         return
     for spec in FIELDS:
         st.session_state[spec.name] = getattr(scenario, spec.name)
+
+
+def reset_all() -> None:
+    """Callback of Reset: every control back to its default, and no preset chosen."""
+    reset_to(Scenario())
+    st.session_state["preset"] = None
 
 
 def _options_with(stops: tuple, value) -> list:
@@ -534,7 +544,7 @@ def sidebar_controls(in_page: tuple[str, ...] = ()) -> Scenario:
         key="apply_preset",
         disabled=chosen is None,
     )
-    reset.button("Reset", on_click=reset_to, args=(Scenario(),), key="reset")
+    reset.button("Reset", on_click=reset_all, key="reset")
     sidebar.toggle(
         "Projector mode (large text)",
         key="projector",
@@ -652,9 +662,48 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     st.title(title)
     if not projector:
         st.caption(subtitle)
-    for notice in st.session_state.get("_notices", []):
-        st.warning(notice, icon=":material/link_off:")
+    _link_notices(title, scenario)
+    unknown = unknown_page_requested()
+    if unknown:
+        st.warning(
+            f"There is no page {unknown!r} in this app: this is Explore, the first page. "
+            "Every page is listed in the sidebar.",
+            icon=":material/link_off:",
+        )
     return scenario
+
+
+def page_url_path(script: str) -> str:
+    """Streamlit's URL path of a page script: 'pages/1_Accuracy_target.py' -> 'Accuracy_target'."""
+    if script == PAGES[0][0]:
+        return ""
+    return re.sub(r"^\d+_", "", PurePosixPath(script).stem)
+
+
+def unknown_page_requested() -> str | None:
+    """The path asked for when it names no page (Streamlit then runs the main page), else None."""
+    url = st.context.url
+    if not url:
+        return None
+    path = unquote(urlparse(url).path).strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    if base and (path == base or path.startswith(base + "/")):
+        path = path[len(base) :].strip("/")
+    known = {page_url_path(script) for script, _, _ in PAGES}
+    return path if path not in known else None
+
+
+def _link_notices(title: str, scenario: Scenario) -> None:
+    """What the opening link got wrong: on the page it opened, until the first change."""
+    notices = st.session_state.get("_notices", [])
+    if not notices:
+        return
+    opened_on = st.session_state.setdefault("_notices_page", title)
+    if opened_on != title or scenario != st.session_state.get("_notices_scenario"):
+        st.session_state["_notices"] = []  # read once: not on every page for the session
+        return
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
@@ -672,11 +721,20 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
     re-sends this row, and each element costs the browser a re-render. All text here is computed
     by the app (never user input); it is escaped anyway.
     """
+    # The explanation is a <details> under each number, not a title attribute: a title shows
+    # only on hover, which a phone or a keyboard never does.
     cells = "".join(
-        f"<div class='pte-cell' title='{html.escape(tip, quote=True)}'>"
+        "<div class='pte-cell'>"
         f"<div class='pte-label'>{html.escape(label)}</div>"
         f"<div class='pte-value'>{html.escape(value)}</div>"
-        f"<div class='pte-note'>{html.escape(note)}</div></div>"
+        f"<div class='pte-note'>{html.escape(note)}</div>"
+        + (
+            "<details class='pte-what'><summary>What is this?</summary>"
+            f"{html.escape(tip)}</details>"
+            if tip
+            else ""
+        )
+        + "</div>"
         for label, value, note, tip in items
     )
     box = f"<div class='pte-takeaway'>{html.escape(takeaway)}</div>" if takeaway else ""
@@ -686,6 +744,7 @@ def headline_numbers(items: list[tuple[str, str, str, str]], takeaway: str = "")
         "<style>.pte-row{display:flex;gap:1rem;flex-wrap:wrap;margin:.25rem 0 1rem}"
         ".pte-cell{flex:1 1 12rem}.pte-label{font-size:.875rem;opacity:.8}"
         ".pte-value{font-size:2.25rem;line-height:1.2}.pte-note{font-size:.8rem;opacity:.8}"
+        ".pte-what{font-size:.8rem;margin-top:.15rem}.pte-what summary{cursor:pointer}"
         ".pte-takeaway{background:rgba(0,114,178,.12);border-radius:.5rem;padding:.75rem 1rem}"
         f"</style><div class='pte-row'>{cells}</div>{box}",
         unsafe_allow_html=True,

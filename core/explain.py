@@ -14,6 +14,24 @@ from core.figures import format_epsilon, frontier_summary
 from core.guarantee import EXACT_FIGURES, SECRET_NOISE, UNIT, k_anonymity_caveat
 from core.metrics import membership_guess_bound
 
+# The words follow the attacker's best-guess bound shown next to them, not ε itself: a headline
+# "≤ 99% right" beside "moderate protection" contradicted itself. (bound, word) in rising order.
+PROTECTION_WORDS = (
+    (0.60, "strong protection"),  # ε ≤ 0.41: the guess stays close to a coin flip
+    (0.75, "moderate protection"),  # ε ≤ 1.1
+    (0.90, "weak protection"),  # ε ≤ 2.2
+    (0.99, "very weak protection"),  # ε ≤ 4.6
+)
+SYMBOLIC_PROTECTION = "mostly symbolic protection"
+
+
+def protection_word(guess_bound: float) -> str:
+    """The word for a best-guess bound in [0.5, 1]: 'strong protection' … 'mostly symbolic'."""
+    for bound, word in PROTECTION_WORDS:
+        if guess_bound <= bound:
+            return word
+    return SYMBOLIC_PROTECTION
+
 
 def epsilon_card(epsilon: float) -> dict[str, str]:
     """What ε means for one person, as a headline and a sentence."""
@@ -28,15 +46,7 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
             "against 50% by coin flip. Seeing the model can multiply their odds by at most "
             f"e^ε = {odds_text}."
         ),
-        "strength": (
-            "strong protection"
-            if epsilon <= 1
-            else "moderate protection"
-            if epsilon <= 5
-            else "weak protection"
-            if epsilon <= 10
-            else "mostly symbolic protection"
-        ),
+        "strength": protection_word(guess),
     }
 
 
@@ -47,6 +57,16 @@ def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> f
     return (accuracy - floor) / (ceiling - floor)
 
 
+def spread_words(std: float, draws: int) -> str:
+    """The spread between noise draws in percentage points, or that one draw measures none.
+
+    One wording for the headline and the takeaway, so both quote the same figure in one unit.
+    """
+    if draws < 2:
+        return "one draw: no spread measured"
+    return f"± {100 * std:.1f} pp between noise draws"
+
+
 def frontier_takeaway(
     epsilon: float,
     accuracy: float,
@@ -54,10 +74,12 @@ def frontier_takeaway(
     floor: float,
     ceiling: float,
     structure: float | None = None,
+    draws: int = 2,
 ) -> str:
     """One sentence on the current point of the frontier (two for a random forest, whose random
-    trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise)."""
-    sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling)
+    trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise).
+    ``draws``: how many noise draws the accuracy averages (one draw measures no spread)."""
+    sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling, draws)
     if structure is None:
         return sentence
     return sentence + (
@@ -68,12 +90,12 @@ def frontier_takeaway(
 
 
 def _frontier_sentence(
-    epsilon: float, accuracy: float, accuracy_std: float, floor: float, ceiling: float
+    epsilon: float, accuracy: float, accuracy_std: float, floor: float, ceiling: float, draws: int
 ) -> str:
     share = share_of_personalisation(accuracy, floor, ceiling)
     base = (
         f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
-        f"(± {accuracy_std:.0%}) of next choices right"
+        f"({spread_words(accuracy_std, draws)}) of next choices right"
     )
     if share is None:
         return base + ", the same as recommending what is popular: nothing is personalised."
@@ -217,6 +239,140 @@ def privacy_label(
         ("What you can switch off", "\n".join(controls)),
         ("Measured in this simulation (not part of the notice)", measured),
     ]
+
+
+def group_gap_sentence(epsilon: float, means: dict[str, float]) -> str | None:
+    """Best and worst group at ``epsilon`` and their gap, computed from the rounded percents shown.
+
+    ``means`` maps a group's label to its accuracy (average over noise draws). None with fewer
+    than two groups. Rounding first makes the sentence add up ("40% … 32%: a gap of 8 points").
+    """
+    shown = {label: round(100 * value) for label, value in means.items() if not math.isnan(value)}
+    if len(shown) < 2:
+        return None
+    best, worst = max(shown, key=shown.get), min(shown, key=shown.get)
+    return (
+        f"At ε = {format_epsilon(epsilon)}, people with {best.lower()} get {shown[best]}% of "
+        f"recommendations right and people with {worst.lower()} {shown[worst]}%: a gap of "
+        f"{shown[best] - shown[worst]} percentage points (average over noise draws)."
+    )
+
+
+def noise_reversal_sentence(table: pd.DataFrame, groups: dict[str, str]) -> str | None:
+    """When a group is right more often at a smaller ε than at the next larger one, say why.
+
+    A larger budget means less noise, so such a dip is the noise between draws, not an effect of
+    the budget. Reports the largest dip over ``groups`` (column -> label) of a frontier table, and
+    whether the ±1 sd bars drawn on the chart overlap; None when no group dips by a shown point.
+    """
+    worst = None
+    for column, label in groups.items():
+        summary = frontier_summary(table.dropna(subset=[column]), column).sort_values("epsilon")
+        rows = summary.to_dict("records")
+        for low, high in zip(rows, rows[1:], strict=False):
+            dip = round(100 * low["mean"]) - round(100 * high["mean"])
+            if dip >= 1 and (worst is None or dip > worst[0]):
+                worst = (dip, label, low, high)
+    if worst is None:
+        return None
+    dip, label, low, high = worst
+    overlap = high["mean"] + high["std"] >= low["mean"] - low["std"]
+    why = (
+        "their bars (±1 standard deviation) overlap on the chart"
+        if overlap
+        else "with this few people in the group, the average over these draws still moves by "
+        "chance; more noise repeats (Advanced) narrow it"
+    )
+    return (
+        f"{label}: right {round(100 * low['mean'])}% of the time at ε = "
+        f"{format_epsilon(low['epsilon'])} but {round(100 * high['mean'])}% at ε = "
+        f"{format_epsilon(high['epsilon'])}, a larger budget. Less noise should not make a model "
+        f"worse: this dip is the noise between the {int(low['draws'])} draws, not a real "
+        f"effect ({why})."
+    )
+
+
+def consent_gain_sentence(
+    epsilon: float, gain: dict[str, float], spread: dict[str, float] | None = None
+) -> str:
+    """Which category is most and least worth asking for, in signed percentage points.
+
+    ``gain`` maps a category to accuracy (for everyone) with all consenting minus none
+    consenting, at ``epsilon``; ``spread`` to the standard deviation of that difference over the
+    noise draws. Points are rounded before they are compared, so the words (raises, lowers,
+    changes it by less than one point) match the numbers shown. When sharing a category lowers
+    accuracy, says whether that is beyond the noise between draws.
+    """
+    points = {category: round(100 * value) for category, value in gain.items()}
+    best = max(points, key=points.get)
+    least = min(points, key=points.get)
+    sentence = (
+        f"At ε = {format_epsilon(epsilon)}, going from nobody to everybody sharing **{best}** "
+        f"data {_signed_points(points[best])} of accuracy for everyone, the most of any category"
+    )
+    if least == best:
+        return sentence + "."
+    sentence += f"; the least useful, **{least}**, {_signed_points(points[least])}."
+    if points[least] < 0:
+        noise = 100 * (spread or {}).get(least, 0.0)
+        if -points[least] <= noise:
+            sentence += (
+                f" That drop is within the noise between draws (± {noise:.1f} points): sharing "
+                f"{least} data makes no measurable difference here."
+            )
+        else:
+            sentence += (
+                f" That drop is larger than the noise between draws (± {noise:.1f} points): "
+                "with differential privacy more data is not always better. The model learns "
+                f"{least} only through noisy statistics, and here they mislead it more than "
+                "they help: withholding it raises accuracy."
+            )
+    return sentence
+
+
+def _signed_points(points: int) -> str:
+    if points == 0:
+        return "changes it by less than one percentage point"
+    unit = "percentage point" if abs(points) == 1 else "percentage points"
+    return f"{'raises' if points > 0 else 'lowers'} it by {abs(points)} {unit}"
+
+
+def comparison_headline(named: dict) -> str:
+    """Which compared setting is most accurate and which most private, naming ties.
+
+    ``named`` maps a label to (Scenario, evaluation). Identical settings get no winner;
+    accuracy is compared as the whole percents shown, ε as spent.
+    """
+    if len({scenario for scenario, _ in named.values()}) == 1:
+        return "These settings are identical: the same numbers, nothing to choose between them."
+    shown = {label: round(100 * result["accuracy"]) for label, (_, result) in named.items()}
+    spent = {label: result["epsilon_spent"] for label, (_, result) in named.items()}
+    top, low = max(shown.values()), min(spent.values())
+    best = [label for label, value in shown.items() if value == top]
+    private = [label for label, value in spent.items() if math.isclose(value, low)]
+    accurate = (
+        f"Equally accurate: every setting gets {top}% right."
+        if len(best) == len(named)
+        else f"Most accurate: {_names(best)} ({top}%)."
+    )
+    protected = (
+        f"Equally private: every setting spends ε = {format_epsilon(low)}."
+        if len(private) == len(named)
+        else f"Most private: {_names(private)} (ε = {format_epsilon(low)})."
+    )
+    return f"{accurate} {protected}"
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def shared_frontiers(named: dict) -> list[list[str]]:
+    """Groups of labels whose settings differ only in ε: their frontiers are the same curve."""
+    groups: dict = {}
+    for label, (scenario, _) in named.items():
+        groups.setdefault(scenario.replace(epsilon=1.0), []).append(label)
+    return [labels for labels in groups.values() if len(labels) > 1]
 
 
 def _and_list(words: list[str]) -> str:

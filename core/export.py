@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import __version__
-from core.scenario import FIELDS, Scenario
+from core.scenario import FIELDS, MODELS, Scenario
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,7 +41,7 @@ def to_safe_csv(frame: pd.DataFrame) -> bytes:
 
 MEASURES = {
     "accuracy": "Right first suggestion",
-    "accuracy_std": "… spread (sd)",
+    "accuracy_std": "Spread between noise draws",
     "hit_at_3": "Right within top 3",
     "nonprivate_accuracy": "No privacy noise (ceiling)",
     "popularity_accuracy": "Popular items (floor)",
@@ -76,24 +76,117 @@ def measures(result: dict) -> dict:
     }
 
 
+# One format per measure (a row of the comparison, a column of the CSV): shares are percents,
+# the spread is in percentage points, ε is a plain number.
+SHARES = {
+    "accuracy",
+    "hit_at_3",
+    "nonprivate_accuracy",
+    "popularity_accuracy",
+    "max_membership_guess",
+    "reid_mean_risk",
+    "reid_max_risk",
+    "data_collected_share",
+}
+
+
+def _measure_label(key: str) -> str:
+    return MEASURES.get(key, f"Right first suggestion: {key.removeprefix('accuracy_')}")
+
+
+def _is_share(key: str) -> bool:
+    return key in SHARES or (key.startswith("accuracy_") and key != "accuracy_std")
+
+
+def format_measure(key: str, value) -> str:
+    """A measure as shown in tables and reports: one format per measure, '—' when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if key == "accuracy_std":
+        return f"± {100 * value:.1f} pp"
+    if key == "epsilon_spent":
+        return f"{value:g}"
+    return f"{value:.1%}" if _is_share(key) else str(value)
+
+
+def format_setting(name: str, value) -> str:
+    """A Scenario field as a person reads it: model names, shares in percent, ε as a number."""
+    spec = next(f for f in FIELDS if f.name == name)
+    if name == "model":
+        return MODELS[value]
+    if name == "local_epsilon" and value == 0:
+        return "off"
+    if spec.kind is float and spec.maximum == 1.0:
+        return f"{value:.0%}"
+    if spec.kind is int:
+        return f"{value:,}"
+    return spec.format(value)
+
+
+def settings_table(scenario: Scenario) -> pd.DataFrame:
+    """One scenario's settings as a person reads them (labels, model names, percents)."""
+    return pd.DataFrame(
+        {"value": {f.label: format_setting(f.name, getattr(scenario, f.name)) for f in FIELDS}}
+    )
+
+
 def comparison_table(named: dict[str, tuple[Scenario, dict]]) -> pd.DataFrame:
-    """Every setting and every measure, one column per named scenario."""
+    """Every setting and every measure as display text, one column per named scenario."""
     rows = {}
     for spec in FIELDS:
         rows[spec.label] = {
-            name: spec.format(getattr(s, spec.name)) for name, (s, _) in named.items()
+            name: format_setting(spec.name, getattr(s, spec.name)) for name, (s, _) in named.items()
         }
     flat = {name: measures(result) for name, (_, result) in named.items()}
     keys = dict.fromkeys(key for values in flat.values() for key in values)
     for key in keys:
-        label = MEASURES.get(key, f"Right first suggestion: {key.removeprefix('accuracy_')}")
-        rows[label] = {name: values.get(key) for name, values in flat.items()}
+        rows[_measure_label(key)] = {
+            name: format_measure(key, values.get(key)) for name, values in flat.items()
+        }
     return pd.DataFrame(rows).T
 
 
+def comparison_numbers(named: dict[str, tuple[Scenario, dict]]) -> pd.DataFrame:
+    """The same as numbers for a spreadsheet: one row per setting, human column names with
+    their unit, one unit per column (percent, percentage points, or a plain number)."""
+    records = []
+    for name, (scenario, result) in named.items():
+        record = {"Setting": name}
+        for spec in FIELDS:
+            value = getattr(scenario, spec.name)
+            if spec.name == "model":
+                record[spec.label] = MODELS[value]
+            elif spec.kind is float and spec.maximum == 1.0:
+                record[f"{spec.label} (%)"] = round(100 * value, 2)
+            else:
+                record[spec.label] = value
+        for key, value in measures(result).items():
+            if key == "accuracy_std":
+                record[f"{_measure_label(key)} (pp)"] = _scaled(value)
+            elif _is_share(key):
+                record[f"{_measure_label(key)} (%)"] = _scaled(value)
+            else:
+                record[_measure_label(key)] = value
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _scaled(value) -> float | None:
+    return None if value is None else round(100 * float(value), 2)
+
+
+def readable_time(stamp: str) -> str:
+    """An ISO timestamp from the store as '2026-12-01 12:34 UTC' (unchanged if not ISO)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) >= 1 else f"{value:.1%}"
     return html.escape(str(value))
 
 
@@ -108,6 +201,17 @@ def _table_html(frame: pd.DataFrame) -> str:
         for index, row in zip(frame.index, frame.to_numpy(), strict=True)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _for_report(figure: go.Figure) -> go.Figure:
+    """A copy sized for a page: room for the axis labels and the title (the app's tight margins
+    clipped the y-axis in a report, leaving a lone '%' over the title)."""
+    copy = go.Figure(figure)
+    copy.update_layout(margin={"l": 80, "r": 40, "t": 40, "b": 40}, height=560)
+    copy.update_layout(title={"automargin": True, "yref": "paper"})
+    copy.update_xaxes(automargin=True)
+    copy.update_yaxes(automargin=True)
+    return copy
 
 
 def data_note(is_builtin: bool, name: str = "") -> str:
@@ -153,7 +257,7 @@ def report_html(
         parts.append(f"<h2>{html.escape(heading)}</h2>{_table_html(frame)}")
     for index, figure in enumerate(figures):
         parts.append(
-            figure.to_html(
+            _for_report(figure).to_html(
                 full_html=False,
                 include_plotlyjs=index == 0,  # inline plotly.js once, no CDN
                 config={"displaylogo": False, "toImageButtonOptions": {"format": "png"}},

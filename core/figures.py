@@ -7,6 +7,8 @@ and mean the same concept on every chart.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -72,22 +74,62 @@ def format_epsilon(epsilon: float) -> str:
     return f"{rounded:g}" if rounded < 1e6 else f"{rounded:.0f}"
 
 
+def wrapped(text: str, font_size: int = 15) -> str:
+    """A chart title broken into lines that fit a phone or a half-width projector column.
+
+    Plotly never wraps a title: a long one was cut off at the chart's right edge.
+    """
+    width = 30 if font_size >= 20 else 44
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def title_spec(text: str, font_size: int = 15) -> dict:
+    """A left-aligned, wrapped title that pushes the plot down instead of overlapping it."""
+    return {
+        "text": wrapped(text, font_size),
+        "x": 0,
+        "xanchor": "left",
+        "yref": "paper",
+        "automargin": True,
+        "pad": {"b": font_size},  # clear of the top tick label
+    }
+
+
+# Legend in the bottom of the figure itself (not below the plot area by a share of its height):
+# plotly then reserves its room, so the axis title above it can no longer run into it.
+def legend_spec(font_size: int = 15) -> dict:
+    return {
+        "orientation": "h",
+        "yref": "container",
+        "yanchor": "bottom",
+        "y": 0,
+        "x": 0,
+        "font": {"size": font_size},
+    }
+
+
 def _layout_spec(*, title: str, y_title: str, font_size: int) -> dict:
     """The layout shared by the ε charts, as a plain dict (log ε axis, legend below)."""
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "title": title_spec(title, font_size),
         "font": {"size": font_size},
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "legend": {
-            "orientation": "h",
-            "yanchor": "top",
-            "y": -0.22,
-            "x": 0,
-            "font": {"size": font_size},
-        },
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        # Large text needs a taller chart, or the axis titles outgrow the plot area.
+        "height": 450 if font_size < 20 else 600,
+        "legend": legend_spec(font_size),
         "hovermode": "closest",  # "x unified" costs ~50 ms more per redraw in Chromium
-        "yaxis": {"title": {"text": y_title}, "tickformat": ".0%", "rangemode": "tozero"},
-        "xaxis": {"type": "log", "title": {"text": EPSILON_AXIS_TITLE}, **EPSILON_TICKS},
+        "yaxis": {
+            "title": {"text": y_title},
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+            "automargin": True,
+        },
+        "xaxis": {
+            "type": "log",
+            "title": {"text": EPSILON_AXIS_TITLE},
+            "automargin": True,
+            **EPSILON_TICKS,
+        },
     }
 
 
@@ -216,10 +258,17 @@ def segment_figure(
                 name=label,
             )
         )
-    fig.add_vline(
-        x=current_epsilon,
-        line={"color": PALETTE["current"], "dash": "dot", "width": 3},
-        annotation_text=f"Your ε = {format_epsilon(current_epsilon)}",
+    fig.add_vline(x=current_epsilon, line={"color": PALETTE["current"], "dash": "dot", "width": 3})
+    # A label of its own: plotly places an annotation on a log axis at log10(x), so add_vline's
+    # annotation_text sat a decade away from the line.
+    fig.add_annotation(
+        x=float(np.log10(current_epsilon)),
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=f"Your ε = {format_epsilon(current_epsilon)}",
+        showarrow=False,
+        font={"color": PALETTE["current"]},
     )
     _layout(
         fig,
@@ -249,7 +298,10 @@ CATEGORY_STYLES = {name: _style(index) for index, name in enumerate(CATEGORY_COL
 
 def _share_axis(fig: go.Figure, title: str) -> go.Figure:
     """Replace the default ε axis by a linear 0–100% axis."""
-    fig.update_xaxes(type="linear", title=title, tickformat=".0%", tickvals=None, ticktext=None)
+    size = fig.layout.font.size or 15
+    fig.update_xaxes(
+        type="linear", title=wrapped(title, size), tickformat=".0%", tickvals=None, ticktext=None
+    )
     return fig
 
 
@@ -330,7 +382,7 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         )
     )
     fig.update_layout(
-        title={"text": "Accuracy for everyone, by ε and opt-out rate", "x": 0},
+        title=title_spec("Accuracy for everyone, by ε and opt-out rate", font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
@@ -359,13 +411,16 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
         )
     )
     fig.update_layout(
-        title={"text": title, "x": 0},
+        title=title_spec(title, font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         yaxis={"title": "Right recommendations", "tickformat": ".0%", "rangemode": "tozero"},
         showlegend=False,
     )
     return fig
+
+
+K_TICKS = (1, 2, 5, 10, 20, 50, 100)  # a log axis's own ticks read "1 2 5 10 2 5 100"
 
 
 def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: int = 15):
@@ -417,10 +472,19 @@ def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: 
         row=1,
         col=2,
     )
-    fig.update_xaxes(type="log", title="k (← less anonymous     more anonymous →)", row=1, col=1)
+    k_ticks = [k for k in K_TICKS if k_summary["k"].min() <= k <= k_summary["k"].max()]
     fig.update_xaxes(
         type="log",
-        title="ε (← more private     less private →)",
+        title="k (← less anonymous     more anonymous →)",
+        tickvals=k_ticks,
+        ticktext=[str(k) for k in k_ticks],
+        row=1,
+        col=1,
+    )
+    # Reversed so that both panels gain protection to the right: the words follow the axis.
+    fig.update_xaxes(
+        type="log",
+        title="ε (← less private     more private →)",
         autorange="reversed",
         row=1,
         col=2,
@@ -431,9 +495,12 @@ def anonymity_figure(table: pd.DataFrame, dp_table: pd.DataFrame, *, font_size: 
     )
     fig.update_layout(
         font={"size": font_size},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "y": -0.25, "x": 0},
+        margin={"l": 10, "r": 10, "t": 90 if font_size >= 20 else 60, "b": 10},
+        legend=legend_spec(font_size),
     )
+    for annotation in fig.layout.annotations:  # the two panel titles
+        if annotation.text.startswith(("k-anonymity", "Differential")):
+            annotation.text = wrapped(annotation.text, font_size)
     return fig
 
 
@@ -527,8 +594,17 @@ def attack_figure(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
 OVERLAY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
-def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> go.Figure:
-    """Frontiers of several scenarios on one chart: mean over draws with a 5–95% band each."""
+def overlay_figure(
+    tables: dict[str, pd.DataFrame],
+    *,
+    font_size: int = 15,
+    points: dict[str, tuple[float, float]] | None = None,
+) -> go.Figure:
+    """Frontiers of several scenarios on one chart: mean over draws with a 5–95% band each.
+
+    ``points`` maps a name to its own (ε, accuracy): a labelled marker on its frontier, so
+    settings that differ only in ε (whose frontiers coincide) can still be told apart.
+    """
     fig = go.Figure()
     for index, (name, table) in enumerate(tables.items()):
         colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
@@ -555,11 +631,28 @@ def overlay_figure(tables: dict[str, pd.DataFrame], *, font_size: int = 15) -> g
                 line={"color": colour, "width": 3, "dash": dash},
                 marker={"symbol": symbol, "size": 9},
                 name=name,
+                legendgroup=name,
             )
         )
+        if points and name in points:
+            epsilon, accuracy = points[name]
+            fig.add_trace(
+                go.Scatter(
+                    x=[epsilon],
+                    y=[accuracy],
+                    mode="markers+text",
+                    marker={"color": colour, "size": 16, "symbol": "diamond", "line": {"width": 2}},
+                    text=[f"ε = {format_epsilon(epsilon)}"],
+                    textposition="top center",
+                    textfont={"color": colour},
+                    name=f"{name}: its ε",
+                    legendgroup=name,
+                    showlegend=False,
+                )
+            )
     _layout(
         fig,
-        title="Frontiers side by side (bands: 90% of noise draws)",
+        title="Frontiers side by side (bands: 90% of noise draws; ◆ each setting's own ε)",
         y_title="Recommendations that were right",
         font_size=font_size,
     )

@@ -16,16 +16,15 @@ import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
 from core.anonymity import HIDDEN, AnonymisationResult, Level, generalise
-from core.controls import apply_generalisation, integer_seed, stream
+from core.controls import apply_generalisation, stream
 from core.dataset import Dataset
 from core.encoding import encode, model_bounds, not_collected_values
-from core.engine import POPULARITY_BUDGET_SHARE, Workbench, fit_release, release_popularity
+from core.engine import Workbench, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
-from core.models import dp_popularity_counts
 from core.schema import CATEGORIES, DATA_DIR, Feature, Schema
 
 PERSONAS_PATH = DATA_DIR / "personas.json"
-_STREAM_PERSONA_LOCAL_DP, _STREAM_PERSONA_POPULARITY = 30, 31
+_STREAM_PERSONA_LOCAL_DP = 30
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def collected_table(
         [
             {
                 "Data": schema.category_info[f.category]["label"],
-                "Feature": f.label,
+                "Feature": f"{f.label} ({f.unit})" if f.unit else f.label,
                 "Value": str(persona.features[f.name]),
                 "Stored as": (
                     _stored_text(persona, f, _stored_level(f, anonymisation))
@@ -198,11 +197,24 @@ def _top3(scores: np.ndarray) -> list[int]:
 
 
 def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: int) -> dict:
-    """Recommendations for ``persona`` under the Scenario of ``bench`` at ``epsilon``.
+    """What ``persona`` is shown under the Scenario of ``bench`` at ``epsilon``.
 
-    Returns the private model's class probabilities averaged over ``repeats`` draws (with how
-    often each class made the top 3), the top 3 with full personalisation (the non-private twin
-    on everything) and the top 3 of the DP popular-items list (opt-out).
+    "The model" is ONE release: draw 0, the draw the rest of the app also calls the release. It
+    is fitted, with its popular-items list, on one explicit accountant whose spend is reported
+    (``epsilon_spent``). The other ``repeats - 1`` draws are what-ifs, never released: they show
+    how the answer could have looked had a different noise draw been published (each on its own
+    accountant, spend not reported because nothing is released).
+
+    Returns
+    -------
+    dict
+        ``private_probabilities`` (draw 0, in [0, 1]), ``private_low``/``private_high`` (lowest and
+        highest probability over all ``draws``, draw 0 included: always in [0, 1]),
+        ``private_top3`` (draw 0's top 3, or the popular list for someone opted out),
+        ``private_top3_frequency`` (share of the draws whose top 3 holds each class),
+        ``full_top3`` (the non-private twin on everything), ``opt_out_top3`` (draw 0's DP
+        popular-items list, None when nobody opted out, so no list is released),
+        ``epsilon_spent`` and ``draws``.
     """
     scenario, schema = bench.scenario, bench.schema
     shares = () if persona.opted_out else persona.shares
@@ -219,23 +231,16 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
         )
         X = np.where(observed, noisy, X)
 
-    # The list a real release at this ε serves to opted-out people (draw 0). When nobody in the
-    # population opted out there is no such release; show what its usual share would release.
-    popularity = release_popularity(bench, epsilon, 0, BudgetAccountant())
-    if popularity is None:
-        popularity = dp_popularity_counts(
-            bench.data.popularity_labels,
-            epsilon=epsilon * POPULARITY_BUDGET_SHARE,
-            n_classes=schema.n_classes,
-            random_state=integer_seed(scenario.seed, _STREAM_PERSONA_POPULARITY),
-            accountant=BudgetAccountant(),
-        )
-    popular_top3 = _top3(popularity - np.arange(len(popularity)) * 1e-9)
-
+    release = BudgetAccountant()
+    popularity = release_popularity(bench, epsilon, 0, release)
+    popular_top3 = (
+        None if popularity is None else _top3(popularity - np.arange(len(popularity)) * 1e-9)
+    )
     probabilities, in_top3 = [], np.zeros(schema.n_classes)
     if not persona.opted_out and bench.can_personalise:
-        for repeat in range(repeats):
-            recommender = fit_release(bench, epsilon, repeat, BudgetAccountant())
+        for repeat in range(max(repeats, 1)):
+            accountant = release if repeat == 0 else BudgetAccountant()  # what-if: not released
+            recommender = fit_release(bench, epsilon, repeat, accountant)
             proba = recommender.predict_proba(X, observed)[0]
             probabilities.append(proba)
             in_top3[_top3(proba)] += 1
@@ -243,14 +248,16 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
     if bench.nonprivate_model is not None:
         X_all, observed_all = persona_matrix(persona, schema, CATEGORIES)
         full_top3 = _top3(bench.nonprivate_model.predict_proba(X_all, observed_all)[0])
-    mean_proba = np.mean(probabilities, axis=0) if probabilities else None
+    released = probabilities[0] if probabilities else None
     return {
         "shares": shares,
-        "private_probabilities": mean_proba,
-        "private_probabilities_std": np.std(probabilities, axis=0) if probabilities else None,
-        "private_top3": _top3(mean_proba) if mean_proba is not None else popular_top3,
+        "private_probabilities": released,
+        "private_low": np.min(probabilities, axis=0) if probabilities else None,
+        "private_high": np.max(probabilities, axis=0) if probabilities else None,
+        "private_top3": _top3(released) if released is not None else popular_top3,
         "private_top3_frequency": in_top3 / max(len(probabilities), 1),
         "full_top3": full_top3,
         "opt_out_top3": popular_top3,
+        "epsilon_spent": float(release.total()[0]),
         "draws": len(probabilities),
     }

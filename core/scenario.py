@@ -135,7 +135,8 @@ FIELDS: tuple[Field, ...] = (
         str,
         "gaussian_nb",
         "The recommender that learns from people's data. Each has a differentially private "
-        "version (diffprivlib) and a non-private twin used as the ceiling.",
+        "version (diffprivlib) and the same model trained without noise, which gives the "
+        "ceiling (the best this data allows). Naive Bayes is the fastest.",
         "Model",
         choices=tuple(MODELS),
         advanced=True,
@@ -146,8 +147,8 @@ FIELDS: tuple[Field, ...] = (
         1.0,
         "Privacy budget ε of one release (the trained model, and the popular-items list when "
         "someone opts out): ε-differential privacy for one person's whole record, whether they "
-        "are in the data or not. Smaller means more noise: more private, less accurate. Above "
-        "about 10 the protection is mostly symbolic.",
+        "are in the data or not. Smaller means more noise: more private, less accurate. From "
+        "about 5 an attacker's guess is right 99% of the time: the protection is mostly symbolic.",
         "Privacy budget ε",
         0.01,
         100.0,

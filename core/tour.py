@@ -127,11 +127,14 @@ def _attack(step: Step, evaluate: Evaluate) -> str:
     if attack is None:
         return "Nobody is left to attack in this setting."
     measured = attack["private"]
+    # In the question's terms (how often right), with the attack's AUC for the audit page.
     return (
-        f"The guarantee allows {_pct(result['max_membership_guess'])}. A real loss-threshold "
-        f"attack reaches AUC {measured['auc']:.3f} (95% CI {measured['auc_low']:.3f}–"
-        f"{measured['auc_high']:.3f}): barely better than a coin flip, because this model does "
-        "not memorise individuals. ε is a worst-case promise."
+        f"The guarantee allows at most {_pct(result['max_membership_guess'])}. A real attack "
+        f"(it guesses 'in the data' when the model is very sure about a person) is right "
+        f"{_pct(measured['guess_accuracy'])} of the time, even with its best cut-off chosen "
+        "after the fact, on a set where half the people are in the data: a coin flip gets "
+        f"50%. Barely better than guessing, because this model does not memorise individuals "
+        f"(AUC {measured['auc']:.3f}, see the Attack audit page). ε is a worst-case promise."
     )
 
 

@@ -6,6 +6,7 @@ import ui
 from core import guarantee
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
+from core.glossary import define, load_glossary
 from core.guarantee import one_line
 from core.population import describe, generate_profiles
 
@@ -101,6 +102,9 @@ with st.expander("The public schema"):
         ],
         width="stretch",
         hide_index=True,
+        column_config={
+            "quasi-identifier": st.column_config.TextColumn(help=define("quasi-identifier"))
+        },
     )
 
 st.markdown("#### Reading the charts")
@@ -110,4 +114,9 @@ st.write(
     "all. **Floor** (dotted): recommending the exact most popular categories to everyone, which "
     "needs no personal data beyond purchase counts. Ceiling and floor are exact statistics, shown "
     "to teach, not released."
+)
+
+st.markdown("#### Words used in this app")
+st.markdown(
+    "\n".join(f"- **{term}**: {text}" for term, text in load_glossary().items()),
 )

@@ -7,8 +7,15 @@ import streamlit as st
 
 import ui
 import ui_room
-from core.explain import frontier_takeaway
-from core.export import comparison_table, measures, report_html, to_safe_csv
+from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
+from core.export import (
+    comparison_numbers,
+    comparison_table,
+    measures,
+    readable_time,
+    report_html,
+    to_safe_csv,
+)
 from core.figures import overlay_figure
 from core.presets import load_presets
 from core.storage import StorageError
@@ -59,7 +66,7 @@ else:
                     "Opt-out": f"{s.scenario.opt_out:.0%}",
                     "k": s.scenario.k,
                     "People": s.scenario.profiles,
-                    "Saved": s.updated_at,
+                    "Saved": readable_time(s.updated_at),
                     "Owner": _owner_words(s),
                 }
                 for s in saved
@@ -70,6 +77,36 @@ else:
         key="saved_table",
     )
     by_id = {s.id: s for s in saved}
+
+    def _rename(saved_id: int) -> None:
+        # A callback runs before the widgets: the pick can follow the new name at once.
+        new_name = st.session_state.get("rename_to", "")
+        try:
+            store.rename(saved_id, new_name, actor=actor)
+        except StorageError as error:
+            st.session_state["_saved_message"] = ("error", str(error))
+            return
+        st.session_state["_saved_message"] = ("success", f"Renamed to {new_name.strip()}.")
+        st.session_state["saved_pick"] = saved_id
+        st.session_state["rename_to"] = ""
+
+    def _delete(saved_id: int, name: str) -> None:
+        # Untick: the next scenario picked must be confirmed on its own.
+        st.session_state["confirm_delete"] = False
+        try:
+            store.delete(saved_id, actor=actor)
+        except StorageError as error:
+            st.session_state["_saved_message"] = ("error", str(error))
+            return
+        st.session_state["_saved_message"] = ("success", f"Deleted {name}.")
+
+    kind, message = st.session_state.pop("_saved_message", (None, None))
+    if kind == "success":
+        st.success(ui.plain(message), icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(ui.plain(message))
+    if st.session_state.get("saved_pick") not in by_id:
+        st.session_state.pop("saved_pick", None)
     chosen_id = st.selectbox(
         "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
     )
@@ -86,21 +123,23 @@ else:
         "Load into the controls", on_click=ui.reset_to, args=(chosen.scenario,), key="load_saved"
     )
     with rename:
-        new_name = st.text_input("New name", key="rename_to", max_chars=80)
-        if st.button("Rename", key="rename_saved", disabled=not editable):
-            try:
-                store.rename(chosen.id, new_name, actor=actor)
-                st.rerun()
-            except StorageError as error:
-                st.error(ui.plain(str(error)))
+        st.text_input("New name", key="rename_to", max_chars=80)
+        st.button(
+            "Rename",
+            key="rename_saved",
+            disabled=not editable,
+            on_click=_rename,
+            args=(chosen.id,),
+        )
     with delete:
         sure = st.checkbox(f"Yes, delete {ui.plain(chosen.name)}", key="confirm_delete")
-        if st.button("Delete", key="delete_saved", disabled=not (sure and editable)):
-            try:
-                store.delete(chosen.id, actor=actor)
-                st.rerun()
-            except StorageError as error:
-                st.error(ui.plain(str(error)))
+        st.button(
+            "Delete",
+            key="delete_saved",
+            disabled=not (sure and editable),
+            on_click=_delete,
+            args=(chosen.id, chosen.name),
+        )
 
 st.markdown("#### Compare")
 options = {"Current settings": scenario}
@@ -130,22 +169,24 @@ for index, label in enumerate(picked):
 bar.empty()
 
 table = comparison_table(named)
-best = max(named, key=lambda k: named[k][1]["accuracy"])
-most_private = min(named, key=lambda k: named[k][1]["epsilon_spent"])
-st.info(
-    f"Most accurate: {ui.plain(best)} ({named[best][1]['accuracy']:.0%}). "
-    f"Most private: {ui.plain(most_private)} "
-    f"(ε = {named[most_private][1]['epsilon_spent']:g}).",
-    icon=":material/lightbulb:",
+st.info(ui.plain(comparison_headline(named)), icon=":material/lightbulb:")
+st.dataframe(table, width="stretch", key="comparison_table")
+figure = overlay_figure(
+    frontiers,
+    font_size=ui.font_size(),
+    points={label: (s.epsilon, r["accuracy"]) for label, (s, r) in named.items()},
 )
-st.dataframe(table.astype(str), width="stretch", key="comparison_table")
-figure = overlay_figure(frontiers, font_size=ui.font_size())
 ui.chart(figure, key="compare_chart")
+for labels in shared_frontiers(named):
+    st.caption(
+        ui.plain(
+            f"{', '.join(labels[:-1])} and {labels[-1]} differ only in ε (or not at all): they "
+            "share one frontier, drawn on top of each other. The ◆ markers show each one's ε."
+        )
+    )
 st.caption("Use the camera icon on the chart to save it as a PNG.")
 
-numbers = pd.DataFrame(
-    [{"setting": label, **s.to_dict(), **measures(r)} for label, (s, r) in named.items()]
-)
+numbers = comparison_numbers(named)
 dataset = ui.current_dataset()
 data_note = (
     "Built-in synthetic shoppers (people generated from each setting's profiles and seed)."
@@ -165,6 +206,7 @@ sections = [
                 r["accuracy_std"],
                 r["popularity_accuracy"],
                 r["nonprivate_accuracy"],
+                draws=s.repeats,
             ),
         )
         for label, (s, r) in named.items()

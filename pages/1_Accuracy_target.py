@@ -26,23 +26,49 @@ target = st.slider(
     help="The accuracy your service needs. The model without privacy reaches "
     f"{ceiling:.0%}; recommending popular items reaches {floor:.0%}.",
 )
-typical = smallest_epsilon_for(table, target, statistic="mean")
-safe = smallest_epsilon_for(table, target, statistic="q05")
+st.caption(
+    f"A planning step: ε is chosen from the accuracy measured on {ui.data_words()} set aside "
+    "for testing (never used for training). On the real service the accuracy will differ; "
+    "plan with the margin on the right."
+)
+needs_no_data = target <= floor
+typical = None if needs_no_data else smallest_epsilon_for(table, target, statistic="mean")
+safe = None if needs_no_data else smallest_epsilon_for(table, target, statistic="q05")
+best_private = float(table.groupby("epsilon")["accuracy"].mean().max())
 
 left, right = st.columns(2)
+if needs_no_data:
+    st.success(
+        f"No personal data needed: recommending the most popular items to everyone already gets "
+        f"{floor:.0%} right, at or above your target of {target:.0%}. No model has to learn "
+        "from anyone's data, so no ε has to be spent.",
+        icon=":material/check_circle:",
+    )
 with left, st.container(border=True):
     st.markdown("#### On average")
-    if typical is None:
+    if needs_no_data:
+        st.write("Any ε, or none: popular items reach the target.")
+    elif typical is None and ceiling >= target:
         st.error(
-            f"Not reachable: even the model without privacy gets {ceiling:.0%}. "
-            "Lower the target or collect more data (consent, more people)."
+            f"Not reachable with privacy: the private model averages at most "
+            f"{best_private:.0%} even at ε = {format_epsilon(table['epsilon'].max())}, below "
+            f"your target. The same model without privacy gets {ceiling:.0%}. Lower the target "
+            "or collect more data (consent, more people)."
+        )
+    elif typical is None:
+        st.error(
+            f"Not reachable: even the model without privacy gets only {ceiling:.0%}, below your "
+            f"target of {target:.0%}. Lower the target or collect more data (consent, more "
+            "people)."
         )
     else:
         st.metric("Smallest ε", format_epsilon(typical))
         st.write(epsilon_card(typical)["sentence"])
 with right, st.container(border=True):
     st.markdown("#### In 95% of noise draws")
-    if safe is None:
+    if needs_no_data:
+        st.write("Popular items need no noise draw: nothing is trained.")
+    elif safe is None:
         st.warning(
             "No ε on the frontier reaches the target in 95% of draws. "
             "A single private model can be unlucky; plan with margin."

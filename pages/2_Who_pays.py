@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.explain import group_gap_sentence, noise_reversal_sentence
 from core.figures import format_epsilon, frontier_summary, segment_figure
 
 dataset = ui.current_dataset()
@@ -26,31 +27,40 @@ views = {
         f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in data.age_bands
     },
 }
-views = {name: groups for name, groups in views.items() if groups}
-view = st.radio(
-    "Compare",
-    list(views),
-    horizontal=True,
-    key="who_pays_view",
-    help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or the "
-    "values of your data's group column. Age bands: by true age.",
-)
+# A view needs two groups to compare: an upload without a group column has one ("Everyone").
+views = {name: groups for name, groups in views.items() if len(groups) >= 2}
+if not views:
+    st.info(
+        "Nothing to compare here: your data has no group column and no age column. "
+        "Declare one on the Your own data page to see who pays for privacy.",
+        icon=":material/info:",
+    )
+    st.stop()
+if len(views) > 1:
+    view = st.radio(
+        "Compare",
+        list(views),
+        horizontal=True,
+        key="who_pays_view",
+        help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or "
+        "the values of your data's group column. Age bands: by true age.",
+    )
+else:
+    view = next(iter(views))
+    st.caption(f"Compared: {view.lower()} (the only grouping your data has).")
 groups = views.get(view) or next(iter(views.values()))
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
 ui.chart(figure, key="segments_chart")
 
 at_current = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
-means = {label: at_current[column].mean() for column, label in groups.items()}
-means = {label: mean for label, mean in means.items() if pd.notna(mean)}
-if len(means) >= 2:
-    best, worst = max(means, key=means.get), min(means, key=means.get)
-    gap = 100 * (means[best] - means[worst])
-    st.info(
-        f"At ε = {format_epsilon(scenario.epsilon)}, people with {best.lower()} get "
-        f"{means[best]:.0%} of recommendations right and people with {worst.lower()} "
-        f"{means[worst]:.0%}: a gap of {gap:.0f} percentage points (average over noise draws).",
-        icon=":material/lightbulb:",
-    )
+gap = group_gap_sentence(
+    scenario.epsilon, {label: at_current[column].mean() for column, label in groups.items()}
+)
+if gap:
+    st.info(gap, icon=":material/lightbulb:")
+reversal = noise_reversal_sentence(table, groups)
+if reversal:
+    st.caption(reversal)
 summary = pd.DataFrame(
     {
         label: frontier_summary(table, column).set_index("epsilon")["mean"]

@@ -1,9 +1,12 @@
 """Consent & control: which data is worth asking for, and what opting out costs whom."""
 
+import numpy as np
 import streamlit as st
 
 import ui
+from core.explain import consent_gain_sentence
 from core.figures import collected_figure, consent_figure, group_bars, opt_out_heatmap
+from core.glossary import explain
 from core.lenses import CONSENT_RATES, OPT_OUT_RATES
 from core.schema import CATEGORIES
 
@@ -18,11 +21,16 @@ columns = st.columns(3)
 columns[0].metric(
     "Personal data collected",
     ui.percent(result["data_collected_share"]),
-    help="Share of (person × data category) cells the platform holds: a privacy-loss measure "
-    "of its own, separate from ε.",
+    help="A privacy-loss measure of its own, separate from ε. "
+    + explain("person × category cells"),
 )
 segments = result["segments"]
-columns[1].metric("Right for people who opted in", ui.percent(segments["opted_in"]["accuracy"]))
+columns[1].metric(
+    "Right for people who opted in" if scenario.opt_out else "Right for everyone (none opted out)",
+    ui.percent(segments["opted_in"]["accuracy"]),
+    help="At the settings in the sidebar, averaged over the noise draws. The charts below show "
+    "everyone together.",
+)
 columns[2].metric(
     "Right for people who opted out",
     ui.percent(segments["opted_out"]["accuracy"]),
@@ -38,17 +46,20 @@ gain = (
     sweep[sweep["consent_rate"] == 1.0].groupby("category")["accuracy"].mean()
     - sweep[sweep["consent_rate"] == 0.0].groupby("category")["accuracy"].mean()
 )
-best = gain.idxmax()
+at_rate = sweep.groupby(["category", "consent_rate"])["accuracy"].std(ddof=1).fillna(0.0)
+spread = {
+    category: float(np.hypot(at_rate[(category, 1.0)], at_rate[(category, 0.0)]))
+    for category in gain.index
+}
 st.info(
-    f"At ε = {scenario.epsilon:g}, going from nobody to everybody sharing **{best}** data adds "
-    f"{100 * gain[best]:.0f} percentage points of accuracy, the most of any category; the "
-    f"least useful, {gain.idxmin()}, changes it by {100 * gain.min():+.0f}.",
-    icon=":material/lightbulb:",
+    consent_gain_sentence(scenario.epsilon, gain.to_dict(), spread), icon=":material/lightbulb:"
 )
 left, right = st.columns(2)
 ui.chart(consent_figure(sweep, font_size=ui.font_size()), key="consent_chart", container=left)
 ui.chart(collected_figure(sweep, font_size=ui.font_size()), key="collected_chart", container=right)
 st.caption(
+    "Both charts: right first suggestions for everyone (people who opted out get the "
+    "popular-items list). "
     f"Left: each category's consent rate varied from 0% to 100% while the others stay as set; "
     f"bars: ±1 standard deviation over {scenario.repeats} noise draws. Right: the same points "
     "against the share of personal data the platform holds."

@@ -4,14 +4,15 @@ import streamlit as st
 
 import ui
 from core.figures import anonymity_figure
+from core.glossary import explain
 from core.guarantee import k_anonymity_caveat
 from core.lenses import K_VALUES
 
 quasi_identifiers = ui.quasi_identifier_words()
 scenario = ui.page_setup(
     "Anonymisation",
-    f"k-anonymity makes every stored record look like at least k−1 others in {quasi_identifiers}, "
-    "by coarsening those details. Move k in the sidebar.",
+    "Hiding in a crowd: every stored record is coarsened until it looks like at least k−1 others "
+    f"in {quasi_identifiers} (k-anonymity). Move k in the sidebar.",
 )
 result = ui.get_evaluation(scenario)
 anonymity = result["anonymity"]
@@ -32,14 +33,16 @@ columns[1].metric(
 columns[2].metric(
     "Worst-case risk after",
     ui.percent(after["max_risk"], 1),
-    help="Prosecutor risk: 1 / size of the smallest group, for an attacker who knows the person "
-    "is in the data.",
+    help=explain("prosecutor risk"),
 )
+risk_change = 100 * (after["mean_risk"] - before["mean_risk"])
 columns[3].metric(
     "Average risk after",
     ui.percent(after["mean_risk"], 2),
-    delta=f"{100 * (after['mean_risk'] - before['mean_risk']):.1f} pp",
+    # No arrow for no change (k = 1 stores records as they are): a red "↑ 0.0 pp" read as a loss.
+    delta=f"{risk_change:+.1f} pp" if abs(risk_change) >= 0.05 else None,
     delta_color="inverse",
+    help="The same risk averaged over every record. " + explain("prosecutor risk"),
 )
 st.caption(
     f"{anonymity['share_suppressed']:.1%} of records were too rare even after coarsening: their "
@@ -68,9 +71,17 @@ comparison = (
         else "."
     )
 )
+points = round(100 * cost, 1)
+k_effect = (
+    f"lowers accuracy by {points:.1f} percentage points"
+    if points > 0
+    else f"raises accuracy by {-points:.1f} percentage points (coarser records rarely help a "
+    "model: most likely the noise between draws; see the bars)"
+    if points < 0
+    else "changes accuracy by less than 0.1 percentage points"
+)
 st.info(
-    f"Going from k = 1 to k = 100 costs {100 * cost:.1f} percentage points of accuracy at "
-    f"ε = {scenario.epsilon:g}.{comparison}",
+    f"Going from k = 1 to k = 100 {k_effect} at ε = {scenario.epsilon:g}.{comparison}",
     icon=":material/lightbulb:",
 )
 ui.chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")

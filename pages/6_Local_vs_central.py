@@ -72,23 +72,29 @@ noisy_row = laplace_truncated(
     upper=upper,
     rng=stream(scenario.seed, 40),
 )
+at_bound = (noisy_row[0] <= lower) | (noisy_row[0] >= upper)
 rows = []
 column = 0
 for feature in schema.features:
     width = len(feature.columns)
+    clamped = at_bound[column : column + width]
     if feature.type == "categorical":
         noisy = noisy_row[0, column : column + width]
-        shown = ", ".join(f"{v}: {x:.2f}" for v, x in zip(feature.values, noisy, strict=True))
-        true_value = persona.features[feature.name]
+        shown = " · ".join(f"{v} {x:.2f}" for v, x in zip(feature.values, noisy, strict=True))
+        bound_note = f"{int(clamped.sum())} of {width} flags, to 0 or 1" if clamped.any() else "no"
     else:
         span = feature.upper - feature.lower
-        shown = f"{feature.lower + noisy_row[0, column] * span:.1f}"
-        true_value = persona.features[feature.name]
+        value = feature.lower + noisy_row[0, column] * span
+        shown = f"{value:.1f}"
+        side = "lowest" if value <= feature.lower + 1e-9 else "highest"
+        bound_note = f"yes, to the {side} value allowed" if clamped.any() else "no"
+    unit = f" ({feature.unit})" if feature.unit else ""
     rows.append(
         {
-            "Feature": feature.label,
-            "Central (true value)": str(true_value),
+            "Feature": feature.label + unit,
+            "Central (true value)": str(persona.features[feature.name]),
             "Local (what is sent)": shown,
+            "Clamped to the public range?": bound_note,
         }
     )
     column += width
@@ -96,6 +102,11 @@ st.caption(
     f"{persona.name} shares everything. Under local DP half of ε = "
     f"{format_epsilon(scenario.epsilon)} randomises the purchase category (randomised "
     f"response) and each of the {true_row.shape[1]} values gets an equal share of the other half "
-    "and is randomised on the device (Laplace noise, clamped to the public range)."
+    "and is randomised on the device with Laplace noise. A category is sent as one yes/no flag "
+    "(1 or 0) per value, each with noise. When the noise pushes a value past the public range, "
+    "the device sends the range's end instead (clamped): at small ε that happens to most "
+    "values, so an age of 90 or 'female 1.00, male 0.00, non-binary 1.00' for a man is the "
+    "noise speaking, not the person."
 )
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="one_person_table")
+# A static table: its cells wrap, where a data grid cut the long rows off on the right.
+st.table(pd.DataFrame(rows).set_index("Feature"))

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from core.figures import attack_figure, format_epsilon
+from core.glossary import explain
 from core.lenses import LENS_EPSILONS
 from core.scenario import MODELS
 
@@ -117,12 +118,38 @@ shown_table = pd.DataFrame(
         ),
     }
 )
-st.dataframe(shown_table, hide_index=True, width="stretch", key="attack_table")
+column_help = {
+    "Attack AUC": explain("AUC"),
+    "95% CI": explain("95% CI"),
+    "Best guess right": "How often the attack is right at its best cut-off, on a set where half "
+    "the people were in the training data (a coin flip: 50%).",
+    "ε estimate from this attack (heuristic)": "A rough figure from this attack's scores: a "
+    "heuristic, not a bound (see below the table).",
+}
+st.dataframe(
+    shown_table,
+    hide_index=True,
+    width="stretch",
+    key="attack_table",
+    column_config={
+        name: st.column_config.TextColumn(help=text) for name, text in column_help.items()
+    },
+)
 n_members = int(table["n_members"].iloc[0]) if len(table) else 0
 st.caption(
-    f"Loss-threshold attack (Yeom et al. 2018) on {n_members:,} training members and as many "
-    "held-out people. The ε estimate applies the audit's formula (Jagielski et al. 2020) to "
-    "these people's scores, but its trials are different people scored by one trained model, "
-    "not independent runs of the mechanism on neighbouring data sets: it is a heuristic, not a "
-    "bound, and is not evidence for or against the claimed ε. The privacy audit above is."
+    "Loss-threshold attack (it guesses 'was in the training data' when the model is unusually "
+    f"sure about a person) on {n_members:,} people who were in the training data and as many "
+    "kept out of it. The ε estimate applies the audit's formula to these people's scores, but "
+    "its trials are different people scored by one trained model, not independent runs of the "
+    "mechanism on neighbouring data sets: it is a heuristic, not a bound, and is not evidence "
+    "for or against the claimed ε. The privacy audit above is. Sources: below."
 )
+with st.expander("Methods and sources"):
+    st.markdown(
+        "- Loss-threshold membership attack: Yeom, Giacomelli, Fredrikson and Jha, *Privacy "
+        "risk in machine learning*, IEEE CSF 2018.\n"
+        "- Empirical ε lower bound from an attack: Jagielski, Ullman and Oprea, *Auditing "
+        "differentially private machine learning*, NeurIPS 2020.\n"
+        "- Exact (Clopper–Pearson) intervals for the attack's error rates: Clopper and Pearson, "
+        "Biometrika 1934. AUC interval: Hanley and McNeil, Radiology 1982."
+    )

@@ -1,12 +1,11 @@
 """A persona: one synthetic person's data, what the model infers, what they are shown."""
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 import ui
-from core.figures import PALETTE
+from core.figures import PALETTE, title_spec
 from core.persona import collected_table
 from core.schema import CATEGORIES
 
@@ -67,47 +66,60 @@ with right:
     if report["private_probabilities"] is None:
         st.write("Nothing: no personal model is used for this person.")
     else:
+        released = report["private_probabilities"]
         figure = go.Figure(
             go.Bar(
                 x=list(schema.class_labels),
-                y=report["private_probabilities"],
-                error_y={"type": "data", "array": report["private_probabilities_std"]},
+                y=released,
+                # Whiskers: lowest to highest over the possible draws (probabilities: in [0, 1]).
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": report["private_high"] - released,
+                    "arrayminus": released - report["private_low"],
+                },
                 marker_color=PALETTE["private"],
             )
         )
         figure.update_layout(
-            title={"text": f"How likely each next purchase looks ({report['draws']} noise draws)"},
-            yaxis={"tickformat": ".0%", "title": "Model's probability"},
+            title=title_spec("How likely each next purchase looks to the model", ui.font_size()),
+            yaxis={"tickformat": ".0%", "title": "Model's probability", "rangemode": "tozero"},
             font={"size": ui.font_size()},
             margin={"l": 10, "r": 10, "t": 60, "b": 10},
         )
-        likeliest = int(np.argmax(report["private_probabilities"]))
         ui.chart(
             figure,
             key="persona_chart",
-            caption=f"Likeliest next purchase for {ui.plain(name)}: "
-            f"{ui.plain(schema.class_labels[likeliest])}, "
-            f"{report['private_probabilities'][likeliest]:.0%} on average "
-            f"(± {report['private_probabilities_std'][likeliest]:.0%} between noise draws).",
+            caption="Bars: the model released at these settings (noise draw 0; it spent "
+            f"ε = {report['epsilon_spent']:g}). Whiskers, what-if: the lowest and highest "
+            f"probability over {report['draws']} possible noise draws. Only one model is ever "
+            "released; the others show how different its answer could have been.",
         )
 
 st.markdown("#### Top 3 recommendations")
 columns = st.columns(3)
 lists = [
-    ("With these settings", report["private_top3"]),
+    ("With these settings (the released model)", report["private_top3"]),
     ("Full personalisation (no privacy, all data)", report["full_top3"]),
     ("Opted out (popular items)", report["opt_out_top3"]),
 ]
+no_list = (
+    "Not released at these settings: nobody opted out, so no popular-items list is published. "
+    "Move the opt-out slider to see it."
+)
+missing = {lists[2][0]: no_list} | ({lists[0][0]: no_list} if persona.opted_out else {})
 for column, (title, top3) in zip(columns, lists, strict=True):
     with column, st.container(border=True):
         st.markdown(f"**{title}**")
         if top3 is None:
-            st.write("Not available: nobody left to learn from.")
+            st.write(missing.get(title, "Not available: nobody left to learn from."))
         else:
             st.markdown("\n".join(f"{i + 1}. {schema.class_label(c)}" for i, c in enumerate(top3)))
 frequency = pd.Series(report["private_top3_frequency"], index=schema.class_labels)
-if report["draws"]:
+if report["draws"] > 1:
     st.caption(
-        "How often each category made the private top 3 across noise draws: "
+        f"What-if over {report['draws']} possible noise draws (only one model is ever released, "
+        "the one listed first): how often each category would have made the top 3. "
         + ", ".join(f"{label} {share:.0%}" for label, share in frequency.items() if share > 0)
+        + "."
     )

@@ -120,6 +120,16 @@ def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
     assert trace(chart_specs(at)[0], "Your setting")["x"] == [5.0]
 
 
+def test_one_noise_draw_says_no_spread_was_measured():
+    """Repeats = 1: no '± 0.0 pp', the headline and the caption say one draw measures no spread."""
+    at = open_page(profiles=2000, repeats=1)
+    assert not at.exception
+    page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "± 0.0 pp" not in page_text
+    assert "one draw: no spread measured" in page_text
+    assert "One noise draw per ε: no band" in page_text
+
+
 def test_k_anonymity_turns_the_guess_into_group_privacy(no_exceptions):
     """With k > 1 the attacker's-guess headline reads k·ε and says it is group privacy at best."""
     at = open_page(k=5, epsilon=1, profiles=5000, repeats=2)

@@ -34,9 +34,11 @@ def test_anonymisation_page_reacts_to_k(no_exceptions):
     at = open_page("pages/5_Anonymisation.py", **SMALL)
     no_exceptions(at)
     risk_k1 = at.metric[2].value
+    assert not at.metric[3].proto.delta  # k = 1 changes nothing: no red "↑ 0.0 pp"
     at.slider(key="k").set_value(20).run()
     no_exceptions(at)
     assert at.metric[2].value != risk_k1
+    assert at.metric[3].proto.delta.endswith(" pp")
     assert "k-anonymity does not protect" in _markdown(at)
     curve = chart_specs(at)[0]["data"][0]["y"]
     at.select_slider(key="epsilon").set_value(10.0).run()
@@ -49,10 +51,11 @@ def test_local_vs_central_page(no_exceptions):
     no_exceptions(at)
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert any(n.startswith("Central") for n in names) and any(n.startswith("Local") for n in names)
-    sent = at.dataframe[0].value["Local (what is sent)"].tolist()
+    sent = at.table[0].value["Local (what is sent)"].tolist()
+    assert "Income (thousand € a year)" in at.table[0].value.index
     at.select_slider(key="epsilon").set_value(50.0).run()
     no_exceptions(at)
-    assert at.dataframe[0].value["Local (what is sent)"].tolist() != sent
+    assert at.table[0].value["Local (what is sent)"].tolist() != sent
 
 
 def test_attack_audit_page(no_exceptions):

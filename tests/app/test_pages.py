@@ -55,7 +55,19 @@ def test_accuracy_target_out_of_reach_says_so(no_exceptions):
     at = open_page("pages/1_Accuracy_target.py")
     at.slider(key="accuracy_target").set_value(0.95).run()
     no_exceptions(at)
-    assert any("Not reachable" in e.value for e in at.error)
+    assert any(
+        "Not reachable: even the model without privacy gets only" in e.value for e in at.error
+    )
+
+
+def test_accuracy_target_below_the_popular_items_needs_no_personal_data(no_exceptions):
+    """A target the popular-items list already reaches needs no ε: it says so, not 'ε 0.05'."""
+    at = open_page("pages/1_Accuracy_target.py", profiles=5000, repeats=3)
+    at.slider(key="accuracy_target").set_value(0.05).run()
+    no_exceptions(at)
+    assert any("No personal data needed" in s.value for s in at.success)
+    assert not at.metric
+    assert any("A planning step" in c.value for c in at.caption)
 
 
 def test_who_pays_switches_groups(no_exceptions):

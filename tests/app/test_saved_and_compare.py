@@ -61,8 +61,46 @@ def test_compare_two_presets(no_exceptions):
     assert table.shape[1] == 3 and "Right first suggestion" in table.index
     traces = chart_specs(at)[0]["data"]
     # Legend entries (each band is named too, for the chart's data table, but not in the legend).
-    names = [t.get("name") for t in traces if t.get("name") and t.get("showlegend", True)]
+    names = [t.get("name") for t in traces if t.get("name") and t.get("showlegend") is not False]
     assert names == ["Current settings", "Preset · Strict regulator", "Preset · Ad-tech maximum"]
+    markers = [t for t in traces if t.get("name", "").endswith(": its ε")]
+    assert [m["text"][0] for m in markers][:1] == ["ε = 1"]  # each setting's own ε, marked
+
+
+def test_rename_shows_the_new_name_and_delete_asks_again(no_exceptions):
+    """After a rename the pick shows the new name with a confirmation; after a delete the
+    confirmation box is unticked for the next scenario."""
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    for name in ("First", "Second"):
+        at.text_input(key="save_name").input(name)
+        at.button[0].click().run()
+    at.selectbox(key="saved_pick").select_index(1).run()
+    picked = at.selectbox(key="saved_pick").value
+    at.text_input(key="rename_to").input("Renamed").run()
+    at.button(key="rename_saved").click().run()
+    no_exceptions(at)
+    assert at.selectbox(key="saved_pick").value == picked
+    assert at.selectbox(key="saved_pick").format_func(picked) == "Renamed"
+    assert any("Renamed to Renamed" in s.value for s in at.success)
+
+    at.checkbox(key="confirm_delete").check().run()
+    at.button(key="delete_saved").click().run()
+    no_exceptions(at)
+    assert any("Deleted Renamed" in s.value for s in at.success)
+    assert at.checkbox(key="confirm_delete").value is False
+    assert at.button(key="delete_saved").disabled
+
+
+def test_identical_settings_get_no_winner(no_exceptions):
+    """Two identical settings: no 'most accurate' winner, and a note that frontiers coincide."""
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    at.text_input(key="save_name").input("Same")
+    at.button[0].click().run()
+    at.multiselect(key="compare_pick").set_value(["Current settings", "Saved · Same"]).run()
+    no_exceptions(at)
+    assert any("identical" in i.value for i in at.info)
+    assert not any("Most accurate" in i.value for i in at.info)
+    assert any("share one frontier" in c.value for c in at.caption)
 
 
 def test_markup_in_names_is_shown_as_text(no_exceptions):

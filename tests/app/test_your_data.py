@@ -176,3 +176,29 @@ def test_the_upload_is_not_written_to_disk(tmp_path, monkeypatch, no_exceptions)
     assert at.session_state["dataset"].population.n_profiles == 1_500
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written == [], written
+
+
+def test_who_pays_without_a_group_column_offers_no_lone_option(no_exceptions):
+    """No group column: no 'Groups' choice with one group; the only grouping (age) is named."""
+    import dataclasses
+
+    from core.upload import Mapping
+
+    mapping = sample_mapping()
+    without_group = Mapping(
+        tuple(
+            dataclasses.replace(c, role="ignore") if c.role == "group" else c
+            for c in mapping.columns
+        )
+    )
+    at = open_page(PAGE, repeats=3)
+    _upload(at, sample_csv(rows=1_500), "sample_profiles.csv")
+    payload = without_group.to_json().encode()
+    at.file_uploader(key="upload_mapping").set_value(("m.json", payload, "application/json"))
+    at.run()
+    at.button(key="use_upload").click()
+    at.run()
+    at.switch_page("pages/2_Who_pays.py").run()
+    no_exceptions(at)
+    assert not [r for r in at.radio if r.key == "who_pays_view"]
+    assert any("Compared: age bands" in c.value for c in at.caption)

@@ -159,7 +159,7 @@ def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
         page.get_by_role("button", name="Numbers (CSV)").click()
     csv_path = tmp_path / "comparison.csv"
     download_info.value.save_as(csv_path)
-    assert csv_path.read_text(encoding="utf-8").startswith("setting,")
+    assert csv_path.read_text(encoding="utf-8").startswith("Setting,")
 
 
 def test_reload_restores_the_view_from_the_url(page: Page, app_url: str):

@@ -7,14 +7,20 @@ import pytest
 
 from core.engine import evaluate
 from core.explain import (
+    PROTECTION_WORDS,
+    SYMBOLIC_PROTECTION,
+    consent_gain_sentence,
     epsilon_card,
     frontier_takeaway,
+    group_gap_sentence,
+    noise_reversal_sentence,
     privacy_label,
     share_of_personalisation,
     smallest_epsilon_for,
+    spread_words,
 )
 from core.figures import format_epsilon
-from core.scenario import Scenario
+from core.scenario import EPSILON_STOPS, Scenario
 
 SMALL = {"profiles": 3_000, "repeats": 2}
 LABEL_HEADINGS = [
@@ -52,18 +58,25 @@ def test_epsilon_card_states_the_guess_bound_and_the_odds(epsilon, guess, odds):
 @pytest.mark.parametrize(
     ("epsilon", "strength"),
     [
-        (0.1, "strong protection"),
-        (1.0, "strong protection"),
-        (3.0, "moderate protection"),
-        (5.0, "moderate protection"),
-        (7.0, "weak protection"),
-        (10.0, "weak protection"),
+        (0.1, "strong protection"),  # guess ≤ 52%
+        (0.4, "strong protection"),  # 59.9%
+        (1.0, "moderate protection"),  # 73%
+        (2.0, "weak protection"),  # 88%
+        (3.0, "very weak protection"),  # 95%
+        (5.0, "mostly symbolic protection"),  # 99.3%: the headline reads "≤ 99% right"
         (50.0, "mostly symbolic protection"),
     ],
 )
-def test_epsilon_card_strength(epsilon, strength):
-    """The strength word follows the thresholds 1, 5 and 10 (each inclusive)."""
+def test_epsilon_card_strength_follows_the_guess_bound(epsilon, strength):
+    """The strength word is read from the best-guess bound (60%, 75%, 90%, 99%, inclusive)."""
     assert epsilon_card(epsilon)["strength"] == strength
+
+
+def test_protection_words_never_get_stronger_as_epsilon_grows():
+    """Along the ε stops the words only weaken: the scale follows the odds."""
+    order = [word for _, word in PROTECTION_WORDS] + [SYMBOLIC_PROTECTION]
+    ranks = [order.index(epsilon_card(e)["strength"]) for e in EPSILON_STOPS]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == len(order) - 1
 
 
 # -- frontier_takeaway --------------------------------------------------------------------------
@@ -84,7 +97,9 @@ def test_epsilon_card_strength(epsilon, strength):
 def test_frontier_takeaway_branches(accuracy, floor, ceiling, phrase):
     """Each position between floor and ceiling gets its own phrase after the computed numbers."""
     sentence = frontier_takeaway(1.0, accuracy, 0.02, floor, ceiling)
-    assert sentence.startswith(f"At ε = 1 the private recommender gets {accuracy:.0%} (± 2%)")
+    assert sentence.startswith(
+        f"At ε = 1 the private recommender gets {accuracy:.0%} (± 2.0 pp between noise draws)"
+    )
     assert phrase in sentence
 
 
@@ -266,8 +281,63 @@ def test_format_epsilon_has_no_exponent_just_below_100(epsilon):
     assert format_epsilon(epsilon) == "100"
 
 
+def test_spread_words_one_unit_and_no_spread_from_one_draw():
+    """Headline and takeaway quote the spread in pp with one decimal; one draw measures none."""
+    assert spread_words(0.0271, 10) == "± 2.7 pp between noise draws"
+    assert spread_words(0.0, 1) == "one draw: no spread measured"
+    assert "one draw: no spread measured" in frontier_takeaway(1.0, 0.3, 0.0, 0.2, 0.5, draws=1)
+
+
 def test_takeaway_says_when_the_private_model_beats_the_ceiling():
     """Small uploads can put the private model above its exact twin: the text says why."""
     text = frontier_takeaway(100.0, 0.40, 0.01, 0.20, 0.35)
     assert "more than the same model without privacy (35%)" in text
     assert "small-data effect" in text
+
+
+def test_group_gap_adds_up_from_the_rounded_percents():
+    """'40% … 32%: a gap of 8 points' even when the unrounded gap rounds to 9."""
+    text = group_gap_sentence(1.0, {"Common tastes": 0.404, "Rare tastes": 0.3159})
+    assert "get 40% of recommendations right" in text
+    assert "rare tastes 32%: a gap of 8 percentage points" in text
+    assert group_gap_sentence(1.0, {"Everyone": 0.4}) is None
+
+
+def _dipping_frontier(spread: float) -> pd.DataFrame:
+    rows = []
+    for epsilon, mean in ((0.01, 0.20), (0.1, 0.15), (1.0, 0.30)):
+        for repeat, noise in enumerate((-spread, 0.0, spread)):
+            rows.append({"epsilon": epsilon, "repeat": repeat, "accuracy_minority": mean + noise})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(("spread", "why"), [(0.05, "overlap"), (0.001, "by chance")])
+def test_noise_reversal_is_named_and_explained(spread, why):
+    """A group better at ε = 0.01 than at 0.1 gets a sentence: noise, with or without overlap."""
+    text = noise_reversal_sentence(_dipping_frontier(spread), {"accuracy_minority": "Rare tastes"})
+    assert text.startswith("Rare tastes: right 20% of the time at ε = 0.01 but 15% at ε = 0.1")
+    assert "not a real effect" in text and why in text
+
+
+def test_no_reversal_sentence_for_a_rising_curve():
+    """A curve that only rises gets no sentence."""
+    table = _dipping_frontier(0.01)
+    table.loc[table["epsilon"] == 0.1, "accuracy_minority"] += 0.1
+    assert noise_reversal_sentence(table, {"accuracy_minority": "Rare tastes"}) is None
+
+
+def test_consent_sentence_has_units_and_sign_words():
+    """Signed points become 'raises/lowers it by N percentage points'; −0 reads as no change."""
+    text = consent_gain_sentence(1.0, {"browsing": 0.083, "location": -0.004})
+    assert "**browsing** data raises it by 8 percentage points of accuracy for everyone" in text
+    assert "**location**, changes it by less than one percentage point." in text
+    assert "noise" not in text
+
+
+@pytest.mark.parametrize(("noise", "phrase"), [(0.03, "within the noise"), (0.005, "larger than")])
+def test_consent_sentence_explains_a_drop_only_when_it_happens(noise, phrase):
+    """A category whose sharing lowers accuracy gets a word on the noise; beyond it, why."""
+    text = consent_gain_sentence(1.0, {"browsing": 0.08, "location": -0.02}, {"location": noise})
+    assert "**location**, lowers it by 2 percentage points." in text
+    assert phrase in text
+    assert ("withholding it raises accuracy" in text) == (phrase == "larger than")

@@ -9,7 +9,14 @@ import plotly.io as pio
 import pytest
 
 from core.engine import evaluate
-from core.export import comparison_table, neutralise_formulas, report_html, to_safe_csv
+from core.export import (
+    comparison_numbers,
+    comparison_table,
+    neutralise_formulas,
+    readable_time,
+    report_html,
+    to_safe_csv,
+)
 from core.figures import overlay_figure
 from core.scenario import Scenario
 
@@ -90,3 +97,41 @@ def test_report_is_self_contained_and_escapes_text(two_results):
     encoded = mean_trace["bdata"] if isinstance(mean_trace, dict) else json.dumps(mean_trace)
     # Plotly escapes "/" inside the embedded JSON.
     assert encoded.replace("/", "\\u002f") in html  # the figure's data is embedded
+
+
+def test_comparison_table_one_format_per_row_and_human_labels(two_results):
+    """ε spent is a number, risks and accuracies percents, the model its name; no identifiers."""
+    table = comparison_table(two_results)
+    assert table.loc["ε spent"].tolist() == ["1", "5"]
+    assert all(v.endswith("%") for v in table.loc["Re-identification risk (max)"])
+    assert all(v.endswith("%") for v in table.loc["Re-identification risk (mean)"])
+    assert all(v.endswith(" pp") for v in table.loc["Spread between noise draws"])
+    assert table.loc["Model"].tolist() == ["Naive Bayes (GaussianNB)"] * 2
+    assert table.loc["Opt-out rate"].tolist() == ["0%", "0%"]
+    assert "gaussian_nb" not in table.to_string()
+
+
+def test_comparison_numbers_are_numbers_with_units_in_the_names(two_results):
+    """The CSV table: one row per setting, labelled columns, numbers in one unit per column."""
+    numbers = comparison_numbers(two_results)
+    assert numbers["Setting"].tolist() == list(two_results)
+    assert numbers["ε spent"].tolist() == [1.0, 5.0]
+    assert numbers["Opt-out rate (%)"].tolist() == [0.0, 0.0]
+    assert numbers["Re-identification risk (max) (%)"].between(0, 100).all()
+    assert not {"opt_out", "model", "epsilon", "local_epsilon"} & set(numbers.columns)
+
+
+def test_readable_time():
+    """Stored ISO stamps read as 'YYYY-MM-DD HH:MM UTC'; anything else passes through."""
+    assert readable_time("2026-12-01T12:34:56+00:00") == "2026-12-01 12:34 UTC"
+    assert readable_time("yesterday") == "yesterday"
+
+
+def test_report_figures_get_room_for_their_axes():
+    """The report redraws each chart with margins for the axis labels and the title."""
+    figure = overlay_figure(
+        {"A": pd.DataFrame({"epsilon": [0.1, 1.0], "repeat": [0, 0], "accuracy": [0.2, 0.4]})}
+    )
+    html = report_html("R", sections=[], figures=[figure], tables=[])
+    assert re.search(r'"margin":\{[^}]*"l":80', html.replace(" ", ""))
+    assert figure.layout.margin.l == 10  # the app's own figure is left as it was

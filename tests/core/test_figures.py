@@ -345,3 +345,17 @@ def test_series_differ_by_more_than_colour(frontier_table, name):
     assert len(set(looks)) == len(looks), [
         (t.name, look) for t, look in zip(shown, looks, strict=True)
     ]
+
+
+def test_anonymity_figure_axes_read_the_way_they_run(frontier_table):
+    """k ticks are the round values (1 2 5 … 100); the reversed ε axis says less private → more."""
+    ks = [1, 2, 5, 10, 20, 50, 100]
+    sweep = pd.DataFrame(
+        {"k": ks, "accuracy": np.linspace(0.3, 0.25, 7), "nonprivate_accuracy": 0.35}
+    )
+    fig = anonymity_figure(sweep, frontier_table)
+    assert list(fig.layout.xaxis.tickvals) == ks
+    assert list(fig.layout.xaxis.ticktext) == [str(k) for k in ks]
+    assert fig.layout.xaxis2.autorange == "reversed"
+    assert "← less private" in fig.layout.xaxis2.title.text
+    assert "more private →" in fig.layout.xaxis2.title.text

@@ -5,9 +5,10 @@ import json
 
 import numpy as np
 import pytest
+from diffprivlib.accountant import BudgetAccountant
 
 from core.encoding import not_collected_values
-from core.engine import workbench_for
+from core.engine import fit_release, workbench_for
 from core.persona import (
     PERSONAS_PATH,
     collected_table,
@@ -19,7 +20,8 @@ from core.persona import (
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
-SCENARIO = Scenario(profiles=4_000, repeats=3, seed=42)
+# Some people opted out, so each release includes the DP popular-items list.
+SCENARIO = Scenario(profiles=4_000, repeats=3, seed=42, opt_out=0.1)
 REPEATS = 3
 PERSONA_NAMES = tuple(json.loads(PERSONAS_PATH.read_text(encoding="utf-8")))
 SHARE_CHOICES = [(), ("browsing",), ("demographics", "location"), CATEGORIES]
@@ -123,7 +125,25 @@ def test_sharing_persona_gets_three_distinct_classes_per_list(schema, reports, n
     assert frequency.sum() == pytest.approx(3.0)
     assert ((frequency >= 0) & (frequency <= 1)).all()
     assert report["private_probabilities"].sum() == pytest.approx(1.0)
-    assert report["private_probabilities_std"].shape == (schema.n_classes,)
+    low, released, high = (
+        report[k] for k in ("private_low", "private_probabilities", "private_high")
+    )
+    assert ((low >= 0) & (low <= released) & (released <= high) & (high <= 1)).all()
+
+
+@pytest.mark.parametrize("opt_out", [0.0, 0.1])
+def test_the_model_shown_is_the_one_release_draw_0(opt_out):
+    """Probabilities and top 3 are draw 0's, on one accountant that spent exactly ε; with nobody
+    opted out no popular-items list is released (None), and nothing else is spent."""
+    bench = workbench_for(SCENARIO.replace(opt_out=opt_out))
+    tom = _persona("Tom")
+    report = persona_report(bench, tom, 1.0, REPEATS)
+    X, observed = stored_matrix(tom, bench.schema, tom.shares, bench.data.anonymisation)
+    draw_0 = fit_release(bench, 1.0, 0, BudgetAccountant()).predict_proba(X, observed)[0]
+    np.testing.assert_allclose(report["private_probabilities"], draw_0)
+    assert report["private_top3"] == [int(i) for i in np.argsort(-draw_0, kind="stable")[:3]]
+    assert report["epsilon_spent"] == pytest.approx(1.0)
+    assert (report["opt_out_top3"] is None) == (opt_out == 0)
 
 
 def test_popular_list_is_the_same_for_every_persona(reports):
@@ -201,8 +221,8 @@ def test_persona_is_stored_as_k_anonymity_generalises_it(schema):
     table = collected_table(persona, schema, CATEGORIES, anonymisation).set_index("Feature")
     if level.kind == "band":
         assert stored[0, age] != exact[0, age]
-        assert "–" in table.loc["Age", "Stored as"]
+        assert "–" in table.loc["Age (years)", "Stored as"]
     else:
         assert not observed[0, age]
-        assert table.loc["Age", "Stored as"] == "hidden by k-anonymity"
-    assert table.loc["Income", "Stored as"] == str(persona.features["income"])
+        assert table.loc["Age (years)", "Stored as"] == "hidden by k-anonymity"
+    assert table.loc["Income (thousand € a year)", "Stored as"] == str(persona.features["income"])
