@@ -39,15 +39,23 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
     odds = math.exp(min(epsilon, 700))
     odds_text = f"{odds:,.1f}" if odds < 1e6 else "more than a million"
     return {
-        "headline": f"≤ {guess:.0%} right",
+        "headline": f"≤ {_guess_text(guess)} right",
         "sentence": (
             f"With ε = {format_epsilon(epsilon)}, an attacker who knows everything else about "
-            f"the data guesses whether you are in it correctly at most {guess:.0%} of the time, "
+            f"the data guesses whether you are in it correctly at most {_guess_text(guess)} of "
+            "the time, "
             "against 50% by coin flip. Seeing the model can multiply their odds by at most "
             f"e^ε = {odds_text}."
         ),
         "strength": protection_word(guess),
     }
+
+
+def _guess_text(guess: float) -> str:
+    """The guess bound as a percentage that never rounds up to a certainty."""
+    if guess >= 0.9995:
+        return "99.9+%"
+    return f"{guess:.1%}" if guess >= 0.995 else f"{guess:.0%}"
 
 
 def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> float | None:

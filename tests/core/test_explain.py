@@ -41,14 +41,15 @@ LABEL_HEADINGS = [
         (1.0, "73%", "2.7"),
         (2.0, "88%", "7.4"),
         (5.0, "99%", "148.4"),
-        (10.0, "100%", "22,026.5"),
-        (20.0, "100%", "more than a million"),
+        (10.0, "99.9+%", "22,026.5"),
+        (6.0, "99.8%", "403.4"),
+        (20.0, "99.9+%", "more than a million"),
     ],
 )
 def test_epsilon_card_states_the_guess_bound_and_the_odds(epsilon, guess, odds):
-    """The sentence quotes e^ε/(1+e^ε) as a percentage and e^ε itself (hand-computed)."""
+    """The sentence quotes e^ε/(1+e^ε) as a percentage (one decimal above 99.5%, never a
+    rounded-up 100%) and e^ε itself (hand-computed)."""
     card = epsilon_card(epsilon)
-    assert f"{1 / (1 + math.exp(-epsilon)):.0%}" == guess
     assert card["headline"] == f"≤ {guess} right"
     assert f"at most {guess} of the time" in card["sentence"]
     assert f"e^ε = {odds}." in card["sentence"]
