@@ -37,8 +37,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _add_scenario_flags(parser: argparse.ArgumentParser) -> None:
-    for spec in FIELDS:
+def _add_scenario_flags(parser: argparse.ArgumentParser, fields=FIELDS) -> None:
+    """One flag per row of a parameter table (the Scenario's, or the planner's)."""
+    for spec in fields:
         parser.add_argument(
             spec.flag,
             dest=spec.name,
@@ -110,16 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
     from core.plan import FIELDS as PLAN_FIELDS
 
-    for spec in PLAN_FIELDS:
-        parser.add_argument(
-            spec.flag,
-            dest=spec.name,
-            metavar="VALUE",
-            help=(
-                f"{spec.help} Allowed: {spec.describe_range()}. "
-                f"Default: {spec.format(spec.default)}."
-            ),
-        )
+    _add_scenario_flags(parser, PLAN_FIELDS)
 
 
 def parse_trials(text: str | None) -> int | None:

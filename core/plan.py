@@ -38,7 +38,7 @@ from scipy.stats import binom
 
 from core import guarantee
 from core.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
-from core.scenario import Field
+from core.scenario import Field, parse_known
 from core.schema import Schema
 
 # Named cadences, in releases per year.
@@ -183,12 +183,7 @@ class Plan:
 
         Raises ``ValueError`` (unknown field, bad value) or ``TypeError`` naming the field.
         """
-        unknown = sorted(set(params) - set(FIELDS_BY_NAME))
-        if unknown:
-            raise ValueError(
-                f"Unknown parameter {unknown[0]!r}. Known parameters: {', '.join(FIELDS_BY_NAME)}."
-            )
-        return cls(**{name: FIELDS_BY_NAME[name].parse(text) for name, text in params.items()})
+        return cls(**parse_known(params, FIELDS_BY_NAME))
 
     def to_params(self) -> dict[str, str]:
         return {spec.name: spec.format(getattr(self, spec.name)) for spec in FIELDS}

@@ -263,12 +263,7 @@ class Scenario:
 
         Raises ``ValueError`` (unknown field, bad value) or ``TypeError`` naming the field.
         """
-        unknown = sorted(set(params) - set(FIELDS_BY_NAME))
-        if unknown:
-            raise ValueError(
-                f"Unknown parameter {unknown[0]!r}. Known parameters: {', '.join(FIELDS_BY_NAME)}."
-            )
-        return cls(**{name: FIELDS_BY_NAME[name].parse(text) for name, text in params.items()})
+        return cls(**parse_known(params, FIELDS_BY_NAME))
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
@@ -304,6 +299,14 @@ class Scenario:
         """Only the fields whose value is not the default (for short, shareable URLs)."""
         default = Scenario().to_params()
         return {k: v for k, v in self.to_params().items() if default[k] != v}
+
+
+def parse_known(params: Mapping[str, str], table: Mapping[str, Field]) -> dict[str, Any]:
+    """Strictly parse ``{field: text}`` against a parameter table (unknown names refused)."""
+    unknown = sorted(set(params) - set(table))
+    if unknown:
+        raise ValueError(f"Unknown parameter {unknown[0]!r}. Known parameters: {', '.join(table)}.")
+    return {name: table[name].parse(text) for name, text in params.items()}
 
 
 def parse_lenient(params: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
