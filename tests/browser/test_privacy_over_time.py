@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.plan import total_losses
-from tests.browser.test_browser import EXCEPTION, query_param, wait_for_app
+from tests.browser.helpers import EXCEPTION, wait_for_app
+from tests.browser.test_browser import query_param
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_browser import CHART, EXCEPTION, wait_for_app
+from tests.browser.helpers import CHART, EXCEPTION, wait_for_app
 
 pytestmark = pytest.mark.browser
 

@@ -27,15 +27,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import ui
 from core.scenario import FIELDS_BY_NAME
-from tests.browser.test_browser import (
-    APP_IDLE,
-    CHART,
-    EXCEPTION,
-    PAGES,
-    WAIT_MS,
-    epsilon_slider,
-    wait_for_app,
-)
+from tests.browser.helpers import APP_IDLE, CHART, EXCEPTION, WAIT_MS, wait_for_app
+from tests.browser.test_browser import PAGES, epsilon_slider
 
 pytestmark = pytest.mark.browser
 
