@@ -89,7 +89,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         structure=refs.get("structure_accuracy"),
     )
     if projector:
-        figure.update_layout(height=ui.PROJECTOR_CHART_HEIGHT)
+        # A short chart: a short axis title, or it runs into the chart's title.
+        figure.update_layout(height=ui.PROJECTOR_CHART_HEIGHT, yaxis_title_text="Right picks")
     ui.chart(figure, key="frontier_chart")
     if projector:
         ui.headline_numbers([], takeaway=takeaway)

@@ -616,7 +616,7 @@ _PROJECTOR_CSS = (
     '[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; padding-bottom: 1rem; }'
     "h1 { font-size: 2rem !important; padding-top: 0 !important; }"
 )
-PROJECTOR_CHART_HEIGHT = 380  # px: fits under the headline row at 1280×720
+PROJECTOR_CHART_HEIGHT = 340  # px: fits under the headline row at 1280×720
 
 
 def is_projector() -> bool:
@@ -645,11 +645,17 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
     ``in_page`` names shared controls the page draws itself with :func:`control`.
     """
     projector = is_projector()
+    if "_scenario_ready" not in st.session_state:
+        st.session_state["_opened_as_projector"] = projector
     st.set_page_config(
         page_title=f"{title} · Privacy Tradeoff Explorer",
         layout="wide",
-        # The room sees the chart, not the controls; the facilitator can open the sidebar.
-        initial_sidebar_state="collapsed" if projector else "auto",
+        # A link opened with projector=1: the room sees the chart, not the controls (the
+        # facilitator can open the sidebar). Switching projector mode on from the sidebar keeps
+        # the sidebar, which a changed setting here would collapse under the pointer.
+        initial_sidebar_state=(
+            "collapsed" if st.session_state.get("_opened_as_projector") else "auto"
+        ),
     )
     _init_state()
     links = st.sidebar.container()

@@ -226,7 +226,7 @@ def frontier_figure(
         )
     )
     layout = _layout_spec(
-        title="What privacy costs: accuracy of recommendations against ε",
+        title="What privacy costs: accuracy against ε",
         y_title=y_title,
         font_size=font_size,
     )
