@@ -160,8 +160,17 @@ def _trace_rows(trace: dict, layout: dict) -> list[dict]:
 def _line_label(layout: dict, shape: dict, horizontal: bool) -> str:
     """The text given to add_hline / add_vline: the annotation placed at the line's value."""
     ref, at = ("yref", "y") if horizontal else ("xref", "x")
+    value = float(shape[f"{at}0"])
+    # On a log axis plotly places an annotation at log10(x), so a label may sit there instead.
+    places = {value, float(np.log10(value))} if value > 0 else {value}
     for note in layout.get("annotations", ()):
-        if note.get(ref) == shape.get(ref) and note.get(at) == shape[f"{at}0"]:
+        position = note.get(at)
+        same_axis = (note.get(ref) or at) == (shape.get(ref) or at)
+        if (
+            same_axis
+            and position is not None
+            and any(np.isclose(float(position), place) for place in places)
+        ):
             return str(note.get("text", ""))
     return "Reference line"
 
