@@ -38,7 +38,7 @@ from scipy.stats import binom
 
 from core import guarantee
 from core.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
-from core.scenario import Field, parse_known
+from core.scenario import Field, parse_known, read_leniently
 from core.schema import Schema
 
 # Named cadences, in releases per year.
@@ -217,17 +217,7 @@ def parse_lenient(
         spec = FIELDS_BY_NAME[name]
         if name not in params:
             continue
-        raw = params[name]
-        text = raw[-1] if isinstance(raw, list | tuple) and raw else raw
-        try:
-            values[name] = spec.parse(str(text))
-        except (TypeError, ValueError):
-            shown = str(text)
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            notices.append(
-                f"Ignored {name}={shown!r}: it must be {spec.describe_range()}. "
-                f"Using the default {spec.format(spec.default)}."
-            )
+        read_leniently(spec, params[name], values, notices)
     return values, notices
 
 

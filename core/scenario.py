@@ -309,6 +309,21 @@ def parse_known(params: Mapping[str, str], table: Mapping[str, Field]) -> dict[s
     return {name: table[name].parse(text) for name, text in params.items()}
 
 
+def read_leniently(spec: Field, raw: Any, values: dict, notices: list[str]) -> None:
+    """Parse one untrusted value (a URL's: the last of repeats) into ``values``, or add a notice
+    naming the field, what is allowed and the default used instead."""
+    text = raw[-1] if isinstance(raw, list | tuple) and raw else raw
+    try:
+        values[spec.name] = spec.parse(str(text))
+    except (TypeError, ValueError):
+        shown = str(text)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        notices.append(
+            f"Ignored {spec.name}={shown!r}: it must be {spec.describe_range()}. "
+            f"Using the default {spec.format(spec.default)}."
+        )
+
+
 def parse_lenient(params: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
     """Read what can be read from untrusted input (a URL); defaults for the rest.
 
@@ -323,16 +338,7 @@ def parse_lenient(params: Mapping[str, Any]) -> tuple[Scenario, list[str]]:
         spec = FIELDS_BY_NAME.get(name)
         if spec is None:
             continue  # other query parameters (page flags) are not ours to judge
-        text = raw[-1] if isinstance(raw, list | tuple) and raw else raw
-        try:
-            values[name] = spec.parse(str(text))
-        except (TypeError, ValueError):
-            shown = str(text)
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            notices.append(
-                f"Ignored {name}={shown!r}: it must be {spec.describe_range()}. "
-                f"Using the default {spec.format(spec.default)}."
-            )
+        read_leniently(spec, raw, values, notices)
     return Scenario(**values), notices
 
 
