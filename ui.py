@@ -12,6 +12,7 @@ import html
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
@@ -25,6 +26,7 @@ from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
 from core.figure_data import figure_table
+from core.figures import placeholder_figure
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.presets import load_presets
 from core.scenario import (
@@ -331,15 +333,55 @@ def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
     return _frontier_point(scenario, epsilon, current_dataset())
 
 
+# Frontiers this process has already computed (keys of the caches above): their page needs no
+# placeholder. Bounded: once full it starts again (a forgotten key only costs a brief placeholder).
+_FRONTIERS_DONE: set[tuple[Scenario, str]] = set()
+_FRONTIERS_DONE_MAX = 1024
+
+
+@contextmanager
+def chart_placeholder(message: str):
+    """While the server computes a chart: an empty chart in its place, saying what is happening.
+
+    It also makes a fresh browser fetch and start plotly.js (4.7 MB, ~0.6 s of the main thread on
+    a 2-core machine) while the server computes rather than after: a deep link to a new Scenario
+    shows its chart that much sooner (docs/benchmarks.md, section 3).
+    """
+    slot = st.empty()
+    slot.plotly_chart(
+        placeholder_figure(message, font_size=font_size()),
+        width="stretch",
+        theme="streamlit",
+        config={"staticPlot": True, "displayModeBar": False},
+    )
+    try:
+        yield
+    finally:
+        slot.empty()
+
+
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
     """Cached frontier of ``scenario`` (its ε does not matter), with visible progress."""
     key = noise_free(scenario)
-    if scenario.model in FAST_MODELS:
-        with st.spinner(f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"):
-            return get_frontier(key)
+    done_key = (key, current_dataset().fingerprint)
+    training = f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"
+    if done_key in _FRONTIERS_DONE:
+        if key.model in FAST_MODELS:
+            with st.spinner(training):  # shows only if the cache has let it go
+                return get_frontier(key)
+        return _progressive_frontier(key)
+    with chart_placeholder(training):
+        table = get_frontier(key) if key.model in FAST_MODELS else _progressive_frontier(key)
+    if len(_FRONTIERS_DONE) >= _FRONTIERS_DONE_MAX:
+        _FRONTIERS_DONE.clear()
+    _FRONTIERS_DONE.add(done_key)
+    return table
+
+
+def _progressive_frontier(key: Scenario) -> pd.DataFrame:
     return progressive(
-        f"Training {MODELS[scenario.model].lower()} at every privacy level "
-        f"({frontier_repeats(scenario)} noise draws each)",
+        f"Training {MODELS[key.model].lower()} at every privacy level "
+        f"({frontier_repeats(key)} noise draws each)",
         list(EPSILON_STOPS),
         lambda epsilon: frontier_point(key, epsilon),
     )
@@ -357,6 +399,7 @@ def warm_default_caches() -> None:
     key = noise_free(Scenario())
     _frontier(key, _builtin_dataset())
     _references(key, _builtin_dataset())
+    _FRONTIERS_DONE.add((key, _builtin_dataset().fingerprint))
 
 
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:

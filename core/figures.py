@@ -138,6 +138,31 @@ def _layout(fig: go.Figure, *, title: str, y_title: str, font_size: int) -> go.F
     return fig
 
 
+def placeholder_figure(message: str, *, font_size: int = 15) -> go.Figure:
+    """An empty ε chart saying what is being computed: it holds the chart's place meanwhile."""
+    fig = go.Figure()
+    spec = _layout_spec(title="", y_title="", font_size=font_size)
+    fig.update_layout(
+        height=spec["height"],
+        font=spec["font"],
+        margin=spec["margin"],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": wrapped(message, font_size),
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": font_size},
+            }
+        ],
+    )
+    return fig
+
+
 CEILING_NAME = "No privacy noise (ceiling)"
 FLOOR_NAME = "Popular items, nothing personal (floor)"
 STRUCTURE_NAME = "Same random trees, no noise"

@@ -138,3 +138,28 @@ def test_k_anonymity_turns_the_guess_into_group_privacy(no_exceptions):
     assert "as a group of k = 5" in headline
     assert "≤ 99% right" in headline  # e^5 / (1 + e^5)
     assert any("group privacy" in m.value for m in at.markdown)
+
+
+def test_a_new_scenario_leaves_no_placeholder_chart_behind(no_exceptions, monkeypatch):
+    """A Scenario nobody opened shows a placeholder chart while the frontier trains; once the run
+    is over only the real charts are left, and a rerun of the same Scenario shows none."""
+    import ui
+
+    placeholders = []
+    real_placeholder = ui.chart_placeholder
+
+    def counting(message):
+        placeholders.append(message)
+        return real_placeholder(message)
+
+    monkeypatch.setattr(ui, "chart_placeholder", counting)
+    default = open_page()
+    fresh = open_page(seed=90_001)
+    no_exceptions(fresh)
+    assert len(placeholders) == 1 and "privacy levels" in placeholders[0]
+    specs = chart_specs(fresh)
+    assert len(specs) == len(chart_specs(default))
+    assert trace(specs[0], "Your setting")  # the frontier, not an empty placeholder
+    assert all(spec["data"] for spec in specs)
+    open_page(seed=90_001)
+    assert len(placeholders) == 1

@@ -359,3 +359,27 @@ def test_anonymity_figure_axes_read_the_way_they_run(frontier_table):
     assert fig.layout.xaxis2.autorange == "reversed"
     assert "← less private" in fig.layout.xaxis2.title.text
     assert "more private →" in fig.layout.xaxis2.title.text
+
+
+def test_placeholder_figure_says_what_is_computed_and_draws_nothing():
+    from core.figures import placeholder_figure
+
+    fig = placeholder_figure("Training the private model at 15 privacy levels…")
+    assert len(fig.data) == 0
+    assert "Training the private model" in fig.layout.annotations[0].text
+    assert fig.layout.height == frontier_figure_height()
+    assert placeholder_figure("x", font_size=22).layout.height > fig.layout.height
+
+
+def frontier_figure_height(font_size: int = 15) -> int:
+    table = pd.DataFrame({"epsilon": [1.0], "repeat": [0], "accuracy": [0.5]})
+    fig = frontier_figure(
+        table,
+        current_epsilon=1.0,
+        current_mean=0.5,
+        current_std=0.0,
+        ceiling=0.6,
+        floor=0.2,
+        font_size=font_size,
+    )
+    return fig.layout.height
