@@ -81,9 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--n-jobs", type=int, default=2, help="Parallel workers (default 2).")
     grid.add_argument(
         "--backend",
-        choices=("loky", "dask"),
-        default="loky",
-        help="joblib's local processes, or a Dask cluster (same code).",
+        # core.grid.BACKENDS, not imported here: it loads the engine (a test keeps them equal).
+        choices=("fork", "loky", "dask"),
+        default="fork" if sys.platform == "linux" else "loky",
+        help="Local processes forked from this one (the default on Linux), joblib's loky "
+        "processes (each imports the engine again), or a Dask cluster (same code).",
     )
     grid.add_argument(
         "--scheduler",

@@ -149,3 +149,49 @@ def test_every_model_gives_the_app_numbers_on_every_path(tmp_path):
     for model, result in app.items():
         assert cli[model]["accuracy"] == pytest.approx(result["accuracy"], abs=1e-12)
         assert cli[model]["accuracy_draws"] == pytest.approx(result["accuracy_draws"], abs=1e-12)
+
+
+def test_forked_workers_give_the_rows_of_a_serial_run(tmp_path):
+    """The default local backend (processes forked from this one, several cells per task) writes
+    the same rows as evaluating every cell here, one by one."""
+    from core.grid import DEFAULT_BACKEND
+
+    cells = expand(SMALL, {"epsilon": [0.1, 1.0, 10.0], "opt_out": [0.0, 0.2], "seed": [1, 2]})
+    run_grid(cells, tmp_path / "serial.csv", n_jobs=1)
+    summary = run_grid(cells, tmp_path / "forked.csv", n_jobs=2, backend="fork")
+    assert summary["computed"] == len(cells)
+    serial = pd.read_csv(tmp_path / "serial.csv").drop(columns="seconds")
+    forked = pd.read_csv(tmp_path / "forked.csv").drop(columns="seconds")
+    pd.testing.assert_frame_equal(serial, forked)
+    assert ("fork" if sys.platform == "linux" else "loky") == DEFAULT_BACKEND
+
+
+def test_tasks_keep_a_workbench_together_but_feed_every_worker():
+    """Cells sharing a Workbench go in one task, cut so that each worker gets work: a grid over ε
+    alone (one Workbench) still runs on both workers."""
+    from core.engine import workbench_key
+    from core.grid import _tasks
+
+    cells = expand(SMALL, {"epsilon": [0.1, 1.0], "seed": [1, 2, 3, 4]})
+    cells.sort(key=lambda s: workbench_key(s).to_json())
+    tasks = _tasks(cells, n_jobs=2)
+    assert [len(t) for t in tasks] == [2, 2, 2, 2]
+    assert all(len({workbench_key(s) for s in task}) == 1 for task in tasks)
+    one_workbench = expand(SMALL, {"epsilon": [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]})
+    assert [len(t) for t in _tasks(one_workbench, n_jobs=2)] == [2, 2, 2, 2]
+
+
+def test_cli_backends_are_the_grids():
+    """The CLI's --backend choices and default are core.grid's (kept apart: the CLI loads light)."""
+    from core.cli import build_parser
+    from core.grid import BACKENDS, DEFAULT_BACKEND
+
+    grid = build_parser()._subparsers._group_actions[0].choices["grid"]
+    backend = next(a for a in grid._actions if a.dest == "backend")
+    assert tuple(backend.choices) == BACKENDS
+    assert backend.default == DEFAULT_BACKEND
+
+
+def test_an_unknown_backend_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="'backend' parameter must be one of fork, loky, dask"):
+        run_grid(expand(SMALL, {"epsilon": [1.0]}), tmp_path / "g.csv", backend="threads")
