@@ -1,0 +1,60 @@
+"""Frontiers of the models without a fast path, one ε at a time on worker processes.
+
+Logistic regression has no exact shortcut across noise draws (each class and draw is its own
+objective-perturbation solve, docs/benchmarks.md section 8), so its 13-stop × 10-draw frontier is
+~1,300 L-BFGS solves. They are independent: each ε goes to a worker process of loky's reusable
+executor, whose workers stay up between requests (the engine is imported once per worker, not
+per request) and keep the last Workbench they built. On two cores two workers halve the wait.
+
+The numbers are those of :func:`core.engine.frontier` in this process: every draw comes from its
+own seeded stream (seed, ε, repeat), wherever it runs (``tests/core/test_frontier_workers.py``).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+import pandas as pd
+from joblib.externals.loky import get_reusable_executor
+
+from core.dataset import Dataset
+from core.engine import Workbench, frontier, workbench_for, workbench_key
+from core.scenario import Scenario
+from core.threads import limit_blas_threads
+
+WORKERS = 2  # the machines this serves have two cores
+# Workers left idle this long exit (a workshop pauses; importing the engine again costs ~1.6 s).
+IDLE_TIMEOUT_S = 1800
+
+# In a worker: the last Workbench it built, with its key (one entry: a worker serves one
+# Scenario's stops one after another; a Workbench of 40,000 people holds ~10 MB).
+_last: dict[str, object] = {}
+
+
+def _workbench(scenario: Scenario, dataset: Dataset | None) -> Workbench:
+    key = (workbench_key(scenario), None if dataset is None else dataset.fingerprint)
+    if _last.get("key") != key:
+        _last.clear()
+        _last.update(key=key, bench=workbench_for(scenario, dataset=dataset))
+    return _last["bench"]
+
+
+def frontier_at(
+    scenario: Scenario, dataset: Dataset | None, epsilon: float, repeats: int
+) -> pd.DataFrame:
+    """The frontier rows of one ε (runs in a worker; callable in this process too)."""
+    limit_blas_threads()
+    return frontier(_workbench(scenario, dataset), [epsilon], repeats)
+
+
+def submit_frontier_at(
+    scenario: Scenario, dataset: Dataset | None, epsilon: float, repeats: int
+) -> Future:
+    """Compute :func:`frontier_at` on a worker process; returns its future.
+
+    ``dataset`` None is the built-in people (the worker generates them from the Scenario); an
+    uploaded Dataset is sent along with the request.
+    """
+    pool = get_reusable_executor(max_workers=WORKERS, timeout=IDLE_TIMEOUT_S)
+    builtin = dataset is None or dataset.is_builtin
+    return pool.submit(frontier_at, scenario, None if builtin else dataset, epsilon, repeats)

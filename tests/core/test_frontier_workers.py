@@ -1,0 +1,53 @@
+"""Frontiers on worker processes: the same numbers as in this process, for built-in and uploads."""
+
+import pandas as pd
+import pytest
+
+from core.engine import frontier, workbench_for
+from core.frontier_workers import frontier_at, submit_frontier_at
+from core.scenario import Scenario
+
+SMALL_LR = Scenario(model="logistic_regression", profiles=2_000, repeats=3, seed=11)
+
+
+def test_a_worker_gives_the_rows_of_this_process():
+    """Each draw has its own seeded stream: where it runs does not change a number."""
+    here = frontier(workbench_for(SMALL_LR), [0.5, 5.0], 3)
+    futures = [submit_frontier_at(SMALL_LR, None, epsilon, 3) for epsilon in (0.5, 5.0)]
+    there = pd.concat([f.result(timeout=300) for f in futures], ignore_index=True)
+    pd.testing.assert_frame_equal(here, there)
+
+
+def test_an_uploaded_dataset_travels_with_the_request(tmp_path):
+    """A worker cannot regenerate an upload: the Dataset goes along, and its rows come back."""
+    from core.dataset import Dataset
+    from core.population import generate_profiles
+    from core.schema import load_schema
+
+    schema = load_schema()
+    people = generate_profiles(1_500, 3, schema)
+    upload = Dataset(name="upload", schema=schema, population=people, fingerprint="test-upload")
+    here = frontier(workbench_for(SMALL_LR, dataset=upload), [1.0], 2)
+    there = submit_frontier_at(SMALL_LR, upload, 1.0, 2).result(timeout=300)
+    pd.testing.assert_frame_equal(here, there)
+    assert not there.equals(frontier(workbench_for(SMALL_LR), [1.0], 2))
+
+
+def test_a_worker_reuses_its_workbench_only_for_the_same_people():
+    """The cached Workbench is keyed by the noise-free Scenario and the data: a new seed or other
+    data rebuild it (frontier_at called here, in this process, to look at the cache)."""
+    from core import frontier_workers
+
+    frontier_at(SMALL_LR, None, 1.0, 1)
+    first = frontier_workers._last["bench"]
+    frontier_at(SMALL_LR.replace(epsilon=3.0), None, 3.0, 1)
+    assert frontier_workers._last["bench"] is first
+    frontier_at(SMALL_LR.replace(seed=12), None, 1.0, 1)
+    assert frontier_workers._last["bench"] is not first
+
+
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_rows_have_one_line_per_draw(repeats):
+    rows = frontier_at(SMALL_LR, None, 2.0, repeats)
+    assert list(rows["repeat"]) == list(range(repeats))
+    assert set(rows["epsilon"]) == {2.0}
