@@ -1157,6 +1157,7 @@ def section_models(quick: bool) -> dict:
             result["models"][model] = {
                 "per_draw": times[0] / (len(epsilons) * count),
                 "draws": len(epsilons) * count,
+                "app": _lr_app_frontier(quick),
             }
             continue
         fast, slow = [], []
@@ -1172,6 +1173,44 @@ def section_models(quick: bool) -> dict:
             "extrapolated": naive_count != repeats,
         }
     return result
+
+
+def _lr_app_frontier(quick: bool) -> dict:
+    """The app's logistic-regression frontier (13 stops × 10 draws, a Scenario not seen yet):
+    every ε in this process one after another, against every ε sent to two worker processes
+    (``core.frontier_workers``, what the app does). Each run is a new seed, so the Workbench is
+    built as the app builds it for a new Scenario; the workers' first run includes starting them
+    (importing the engine)."""
+    import pandas as pd
+
+    from core import engine
+    from core.frontier_workers import WORKERS, submit_frontier_at
+    from core.scenario import EPSILON_STOPS, Scenario
+
+    runs = 1 if quick else 2
+    repeats = 3 if quick else 10
+    here, workers = [], []
+    for run in range(runs + 1):
+        scenario = Scenario(model="logistic_regression", seed=5_000 + run)
+        start = time.perf_counter()
+        futures = [submit_frontier_at(scenario, None, e, repeats) for e in EPSILON_STOPS]
+        pd.concat([f.result() for f in futures])
+        workers.append(time.perf_counter() - start)
+        log(f"models: LR app frontier on {WORKERS} workers, run {run}: {workers[-1]:.1f} s")
+        if run == 0:
+            continue  # the workers' start-up run: reported apart
+        start = time.perf_counter()
+        engine.frontier(engine.workbench_for(scenario), EPSILON_STOPS, repeats)
+        here.append(time.perf_counter() - start)
+        log(f"models: LR app frontier in one process, run {run}: {here[-1]:.1f} s")
+    return {
+        "stops": len(EPSILON_STOPS),
+        "repeats": repeats,
+        "workers": WORKERS,
+        "first": workers[0],
+        "pool": summary(workers[1:]),
+        "serial": summary(here),
+    }
 
 
 def render_models(result: dict) -> str:
@@ -1210,6 +1249,21 @@ def render_models(result: dict) -> str:
             "—",
         ]
     )
+    app = lr.get("app")
+    if app:
+        body.append(
+            [
+                f"Logistic regression, the app's frontier ({app['stops']} stops × "
+                f"{app['repeats']}, new Scenario)",
+                f"{fmt_seconds(app['pool']['median'])} on {app['workers']} worker processes "
+                f"(first use, starting them: {fmt_seconds(app['first'])})",
+                f"{fmt_seconds(app['serial']['median'])} in one process",
+                "—",
+                f"{app['serial']['median'] / app['pool']['median']:.1f}×",
+                "—",
+                "—",
+            ]
+        )
     threads = ", ".join(f"{n} thr." for n in sorted(set(result["threads"].values())))
     intro = (
         "Default Scenario (40,000 profiles) with each model; one BLAS thread per process "
