@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 import ui
-import ui_room
 from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
 from core.export import (
     comparison_numbers,
@@ -19,6 +18,7 @@ from core.export import (
 from core.figures import overlay_figure
 from core.presets import load_presets
 from core.storage import StorageError
+from ui import room as ui_room
 
 scenario = ui.page_setup(
     "Save & compare",

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-import plan_ui
 import ui
 from core import guarantee
 from core import plan as planner
@@ -20,6 +19,7 @@ from core.plan_explain import (
     unit_sentences,
 )
 from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
+from ui import plan as plan_ui
 
 plan_ui.init_state()  # before page_setup, which rewrites the URL with the Scenario's fields
 scenario = ui.page_setup(

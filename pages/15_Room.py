@@ -10,7 +10,6 @@ import html
 import streamlit as st
 
 import ui
-import ui_room
 from core.explain import epsilon_card
 from core.figures import format_epsilon
 from core.room_store import Activity
@@ -28,6 +27,7 @@ from core.rooms import (
 )
 from core.scenario import EPSILON_STOPS
 from core.schema import CATEGORIES
+from ui import room as ui_room
 
 WAIT_POLL_S = 4  # 60 idle phones: 15 cheap reads a second in all
 

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import ui
-import ui_room
 from core.figures import format_epsilon, group_bars
 from core.room_figures import (
     consent_shares_figure,
@@ -41,6 +40,7 @@ from core.rooms import (
 )
 from core.scenario import Scenario
 from core.storage import StorageError, owner_of_room
+from ui import room as ui_room
 
 LIVE_REFRESH_S = 1.5
 PROJECTOR_FONT_PX = 20  # root font: Streamlit sizes in rem, so this scales the whole page

@@ -1291,7 +1291,7 @@ def git_state() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "app.py", "ui.py", "pages", "core"],
+            ["git", "status", "--porcelain", "--", "app.py", "ui", "pages", "core"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -143,16 +143,17 @@ def test_k_anonymity_turns_the_guess_into_group_privacy(no_exceptions):
 def test_a_new_scenario_leaves_no_placeholder_chart_behind(no_exceptions, monkeypatch):
     """A Scenario nobody opened shows a placeholder chart while the frontier trains; once the run
     is over only the real charts are left, and a rerun of the same Scenario shows none."""
-    import ui
+    from ui import cached
 
     placeholders = []
-    real_placeholder = ui.chart_placeholder
+    real_placeholder = cached.chart_placeholder
 
     def counting(message):
         placeholders.append(message)
         return real_placeholder(message)
 
-    monkeypatch.setattr(ui, "chart_placeholder", counting)
+    # Patched where frontier_for looks it up.
+    monkeypatch.setattr(cached, "chart_placeholder", counting)
     default = open_page()
     fresh = open_page(seed=90_001)
     no_exceptions(fresh)

@@ -1,4 +1,4 @@
-"""ui.py: process-wide settings every page relies on."""
+"""The ui package: process-wide settings every page relies on."""
 
 import gc
 
@@ -11,7 +11,7 @@ import ui
 def test_imports_are_frozen_out_of_garbage_collection():
     """Importing ui puts the heavy imports in gc's permanent generation: post-run GCs skip them."""
     tracked = {id(obj) for obj in gc.get_objects()}
-    for module in (pd, go, ui):
+    for module in (pd, go, ui, ui.display, ui.cached, ui.state, ui.chrome):
         assert id(vars(module)) not in tracked, module.__name__
 
 

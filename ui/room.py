@@ -1,7 +1,7 @@
-"""UI helpers of the workshop room: the per-browser token, the room store, links and QR codes.
+"""The workshop room's UI: the per-browser token, the room store, links and QR codes.
 
-Kept out of ``ui.py`` (the explorer's controls and caches) so the room pages and the saved
-scenarios' ownership checks share one place without growing that module.
+Kept apart from the explorer's controls and caches so the room pages and the saved scenarios'
+ownership checks share one place without growing those modules.
 
 The per-browser token
 ---------------------

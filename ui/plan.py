@@ -1,6 +1,6 @@
-"""The planner's UI helper: its controls (from core.plan's table), URL state and cached calls.
+"""The planner's UI: its controls (from core.plan's table), URL state and cached calls.
 
-Kept apart from ``ui.py`` (shared by every page) so the planner grows without touching it. ε per
+Kept apart from the modules every page shares so the planner grows without touching them. ε per
 release is the Scenario's ε and is drawn by ``ui.control("epsilon")``; the other planner fields
 have widget keys equal to their names and URL parameters of the same names, read leniently
 like the Scenario's (a bad value falls back to its default with a notice naming the field).
@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
 from core import plan as planner
 from core.dataset import Dataset
 from core.plan_explain import CADENCE_WORDS
 from core.scenario import EPSILON_STOPS, Scenario
+from ui.cached import _BY_FINGERPRINT, current_dataset, frontier_point, noise_free, progressive
 
 # The planner's own fields (ε is the Scenario's and lives in the shared state).
 OWN_FIELDS = tuple(name for name in planner.FIELDS_BY_NAME if name != "epsilon")
@@ -105,7 +105,7 @@ def event_level_losses(epsilon: float, largest: int, delta: float) -> pd.DataFra
     return planner.event_level_losses(epsilon, largest, delta)
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=ui._BY_FINGERPRINT)
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _events(scenario: Scenario, dataset: Dataset) -> np.ndarray | None:
     population = dataset.population_for(scenario)
     return planner.events_per_person(population.features, dataset.schema)
@@ -113,14 +113,14 @@ def _events(scenario: Scenario, dataset: Dataset) -> np.ndarray | None:
 
 def events(scenario: Scenario) -> np.ndarray | None:
     """Purchases per person of the current data (None when it declares no purchase counts)."""
-    return _events(ui.noise_free(scenario), ui.current_dataset())
+    return _events(noise_free(scenario), current_dataset())
 
 
 def accuracy_at(scenario: Scenario, epsilons) -> pd.DataFrame:
     """Frontier draws at exactly these ε values (each cached), under a progress bar."""
-    key = ui.noise_free(scenario)
-    return ui.progressive(
+    key = noise_free(scenario)
+    return progressive(
         "Training the private model at each ε per release",
         sorted(set(epsilons)),
-        lambda epsilon: ui.frontier_point(key, float(epsilon)),
+        lambda epsilon: frontier_point(key, float(epsilon)),
     )
