@@ -314,7 +314,7 @@ def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
     per_cell = summary["seconds"] / summary["computed"] if summary["computed"] else 0.0
     print(
         f"{summary['cells']} cells: {summary['computed']} computed, {summary['skipped']} already "
-        f"done; {summary['seconds']:.1f} s in total, {per_cell:.2f} s per computed cell, "
+        f"done; {summary['seconds']:.2f} s in total, {per_cell:.2f} s per computed cell, "
         f"{summary['computed'] / summary['seconds'] if summary['seconds'] else 0:.2f} cells/s. "
         f"Wrote {args.out}",
         file=sys.stderr,

@@ -13,6 +13,7 @@ end of every run.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
@@ -103,6 +104,9 @@ def _tasks(todo: list[Scenario], n_jobs: int) -> list[list[Scenario]]:
 
 
 def _forked(todo: list[Scenario], n_jobs: int) -> Iterator[tuple[Scenario, dict]]:
+    # Objects made so far (the imported engine) move out of the garbage collector's reach: a
+    # collection in a worker would otherwise write to each of them and copy the pages they sit on.
+    gc.freeze()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
         futures = [pool.submit(evaluate_cells, task) for task in _tasks(todo, n_jobs)]
