@@ -2,9 +2,11 @@
 
 Logistic regression has no exact shortcut across noise draws (each class and draw is its own
 objective-perturbation solve, docs/benchmarks.md section 8), so its 13-stop × 10-draw frontier is
-~1,300 L-BFGS solves. They are independent: each ε goes to a worker process of loky's reusable
-executor, whose workers stay up between requests (the engine is imported once per worker, not
-per request) and keep the last Workbench they built. On two cores two workers halve the wait.
+~1,300 L-BFGS solves. They are independent: each ε goes to one of this module's loky worker
+processes, which stay up between requests (the engine is imported once per worker, not per
+request) and keep the last Workbench they built. On two cores two workers halve the wait. The
+pool is this module's own, not loky's global reusable one: joblib's loky backend (the grid's
+``--backend loky``) reshapes that one for itself and cannot share it.
 
 The numbers are those of :func:`core.engine.frontier` in this process: every draw comes from its
 own seeded stream (seed, ε, repeat), wherever it runs (``tests/core/test_frontier_workers.py``).
@@ -12,10 +14,12 @@ own seeded stream (seed, ε, repeat), wherever it runs (``tests/core/test_fronti
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
-from joblib.externals.loky import get_reusable_executor
+from joblib.externals.loky import ProcessPoolExecutor
 
 from core.dataset import Dataset
 from core.engine import Workbench, frontier, workbench_for, workbench_key
@@ -29,6 +33,17 @@ IDLE_TIMEOUT_S = 1800
 # In a worker: the last Workbench it built, with its key (one entry: a worker serves one
 # Scenario's stops one after another; a Workbench of 40,000 people holds ~10 MB).
 _last: dict[str, object] = {}
+
+_pool: list[ProcessPoolExecutor] = []
+_pool_lock = threading.Lock()
+
+
+def _executor(fresh: bool = False) -> ProcessPoolExecutor:
+    """The module's pool, started on first use (``fresh``: a new one, the old one being broken)."""
+    with _pool_lock:
+        if fresh or not _pool:
+            _pool[:] = [ProcessPoolExecutor(max_workers=WORKERS, timeout=IDLE_TIMEOUT_S)]
+        return _pool[0]
 
 
 def _workbench(scenario: Scenario, dataset: Dataset | None) -> Workbench:
@@ -55,6 +70,8 @@ def submit_frontier_at(
     ``dataset`` None is the built-in people (the worker generates them from the Scenario); an
     uploaded Dataset is sent along with the request.
     """
-    pool = get_reusable_executor(max_workers=WORKERS, timeout=IDLE_TIMEOUT_S)
-    builtin = dataset is None or dataset.is_builtin
-    return pool.submit(frontier_at, scenario, None if builtin else dataset, epsilon, repeats)
+    args = (scenario, None if dataset is None or dataset.is_builtin else dataset, epsilon, repeats)
+    try:
+        return _executor().submit(frontier_at, *args)
+    except (BrokenProcessPool, RuntimeError):  # a worker died, or the pool was shut down
+        return _executor(fresh=True).submit(frontier_at, *args)

@@ -11,26 +11,29 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core import lenses
 from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
+from core.frontier_workers import WORKERS as FRONTIER_WORKERS
+from core.frontier_workers import submit_frontier_at
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.scenario import EPSILON_STOPS, MODELS, Scenario
 from core.storage import DB_NAME, ScenarioStore, data_dir
 from ui.display import chart_placeholder, plain
 
 # Models whose draws are array-drawn (core.fast_nb, core.fast_forest): a frontier takes ~1 s.
+# The others (logistic regression: one L-BFGS solve per class and draw, no exact shortcut,
+# docs/benchmarks.md section 8) compute one ε at a time on worker processes, under a progress bar.
 FAST_MODELS = {"gaussian_nb", "random_forest"}
-# Logistic regression solves one L-BFGS problem per class and draw (~0.2 s a draw; no exact
-# shortcut, docs/benchmarks.md): 3 draws keep its 13-stop frontier under ~10 s.
-SLOW_MODEL_FRONTIER_REPEATS = 3
 
 
 # -- the data: built-in synthetic people, or an upload held in this session only -----------------
@@ -81,15 +84,9 @@ def noise_free(scenario: Scenario) -> Scenario:
     return scenario.replace(epsilon=1.0)
 
 
-def frontier_repeats(scenario: Scenario) -> int:
-    if scenario.model in FAST_MODELS:
-        return scenario.repeats
-    return min(scenario.repeats, SLOW_MODEL_FRONTIER_REPEATS)
-
-
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _frontier(scenario: Scenario, dataset: Dataset) -> pd.DataFrame:
-    return frontier(_workbench(scenario, dataset), EPSILON_STOPS, frontier_repeats(scenario))
+    return frontier(_workbench(scenario, dataset), EPSILON_STOPS, scenario.repeats)
 
 
 def get_frontier(scenario: Scenario) -> pd.DataFrame:
@@ -252,7 +249,7 @@ def _persona_view(
         _workbench(scenario, dataset),
         replace(persona, shares=shares),
         scenario.epsilon,
-        frontier_repeats(scenario),
+        scenario.repeats,
     )
 
 
@@ -260,20 +257,45 @@ def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict
     return _persona_view(scenario, personas()[name], shares, current_dataset())
 
 
-def progressive(label: str, items: list, compute) -> pd.DataFrame:
-    """Compute ``compute(item)`` for each item (each cached) under a progress bar."""
+def progressive(label: str, items: list, compute, at_once: int = 1) -> pd.DataFrame:
+    """Compute ``compute(item)`` for each item (each cached) under a progress bar.
+
+    ``at_once`` > 1 runs that many ``compute`` calls at a time on threads of this session's
+    script run (for computations that wait on worker processes); the parts keep the items' order.
+    """
     bar = st.progress(0.0, text=label)
-    parts = []
-    for index, item in enumerate(items):
-        parts.append(compute(item))
-        bar.progress((index + 1) / len(items), text=f"{label} ({index + 1}/{len(items)})")
+    if at_once <= 1:
+        parts = []
+        for index, item in enumerate(items):
+            parts.append(compute(item))
+            bar.progress((index + 1) / len(items), text=f"{label} ({index + 1}/{len(items)})")
+    else:
+        context = get_script_run_ctx()
+
+        def run(item):
+            add_script_run_ctx(threading.current_thread(), context)
+            return compute(item)
+
+        threads = ThreadPoolExecutor(max_workers=at_once)
+        try:
+            futures = {threads.submit(run, item): index for index, item in enumerate(items)}
+            parts = [None] * len(items)
+            for done, future in enumerate(as_completed(futures), start=1):
+                parts[futures[future]] = future.result()
+                bar.progress(done / len(items), text=f"{label} ({done}/{len(items)})")
+        finally:
+            # A rerun (the person moved on) stops this script run here: the items not started
+            # are dropped, those under way finish into the cache without holding the rerun up.
+            threads.shutdown(wait=False, cancel_futures=True)
     bar.empty()
     return pd.concat(parts, ignore_index=True)
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _frontier_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
-    return frontier(_workbench(scenario, dataset), [epsilon], frontier_repeats(scenario))
+    if scenario.model in FAST_MODELS:
+        return frontier(_workbench(scenario, dataset), [epsilon], scenario.repeats)
+    return submit_frontier_at(scenario, dataset, epsilon, scenario.repeats).result()
 
 
 def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
@@ -306,11 +328,13 @@ def frontier_for(scenario: Scenario) -> pd.DataFrame:
 
 
 def _progressive_frontier(key: Scenario) -> pd.DataFrame:
+    # Two ε at a time per worker: each worker always has its next ε queued.
     return progressive(
         f"Training {MODELS[key.model].lower()} at every privacy level "
-        f"({frontier_repeats(key)} noise draws each)",
+        f"({key.repeats} noise draws each, on {FRONTIER_WORKERS} worker processes)",
         list(EPSILON_STOPS),
         lambda epsilon: frontier_point(key, epsilon),
+        at_once=2 * FRONTIER_WORKERS,
     )
 
 

@@ -155,6 +155,7 @@ def test_a_new_scenario_leaves_no_placeholder_chart_behind(no_exceptions, monkey
     # Patched where frontier_for looks it up.
     monkeypatch.setattr(cached, "chart_placeholder", counting)
     default = open_page()
+    placeholders.clear()  # the default may or may not have been computed by an earlier test
     fresh = open_page(seed=90_001)
     no_exceptions(fresh)
     assert len(placeholders) == 1 and "privacy levels" in placeholders[0]
@@ -164,3 +165,17 @@ def test_a_new_scenario_leaves_no_placeholder_chart_behind(no_exceptions, monkey
     assert all(spec["data"] for spec in specs)
     open_page(seed=90_001)
     assert len(placeholders) == 1
+
+
+def test_logistic_regression_frontier_has_every_draw_computed_on_workers(no_exceptions):
+    """Logistic regression's frontier is computed one ε at a time on worker processes, with all
+    the Scenario's draws (not a cut-down number), and its numbers are the engine's."""
+    from core.engine import frontier, workbench_for
+
+    scenario = Scenario(model="logistic_regression", profiles=2_000, repeats=10, seed=5)
+    at = open_page(**scenario.to_params())
+    no_exceptions(at)
+    assert any("90% of 10 independent noise draws" in c.value for c in at.caption)
+    here = frontier(workbench_for(scenario), [scenario.epsilon], scenario.repeats)
+    shown = trace(chart_specs(at)[0], "Your setting")["y"][0]
+    assert shown == pytest.approx(here["accuracy"].mean(), abs=1e-12)

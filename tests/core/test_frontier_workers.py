@@ -51,3 +51,26 @@ def test_rows_have_one_line_per_draw(repeats):
     rows = frontier_at(SMALL_LR, None, 2.0, repeats)
     assert list(rows["repeat"]) == list(range(repeats))
     assert set(rows["epsilon"]) == {2.0}
+
+
+def test_the_pool_lives_beside_joblibs_loky_backend():
+    """joblib's loky backend (the grid's --backend loky) reshapes loky's global executor; this
+    module's pool is its own, so either can run before or after the other."""
+    from joblib import Parallel, delayed
+
+    def joblib_round() -> list[int]:
+        return Parallel(n_jobs=2, backend="loky")(delayed(abs)(-i) for i in range(4))
+
+    assert joblib_round() == [0, 1, 2, 3]
+    first = submit_frontier_at(SMALL_LR, None, 1.0, 1).result(timeout=300)
+    assert joblib_round() == [0, 1, 2, 3]
+    again = submit_frontier_at(SMALL_LR, None, 1.0, 1).result(timeout=300)
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_a_shut_down_pool_is_replaced():
+    from core import frontier_workers
+
+    frontier_workers._executor().shutdown(wait=True)
+    rows = submit_frontier_at(SMALL_LR, None, 2.0, 1).result(timeout=300)
+    assert len(rows) == 1
