@@ -109,8 +109,8 @@ def test_takeaway_sentence_follows_the_data():
     assert "ε = 0.1" in first and "ε = 50" in second
 
 
-def test_slow_models_build_the_frontier_one_epsilon_at_a_time(no_exceptions):
-    """Random forest: the frontier (3 draws per ε) is built and moving ε reuses it."""
+def test_random_forest_frontier_is_built_and_moving_epsilon_reuses_it(no_exceptions):
+    """Random forest: the frontier (every stop) is built and moving ε reuses it."""
     at = open_page(model="random_forest", profiles=5000)
     no_exceptions(at)
     spec = chart_specs(at)[0]
