@@ -57,9 +57,11 @@ def test_rerun_skips_finished_cells(tmp_path):
 def test_kill_mid_grid_then_resume(tmp_path):
     """SIGKILL during a grid leaves only whole cells; the rerun finishes without duplicates."""
     out = tmp_path / "grid.csv"
+    # Default population (~40 ms a cell, 24 cells): the grid must still be running when the test
+    # sees its first cell (with 2,000 people all 12 cells of an earlier version were done by then).
     command = [
-        sys.executable, "-m", "core", "grid", "--profiles", "2000", "--repeats", "2",
-        "--axis", "epsilon=0.05,0.1,0.5,1,5,10", "--seeds", "1,2", "--n-jobs", "1",
+        sys.executable, "-m", "core", "grid",
+        "--axis", "epsilon=0.05,0.1,0.5,1,5,10", "--seeds", "1,2,3,4", "--n-jobs", "1",
         "--out", str(out),
     ]  # fmt: skip
     child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -71,12 +73,12 @@ def test_kill_mid_grid_then_resume(tmp_path):
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
     finished_before = len(list(cells.glob("*.json")))
-    assert 1 <= finished_before < 12
+    assert 1 <= finished_before < 24
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert f"{12 - finished_before} computed, {finished_before} already done" in result.stderr
+    assert f"{24 - finished_before} computed, {finished_before} already done" in result.stderr
     table = pd.read_csv(out)
-    assert len(table) == 12 and not table.duplicated(["epsilon", "seed"]).any()
+    assert len(table) == 24 and not table.duplicated(["epsilon", "seed"]).any()
 
 
 def test_dask_backend_gives_the_same_rows(tmp_path):
