@@ -1648,7 +1648,7 @@ HOW_TO_RUN = """\
 subprocess, printing these tables to stdout (about five minutes on a quiet 2-core machine; \
 the naive diffprivlib loop and the browser take most of it). `--quick` runs a short version of the \
 first three sections, `--only engine,app` picks sections (`engine`, `app`, `browser`, \
-`million`, `concurrency`, `models`), and `--out docs/benchmarks.md` rewrites this file \
+`million`, `concurrency`, `models`, `grid`), and `--out docs/benchmarks.md` rewrites this file \
 (sections not run keep their previous figures). The script only measures (time.perf_counter, \
 several repetitions, median and p95) and never fails on a slow figure; the "met" column compares \
 the median with the target. The browser section needs Debian's `/usr/bin/chromium` and starts \
