@@ -525,6 +525,25 @@ def workbench_for(
     return build_workbench(_noise_free_part(scenario), population, dataset=dataset)
 
 
+# A worker process's last Workbench (grid cells, frontier workers): requests for the same people
+# one after another reuse it. One entry per process: a worker serves one Scenario's ε in a row.
+_last_workbench: dict[str, object] = {}
+
+
+def last_workbench(scenario: Scenario, dataset: Dataset | None = None) -> Workbench:
+    """The Workbench of ``scenario`` on ``dataset``, reused while consecutive calls share it."""
+    key = (workbench_key(scenario), None if dataset is None else dataset.fingerprint)
+    if _last_workbench.get("key") != key:
+        _last_workbench.clear()
+        _last_workbench.update(key=key, bench=workbench_for(scenario, dataset=dataset))
+    return _last_workbench["bench"]
+
+
+def forget_last_workbench() -> None:
+    """Let the last Workbench go (its memory), e.g. when a grid run in this process is over."""
+    _last_workbench.clear()
+
+
 def _attack_report(bench: Workbench, draw: Draw) -> dict | None:
     if draw.member_confidence is None or bench.nonprivate_proba_members is None:
         return None

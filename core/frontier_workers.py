@@ -4,9 +4,9 @@ Logistic regression has no exact shortcut across noise draws (each class and dra
 objective-perturbation solve, docs/benchmarks.md section 8), so its 13-stop × 10-draw frontier is
 ~1,300 L-BFGS solves. They are independent: each ε goes to one of this module's loky worker
 processes, which stay up between requests (the engine is imported once per worker, not per
-request) and keep the last Workbench they built. On two cores two workers halve the wait. The
-pool is this module's own, not loky's global reusable one: joblib's loky backend (the grid's
-``--backend loky``) reshapes that one for itself and cannot share it.
+request) and keep the last Workbench they built (``engine.last_workbench``). On two cores two
+workers halve the wait. The pool is this module's own, not loky's global reusable one: joblib's
+loky backend (the grid's ``--backend loky``) reshapes that one for itself and cannot share it.
 
 The numbers are those of :func:`core.engine.frontier` in this process: every draw comes from its
 own seeded stream (seed, ε, repeat), wherever it runs (``tests/core/test_frontier_workers.py``).
@@ -22,17 +22,13 @@ import pandas as pd
 from joblib.externals.loky import ProcessPoolExecutor
 
 from core.dataset import Dataset
-from core.engine import Workbench, frontier, workbench_for, workbench_key
+from core.engine import frontier, last_workbench
 from core.scenario import Scenario
 from core.threads import limit_blas_threads
 
 WORKERS = 2  # the machines this serves have two cores
 # Workers left idle this long exit (a workshop pauses; importing the engine again costs ~1.6 s).
 IDLE_TIMEOUT_S = 1800
-
-# In a worker: the last Workbench it built, with its key (one entry: a worker serves one
-# Scenario's stops one after another; a Workbench of 40,000 people holds ~10 MB).
-_last: dict[str, object] = {}
 
 _pool: list[ProcessPoolExecutor] = []
 _pool_lock = threading.Lock()
@@ -46,20 +42,12 @@ def _executor(fresh: bool = False) -> ProcessPoolExecutor:
         return _pool[0]
 
 
-def _workbench(scenario: Scenario, dataset: Dataset | None) -> Workbench:
-    key = (workbench_key(scenario), None if dataset is None else dataset.fingerprint)
-    if _last.get("key") != key:
-        _last.clear()
-        _last.update(key=key, bench=workbench_for(scenario, dataset=dataset))
-    return _last["bench"]
-
-
 def frontier_at(
     scenario: Scenario, dataset: Dataset | None, epsilon: float, repeats: int
 ) -> pd.DataFrame:
     """The frontier rows of one ε (runs in a worker; callable in this process too)."""
     limit_blas_threads()
-    return frontier(_workbench(scenario, dataset), [epsilon], repeats)
+    return frontier(last_workbench(scenario, dataset), [epsilon], repeats)
 
 
 def submit_frontier_at(

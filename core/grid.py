@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
-from core.engine import Workbench, evaluate, workbench_for, workbench_key
+from core.engine import evaluate, forget_last_workbench, last_workbench, workbench_key
 from core.export import measures
 from core.scenario import FIELDS_BY_NAME, Scenario
 from core.threads import limit_blas_threads
@@ -61,24 +61,13 @@ def cell_key(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.to_json().encode()).hexdigest()[:20]
 
 
-# The last Workbench this process built: cells that differ only in ε or repeats share it, and
-# run_grid orders the cells so that they come one after another. One entry, per process.
-_last_workbench: list[Workbench] = []
-
-
-def _shared_workbench(scenario: Scenario) -> Workbench:
-    if not _last_workbench or _last_workbench[0].scenario != workbench_key(scenario):
-        _last_workbench[:] = [workbench_for(scenario)]
-    return _last_workbench[0]
-
-
 def evaluate_cell(scenario: Scenario) -> dict:
     """One grid row: the Scenario's fields, its measures and how long it took."""
     # Runs in a worker process (forked, loky or Dask): one BLAS thread each, so two workers on two
     # cores do not fight over them (joblib limits loky workers too, Dask's are not limited).
     limit_blas_threads()
     started = time.perf_counter()
-    result = evaluate(scenario, _shared_workbench(scenario))
+    result = evaluate(scenario, last_workbench(scenario))
     return {
         **scenario.to_dict(),
         **measures(result),
@@ -168,7 +157,7 @@ def run_grid(
             done += 1
             if progress is not None:
                 progress(done, len(todo), f"{row['seconds']:.2f} s/cell")
-    _last_workbench.clear()  # cells run here too with n_jobs=1: do not keep its memory
+    forget_last_workbench()  # cells run here too with n_jobs=1: do not keep its memory
     rows = [
         json.loads((cells / f"{cell_key(s)}.json").read_text(encoding="utf-8")) for s in scenarios
     ]

@@ -34,16 +34,25 @@ def test_an_uploaded_dataset_travels_with_the_request(tmp_path):
 
 
 def test_a_worker_reuses_its_workbench_only_for_the_same_people():
-    """The cached Workbench is keyed by the noise-free Scenario and the data: a new seed or other
-    data rebuild it (frontier_at called here, in this process, to look at the cache)."""
-    from core import frontier_workers
+    """The last Workbench is keyed by the noise-free Scenario and the data: a new ε reuses it, a
+    new seed or other data rebuild it (engine.last_workbench, called here in this process)."""
+    from core.dataset import Dataset
+    from core.engine import last_workbench
+    from core.population import generate_profiles
+    from core.schema import load_schema
 
-    frontier_at(SMALL_LR, None, 1.0, 1)
-    first = frontier_workers._last["bench"]
-    frontier_at(SMALL_LR.replace(epsilon=3.0), None, 3.0, 1)
-    assert frontier_workers._last["bench"] is first
-    frontier_at(SMALL_LR.replace(seed=12), None, 1.0, 1)
-    assert frontier_workers._last["bench"] is not first
+    first = last_workbench(SMALL_LR)
+    assert last_workbench(SMALL_LR.replace(epsilon=3.0, repeats=7)) is first
+    assert last_workbench(SMALL_LR.replace(seed=12)) is not first
+    schema = load_schema()
+    upload = Dataset(
+        name="upload",
+        schema=schema,
+        population=generate_profiles(1_500, 3, schema),
+        fingerprint="another-upload",
+    )
+    on_upload = last_workbench(SMALL_LR, upload)
+    assert on_upload is not last_workbench(SMALL_LR)
 
 
 @pytest.mark.parametrize("repeats", [1, 2])

@@ -197,3 +197,16 @@ def test_cli_backends_are_the_grids():
 def test_an_unknown_backend_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="'backend' parameter must be one of fork, loky, dask"):
         run_grid(expand(SMALL, {"epsilon": [1.0]}), tmp_path / "g.csv", backend="threads")
+
+
+def test_cli_refuses_an_unknown_backend_by_name(tmp_path):
+    """`--backend threads` exits 2 naming the flag, the value and the allowed backends."""
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "grid", "--axis", "epsilon=1", "--backend", "threads",
+         "--out", str(tmp_path / "g.csv")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--backend" in done.stderr and "'threads'" in done.stderr
+    assert "'fork', 'loky', 'dask'" in done.stderr
+    assert "Traceback" not in done.stderr
