@@ -59,10 +59,12 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             (
                 "With no privacy noise",
                 ui.percent(refs["nonprivate_accuracy"]),
-                f"Popular items for everyone: {refs['popularity_accuracy']:.0%}",
+                f"Exact popular items for everyone: {refs['popularity_accuracy']:.0%}",
                 "The ceiling: the same model trained on the same data collected, with no noise "
                 "at all (neither the platform's nor the people's own). The floor: everyone gets "
-                "the exact list of the most popular categories, no personal data used.",
+                "the most popular categories, counted exactly from everyone's purchases: no "
+                "profile is used, but it is an exact statistic of personal data, shown to teach. "
+                "People who opt out receive a differentially private version of that list.",
             ),
             (
                 "Attacker's best guess",

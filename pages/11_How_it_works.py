@@ -111,9 +111,10 @@ st.markdown("#### Reading the charts")
 st.write(
     "**Band**: private models differ by luck of the noise; the band holds 90% of them. "
     "**Ceiling** (dashed): the same model on the same data collected, with no privacy noise at "
-    "all. **Floor** (dotted): recommending the exact most popular categories to everyone, which "
-    "needs no personal data beyond purchase counts. Ceiling and floor are exact statistics, shown "
-    "to teach, not released."
+    "all. **Floor** (dotted): recommending the most popular categories to everyone, counted "
+    "exactly from everyone's purchases: no profile is used, but the count is a statistic of "
+    "personal data. Ceiling and floor are exact statistics, shown to teach, not released; people "
+    "who opt out receive a differentially private popular-items list."
 )
 
 st.markdown("#### Words used in this app")
