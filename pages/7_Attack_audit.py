@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.audit import one_audit_words
 from core.figures import attack_figure, format_epsilon
 from core.glossary import explain
 from core.lenses import LENS_EPSILONS
@@ -73,7 +74,8 @@ else:
         f"{audit['evaluation_trials']:,} a side (caught {audit['true_positive_rate']:.1%} of "
         f"releases with the canary, false alarm on {audit['false_positive_rate']:.1%} without), "
         "with Clopper–Pearson intervals. With this many runs even a perfect attack could show "
-        f"no more than ε ≥ {audit['power_limit']:.2f}. Method and tests: docs/audit.md."
+        f"no more than ε ≥ {audit['power_limit']:.2f}. {one_audit_words(audit['confidence'])} "
+        "Method and tests: docs/audit.md."
     )
 
 st.subheader("Membership attack on one trained model (a heuristic, not a bound)")
