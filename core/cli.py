@@ -343,6 +343,13 @@ def _run_plan(args: argparse.Namespace) -> int:
     for method, label in METHOD_LABELS.items():
         at = "pure ε" if method == "basic" else f"at δ = {plan.delta:g}"
         print(f"  {label}: ε = {report[method]:.4g} ({at})")
+    guesses = report["best_guess"]
+    print(
+        "Attacker's best guess (coin flip: 50%): "
+        f"exact for these releases ≤ {guesses['exact']['optimal']:.1%} "
+        f"(Laplace releases {guesses['exact']['pld']:.1%}); "
+        f"from the total (ε, δ) alone ≤ {guesses['from_epsilon_delta']['optimal']:.1%}"
+    )
     return 0
 
 
