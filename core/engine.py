@@ -28,7 +28,7 @@ from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee
-from core.mechanisms import debiased_counts
+from core.mechanisms import debias_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
     RF_MAX_DEPTH,
@@ -56,10 +56,11 @@ Progress = Callable[[float, str], None]
 def budget_split(scenario: Scenario, epsilon: float) -> tuple[float, float]:
     """(ε for the model, ε for the popularity list) of one release.
 
-    Under local DP the list is computed from the randomised reports (post-processing, no central
-    ε), so the model gets all of ε.
+    Under local DP the list is the same DP histogram, of the randomised reports: the reports hide
+    what each person's record says (ε_local), not whether they sent one, so the list needs its
+    central share too (docs/privacy.md, "Local DP").
     """
-    if scenario.opt_out > 0 and scenario.local_epsilon == 0:
+    if scenario.opt_out > 0:
         return epsilon * (1 - POPULARITY_BUDGET_SHARE), epsilon * POPULARITY_BUDGET_SHARE
     return epsilon, 0.0
 
@@ -237,19 +238,14 @@ def release_popularity(
 ) -> np.ndarray | None:
     """The DP popular-items counts of one release, or None when nobody opted out.
 
-    Under local DP the counts are estimated from the people's randomised reports (no central ε).
+    Under local DP the histogram is of the people's randomised reports, then debiased
+    (post-processing): ε_local hides what each report says, the central ε whether it was sent.
     """
     scenario = bench.scenario
     if scenario.opt_out == 0:
         return None
-    if bench.data.popularity_from_reports:
-        return debiased_counts(
-            bench.data.popularity_labels,
-            n_values=bench.schema.n_classes,
-            epsilon=bench.data.local_epsilon_label,
-        )
     _, popularity_epsilon = budget_split(scenario, epsilon)
-    return dp_popularity_counts(
+    counts = dp_popularity_counts(
         bench.data.popularity_labels,
         # With no one to personalise for, the whole budget goes to the list.
         epsilon=popularity_epsilon if bench.can_personalise else epsilon,
@@ -257,6 +253,12 @@ def release_popularity(
         random_state=integer_seed(scenario.seed, _STREAM_POPULARITY, _epsilon_key(epsilon), repeat),
         accountant=accountant,
     )
+    if bench.data.popularity_from_reports:
+        # A common shift and a positive scale of every count: the ranking served is unchanged.
+        return debias_counts(
+            counts, n_values=bench.schema.n_classes, epsilon=bench.data.local_epsilon_label
+        )
+    return counts
 
 
 def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
