@@ -80,6 +80,12 @@ def local_sentence(local_epsilon: float, k: int = 1, quasi_identifiers: str = ""
     )
 
 
+def local_dp_words(scenario, schema) -> str:
+    """:func:`local_sentence` for ``scenario``, naming the schema's quasi-identifiers."""
+    names = _and_list([f.label.lower() for f in schema.quasi_identifiers])
+    return local_sentence(scenario.local_epsilon, scenario.k, names)
+
+
 def _guess_text(guess: float) -> str:
     """The guess bound as a percentage that never rounds up to a certainty."""
     if guess >= 0.9995:
@@ -247,11 +253,9 @@ def privacy_label(
             + k_anonymity_caveat(scenario.k, epsilon)
         )
     if scenario.local_epsilon > 0:
-        names = _and_list([f.label.lower() for f in schema.quasi_identifiers])
         protections.append(
             f"- **Local differential privacy, ε_local = "
-            f"{format_epsilon(scenario.local_epsilon)}**: "
-            + local_sentence(scenario.local_epsilon, scenario.k, names)
+            f"{format_epsilon(scenario.local_epsilon)}**: " + local_dp_words(scenario, schema)
         )
     protections.append(
         "- **Encryption** in transit and at rest protects against outsiders and stolen disks. "
