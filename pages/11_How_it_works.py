@@ -81,10 +81,10 @@ st.write(
     f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
     "list they receive (a differentially private histogram of everyone's purchase category, "
     "opted-out people included) and the rest trains the model; otherwise the model gets all "
-    "of it. Under local DP the list is estimated from the randomised reports instead, at no "
-    "central cost. Every bound the noise depends on (for the built-in "
-    "people: age 18–90, at most 60 page views, …) is fixed in a public schema before any data "
-    "is seen, so nothing leaks through the bounds."
+    "of it. Under local DP the same differentially private histogram counts the randomised "
+    "reports (they hide what each person sent, not that they sent one). Every bound the noise "
+    "depends on (for the built-in people: age 18–90, at most 60 page views, …) is fixed in a "
+    "public schema before any data is seen, so nothing leaks through the bounds."
 )
 with st.expander("The public schema"):
     st.dataframe(
