@@ -186,6 +186,14 @@ st.download_button(
         f"Privacy over time: {plan.releases} releases at ε = {format_epsilon(plan.epsilon)}",
         sections=[
             ("The answer", answer),
+            (
+                "The attacker's best guess, read two ways",
+                f"Exact for these releases: ≤ {guesses['exact'][HEADLINE_METHOD]:.1%} "
+                f"(Laplace releases: ≤ {guesses['exact']['pld']:.1%}). "
+                f"{planner.GUESS_WORDS['exact']}\n"
+                f"From (ε, δ) alone: ≤ {guesses['from_epsilon_delta'][HEADLINE_METHOD]:.1%}. "
+                f"{planner.GUESS_WORDS['from_epsilon_delta']}",
+            ),
             ("How the losses add up", curve_text),
             ("What each accountant assumes", "\n".join(planner.ASSUMPTIONS.values())),
             ("The budget turned around", budget_text + "\n" + planner.FRESHNESS_NOTE),
