@@ -194,6 +194,12 @@ def _print_summary(result: dict) -> None:
         f"ε spent {result['epsilon_spent']:g}: an attacker guesses membership right at most "
         f"{result['max_membership_guess']:.0%} of the time (coin flip: 50%)"
     )
+    local = result["guarantee"].get("local")
+    if local:
+        print(
+            f"Local ε {local['epsilon']:g} covers {local['covers']}; between two records of one "
+            f"person a guess is right at most {local['max_guess_between_two_records']:.0%}"
+        )
 
 
 def _progress_printer(stream):
