@@ -60,7 +60,8 @@ ASSUMPTIONS = {
         "ones (adaptive choices). Loose: it assumes every release hits its worst case at once."
     ),
     "advanced": (
-        "(ε, δ): the total holds except with probability δ. Computed by diffprivlib's "
+        "(ε, δ): every outcome is at most e^ε times as likely with the person as without, plus "
+        "δ. Computed by diffprivlib's "
         "BudgetAccountant.total with slack δ, which takes the smallest of k·ε and the two bounds "
         "of Kairouz, Oh & Viswanath (2015, Theorem 3.5): k·ε·tanh(ε/2) + ε·√(2k·ln(1/δ)) and "
         "k·ε·tanh(ε/2) + ε·√(2k·ln(e + ε√k/δ)). The first is never above the "

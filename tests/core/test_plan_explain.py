@@ -109,4 +109,5 @@ def test_headline_gives_both_guesses_and_says_what_epsilon_delta_means():
     assert "exact for the worst such releases; Laplace releases: 64%" in text
     assert "plus δ" in text
     assert "except with probability δ" not in text
+    assert not any("except with probability" in words for words in planner.ASSUMPTIONS.values())
     assert "multiplies an attacker's odds" not in text
