@@ -11,7 +11,7 @@ of that person's own, from their key and the seed (:func:`core.person_keys.keyed
 independent of everyone else's and unchanged by anyone else's presence. Being held out is such a
 coin too (probability ``TEST_SHARE``), so the training-set size is a sum of independent coins,
 not a function of the public settings, and adding or removing one person changes the training
-set by at most that person (``docs/privacy.md``, "The split").
+set by at most that person (``docs/privacy.md``, "What holds on each release path").
 """
 
 from __future__ import annotations
