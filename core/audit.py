@@ -643,11 +643,12 @@ def audit_workbench(
     other training record and the canary, and noise the attacker cannot regenerate (the audit
     draws its own, not the Scenario's seeded streams). Logistic regression and random forest
     refit diffprivlib per run, too slow on the Scenario's data: they are audited on the tiny
-    worst-case data instead (:func:`audit_fitted_model`). Returns None when no model is trained.
+    worst-case data instead (:func:`audit_fitted_model`). Returns None when the setting releases
+    no model (everyone opts out).
     ``release`` makes the naive Bayes release at an ε (the app's by default; the tests pass the
     broken references to show the audit catches them on the app's own data too).
     """
-    if not bench.can_personalise:
+    if not bench.releases_model:
         return None
     if bench.nb_statistics is None:
         return audit_fitted_model(

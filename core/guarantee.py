@@ -21,7 +21,8 @@ PUBLIC = (
     "categories (never read from the data)",
     "the setting: model, ε, consent and opt-out rates, k, local ε, and how many people the "
     "synthetic population has",
-    "not the training-set size: nothing released depends on the exact number of people trained on",
+    "not the training-set size: each person is held out for testing by a coin of their own, and "
+    "nothing released (not even which parts are released) depends on how many people trained",
 )
 SECRET_NOISE = (
     "The guarantee assumes the noise is secret. This app shows its random seed so that any view "

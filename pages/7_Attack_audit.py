@@ -31,7 +31,7 @@ st.markdown(
 )
 audit = ui.privacy_audit(scenario)
 if audit is None:
-    st.info("Nobody is left to audit: with these settings no model is trained on anyone.")
+    st.info("No model is released in this setting (everyone opts out): nothing to audit.")
 else:
     claimed, shown = audit["claimed_epsilon"], audit["epsilon_lower_bound"]
     left, middle, right = st.columns(3)
@@ -89,7 +89,10 @@ table = ui.progressive(
     lambda epsilon: ui.attack_point(scenario, epsilon),
 )
 if table.empty or "model" not in table:
-    st.info("Nobody is left to attack: with these settings no model is trained on anyone.")
+    st.info(
+        "Nobody is left to attack: with these settings nobody is in training, or no opted-in "
+        "person is held out to compare them with."
+    )
     st.stop()
 private = table[table["model"] == "private"]
 worst = private.loc[private["auc"].idxmax()]
