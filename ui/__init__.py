@@ -49,7 +49,14 @@ from ui.cached import (
     use_dataset,
     warm_default_caches,
 )
-from ui.chrome import PAGES, keep_settings, page_setup, page_url_path, unknown_page_requested
+from ui.chrome import (
+    PAGES,
+    keep_settings,
+    page_list,
+    page_setup,
+    page_url_path,
+    unknown_page_requested,
+)
 from ui.display import (
     PROJECTOR_CHART_HEIGHT,
     _cell,
@@ -96,6 +103,7 @@ __all__ = [
     "local_central_point",
     "noise_free",
     "opt_out_row",
+    "page_list",
     "page_setup",
     "page_url_path",
     "percent",

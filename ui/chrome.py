@@ -19,6 +19,7 @@ from ui.display import plain
 from ui.state import (
     _init_state,
     _link_notices,
+    _scenario_from_state,
     _sync_url,
     is_projector,
     sidebar_controls,
@@ -60,6 +61,12 @@ def _page_links(scenario: Scenario) -> None:
     params = url_params(scenario)
     for path, label, icon in PAGES:
         st.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def page_list() -> None:
+    """The app's page list, carrying the session's settings, for pages that draw their own
+    sidebar (Run a room): a way to every other page without the browser's Back button."""
+    _page_links(_scenario_from_state())
 
 
 def _data_line(dataset: Dataset) -> None:
