@@ -253,15 +253,16 @@ def _facilitator_panel() -> None:
     """Reveal stays on the projector view: starting an activity collapses the sidebar."""
     if activity and not activity.revealed:
         st.button(
-            "Reveal the result (answers close)",
+            "Reveal the result",
             key="reveal",
             type="primary",
+            help="Closes the answers and shows the result here and on every phone.",
             on_click=_run,
             args=(store.reveal, code, key, activity.id),
         )
     st.caption(
-        "Facilitator: the next activity, closing the room and the app's other pages are in the "
-        "sidebar (when it is hidden: › at the top left)."
+        "Facilitator: the next activity, closing the room and the app's other pages are in "
+        "the sidebar (› at the top left)."
     )
 
 

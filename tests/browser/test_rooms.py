@@ -103,7 +103,7 @@ def test_randomised_response_round(browser, app_url: str, screenshot_dir):
         projector.screenshot(path=str(screenshot_dir / "room_projector_1280x720_live.png"))
         # Start collapsed the sidebar for the room; Reveal is on the projector view itself.
         expect(projector.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
-        projector.get_by_role("button", name="Reveal the result (answers close)").click()
+        projector.get_by_role("button", name="Reveal the result").click()
         expect(projector.get_by_text("How sure about one person?")).to_be_visible()
         expect(projector.get_by_text("3 : 1").first).to_be_visible()
         projector.wait_for_timeout(500)
@@ -166,7 +166,7 @@ def test_consent_and_epsilon_activities(browser, app_url: str, screenshot_dir):
             expect(phone.get_by_text("Your answer is in")).to_be_visible()
         expect(projector.get_by_text("Choices in")).to_be_visible()
         expect(projector.get_by_text("5 people sent choices so far")).to_be_visible()
-        projector.get_by_role("button", name="Reveal the result (answers close)").click()
+        projector.get_by_role("button", name="Reveal the result").click()
         # Two evaluations of 40,000 synthetic people (cached after the first time).
         expect(projector.get_by_text("Everyone shares all")).to_be_visible(timeout=WAIT_MS)
         link = projector.get_by_role("link", name="Open the room's choices in the explorer")
