@@ -2,8 +2,9 @@
 
 Open a room, show its code, link and QR code, start the three activities, watch the answers
 arrive (a fragment rereads the room every 1.5 s while answers are open, on this page only),
-reveal, close the room and delete its answers. The controls live in the sidebar; the main area
-is what the room sees.
+reveal, close the room and delete its answers. The controls and the app's page list live in
+the sidebar, which starting an activity collapses; Reveal is on the main area, which is what the
+room sees.
 """
 
 import html
