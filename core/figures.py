@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.formatting import format_epsilon, plotly_text
+
 # One colour per concept, everywhere.
 PALETTE = {
     "private": "#0072B2",  # blue: the differentially private model
@@ -66,12 +68,6 @@ def frontier_summary(table: pd.DataFrame, column: str = "accuracy") -> pd.DataFr
 
 EPSILON_TICKS = {"tickvals": [0.01, 0.1, 1, 10, 100], "ticktext": ["0.01", "0.1", "1", "10", "100"]}
 EPSILON_AXIS_TITLE = "ε  (← more private          less private →)"
-
-
-def format_epsilon(epsilon: float) -> str:
-    """ε with at most 2 significant digits past the stops (1.71066 → 1.7, 0.05 → 0.05)."""
-    rounded = float(f"{epsilon:.2g}")  # 99.7 -> 100.0, 1.71066 -> 1.7
-    return f"{rounded:g}" if rounded < 1e6 else f"{rounded:.0f}"
 
 
 def wrapped(text: str, font_size: int = 15) -> str:
@@ -246,7 +242,7 @@ def frontier_figure(
             error_y={"type": "data", "array": [current_std], "color": PALETTE["current"]},
             # A name that does not change with ε keeps the legend's layout from being redone on
             # every ε move; the value is in the hover and the headline numbers.
-            name=current_label or "Your setting",
+            name=plotly_text(current_label) if current_label else "Your setting",
             hovertemplate=f"ε = {format_epsilon(current_epsilon)}: %{{y:.1%}}<extra></extra>",
         )
     )
@@ -280,7 +276,7 @@ def segment_figure(
                 mode="lines+markers",
                 line={"color": colour, "width": 3, "dash": dash},
                 marker={"symbol": symbol, "size": 9},
-                name=label,
+                name=plotly_text(label),
             )
         )
     fig.add_vline(x=current_epsilon, line={"color": PALETTE["current"], "dash": "dot", "width": 3})
@@ -426,7 +422,7 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
     colours = [PALETTE["private"], PALETTE["floor"], PALETTE["nonprivate"], PALETTE["current"]]
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=[plotly_text(label) for label in labels],
             y=[values[k][0] for k in labels],
             error_y={"type": "data", "array": [values[k][1] for k in labels]},
             marker_color=colours[: len(labels)],
@@ -436,7 +432,7 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
         )
     )
     fig.update_layout(
-        title=title_spec(title, font_size),
+        title=title_spec(plotly_text(title), font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         yaxis={"title": "Right recommendations", "tickformat": ".0%", "rangemode": "tozero"},
@@ -631,7 +627,8 @@ def overlay_figure(
     settings that differ only in ε (whose frontiers coincide) can still be told apart.
     """
     fig = go.Figure()
-    for index, (name, table) in enumerate(tables.items()):
+    for index, (label, table) in enumerate(tables.items()):
+        name = plotly_text(label)  # a saved scenario's name, typed by anyone
         colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
         dash, symbol = _style(index)
         summary = frontier_summary(table)
@@ -659,8 +656,8 @@ def overlay_figure(
                 legendgroup=name,
             )
         )
-        if points and name in points:
-            epsilon, accuracy = points[name]
+        if points and label in points:
+            epsilon, accuracy = points[label]
             fig.add_trace(
                 go.Scatter(
                     x=[epsilon],
