@@ -10,8 +10,22 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.figures import format_epsilon, frontier_summary
-from core.guarantee import EXACT_FIGURES, SECRET_NOISE, UNIT, k_anonymity_caveat
+from core.figures import frontier_summary
+from core.formatting import (
+    format_epsilon,
+    guess_text,
+    odds_factor_text,
+    shown_epsilon,
+    spread_words,
+)
+from core.guarantee import (
+    EXACT_FIGURES,
+    SECRET_NOISE,
+    UNIT,
+    k_anonymity_caveat,
+    person_epsilon,
+    person_guess_bound,
+)
 from core.metrics import membership_guess_bound
 
 # The words follow the attacker's best-guess bound shown next to them, not ε itself: a headline
@@ -34,15 +48,18 @@ def protection_word(guess_bound: float) -> str:
 
 
 def epsilon_card(epsilon: float) -> dict[str, str]:
-    """What ε means for one person, as a headline and a sentence."""
-    guess = membership_guess_bound(epsilon)
-    odds = math.exp(min(epsilon, 700))
-    odds_text = f"{odds:,.1f}" if odds < 1e6 else "more than a million"
+    """What ε means for one person, as a headline and a sentence.
+
+    Every figure is computed from ε as shown (1.43 is shown 1.4, and e^ε = 4.1 is e^1.4), so the
+    sentence can be checked with a calculator.
+    """
+    guess = membership_guess_bound(shown_epsilon(epsilon))
+    odds_text = odds_factor_text(epsilon)
     return {
-        "headline": f"≤ {_guess_text(guess)} right",
+        "headline": f"≤ {guess_text(guess)} right",
         "sentence": (
             f"With ε = {format_epsilon(epsilon)}, an attacker who knows everything else about "
-            f"the data guesses whether you are in it correctly at most {_guess_text(guess)} of "
+            f"the data guesses whether you are in it correctly at most {guess_text(guess)} of "
             "the time, "
             "against 50% by coin flip. Seeing the model can multiply their odds by at most "
             f"e^ε = {odds_text}."
@@ -51,11 +68,19 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
     }
 
 
-def _guess_text(guess: float) -> str:
-    """The guess bound as a percentage that never rounds up to a certainty."""
-    if guess >= 0.9995:
-        return "99.9+%"
-    return f"{guess:.1%}" if guess >= 0.995 else f"{guess:.0%}"
+def model_budget_words(epsilon_model: float, epsilon_spent: float) -> str:
+    """The model's part of the release's ε, in one wording (the persona, the audit).
+
+    'ε = 0.45 of the release's ε = 0.5 (the other 0.05 pays for the popular-items list)', or
+    'ε = 0.5' when the model gets all of it. The remainder is computed from the two ε shown.
+    """
+    if math.isclose(epsilon_model, epsilon_spent, rel_tol=1e-9):
+        return f"ε = {format_epsilon(epsilon_model)}"
+    rest = shown_epsilon(epsilon_spent) - shown_epsilon(epsilon_model)
+    return (
+        f"ε = {format_epsilon(epsilon_model)} of the release's ε = {format_epsilon(epsilon_spent)} "
+        f"(the other {format_epsilon(rest)} pays for the popular-items list)"
+    )
 
 
 def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> float | None:
@@ -63,16 +88,6 @@ def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> f
     if ceiling - floor < 1e-9:
         return None
     return (accuracy - floor) / (ceiling - floor)
-
-
-def spread_words(std: float, draws: int) -> str:
-    """The spread between noise draws in percentage points, or that one draw measures none.
-
-    One wording for the headline and the takeaway, so both quote the same figure in one unit.
-    """
-    if draws < 2:
-        return "one draw: no spread measured"
-    return f"± {100 * std:.1f} pp between noise draws"
 
 
 def frontier_takeaway(
@@ -234,8 +249,9 @@ def privacy_label(
     ]
     measured = (
         f"In this simulation on {data_words}, recommendations "
-        f"were right {result['accuracy']:.0%} of the time (± {result['accuracy_std']:.0%} between "
-        f"noise draws), against {result['nonprivate_accuracy']:.0%} for the same model without "
+        f"were right {result['accuracy']:.0%} of the time "
+        f"({spread_words(result['accuracy_std'], scenario.repeats)}), against "
+        f"{result['nonprivate_accuracy']:.0%} for the same model without "
         f"noise and {result['popularity_accuracy']:.0%} for the exact popular-items list. "
         + EXACT_FIGURES
         + " "
@@ -387,3 +403,73 @@ def _and_list(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def audit_rates_sentence(true_positive_rate: float, false_positive_rate: float) -> str:
+    """The privacy audit's hit and false-alarm rates, said so that they cannot read as success.
+
+    An attack that flags every release (100% caught, 100% false alarms) tells the two sides apart
+    no better than a coin: what counts is the gap between the rates, in points as shown.
+    """
+    caught, alarm = round(100 * true_positive_rate, 1), round(100 * false_positive_rate, 1)
+    gap = round(caught - alarm, 1)
+    rates = (
+        f"the attack flagged {caught:.1f}% of releases with the canary and {alarm:.1f}% of those "
+        "without"
+    )
+    if abs(gap) < 1:
+        return (
+            f"{rates}: the same share either way, so it could not tell them apart (a gap of "
+            f"{abs(gap):.1f} points; a perfect attack would flag 100% and 0%)"
+        )
+    return (
+        f"{rates}: a gap of {gap:.1f} points between the two sides (0 is chance, 100 a perfect "
+        "attack)"
+    )
+
+
+def audit_scope_sentence(k: int, claimed_epsilon: float) -> str | None:
+    """With k-anonymity, what a surviving audit claim covers, and the per-person bound instead."""
+    if k <= 1:
+        return None
+    person = person_epsilon(k, claimed_epsilon)
+    return (
+        f"With k-anonymity (k = {k}) this audits the model's ε = {format_epsilon(claimed_epsilon)} "
+        "on the stored, generalised table: a claim about that table, not about one person. "
+        f"For one person the bound is k·ε = {format_epsilon(person)} at best (the attacker's "
+        f"best guess ≤ {guess_text(person_guess_bound(k, claimed_epsilon))} right), because "
+        "how everyone is generalised depends on everyone's data; this audit does not test that."
+    )
+
+
+def attack_cap_sentence(
+    auc: float, auc_low: float, auc_high: float, cap: float, k: int, epsilon: float
+) -> str | None:
+    """What a measured attack AUC whose 95% interval reaches its DP cap means, or None.
+
+    ``cap`` is the highest AUC any attack can reach on one person (:func:`person_auc_bound`,
+    k·ε under k-anonymity). The cap is on the attack's true AUC; the measurement on a finite set
+    of people has sampling noise, so an interval crossing the cap is expected now and then and is
+    no breach unless the whole interval lies above it.
+    """
+    if auc_high < cap:
+        return None
+    shown = f"AUC {auc:.3f} (95% CI {auc_low:.3f}–{auc_high:.3f})"
+    person = format_epsilon(person_epsilon(k, epsilon))
+    cap_words = (
+        f"the cap for one person under k-anonymity, k·ε = {person}"
+        if k > 1
+        else f"DP's cap at ε = {format_epsilon(epsilon)}"
+    )
+    if auc_low > cap:
+        return (
+            f"At ε = {format_epsilon(epsilon)} the measured {shown} lies wholly above "
+            f"{cap_words} (AUC {cap:.3f}): more than the guarantee allows. Report it: either "
+            "the release leaks more than its ε says or the measurement is wrong."
+        )
+    return (
+        f"At ε = {format_epsilon(epsilon)} the measured {shown} reaches above {cap_words} "
+        f"(AUC {cap:.3f}). The cap limits the attack's true AUC; the measurement on "
+        "this many people has sampling noise of its own (the interval), and the interval still "
+        "contains values under the cap: no evidence of a breach."
+    )

@@ -17,7 +17,8 @@ from scipy.stats import beta
 from core.anonymity import HIDDEN
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
-from core.metrics import membership_attack, membership_auc_bound, membership_guess_bound
+from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
+from core.metrics import membership_attack
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -256,8 +257,10 @@ def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
                 **empirical_epsilon(
                     draw.member_confidence, draw.non_member_confidence, bench.scenario.seed
                 ),
-                "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
-                "theoretical_max_auc": membership_auc_bound(draw.epsilon_spent),
+                # Per person (k·ε under k-anonymity), the cap every page states.
+                "person_epsilon": person_epsilon(bench.scenario.k, draw.epsilon_spent),
+                "theoretical_max_guess": person_guess_bound(bench.scenario.k, draw.epsilon_spent),
+                "theoretical_max_auc": person_auc_bound(bench.scenario.k, draw.epsilon_spent),
             }
         )
     return pd.DataFrame(rows)

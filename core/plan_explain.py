@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from core import guarantee
-from core.figures import format_epsilon
+from core.formatting import format_epsilon, guess_text
 from core.plan import CADENCES, Plan, guess_bound
 
 # The accountant the headline uses: true for any ε-DP release, so for the engine's releases
@@ -70,7 +70,7 @@ def headline(
     meaning = (
         f"seeing every release multiplies an attacker's odds that they are in the data by at "
         f"most {_odds(total)} (except with probability δ), so a guess that starts as a coin flip "
-        f"is right at most {guess:.0%} of the time."
+        f"is right at most {guess_text(guess)} of the time."
         if guess < 0.995
         else "the guarantee no longer stops an attacker from telling whether they are in the data."
     )

@@ -7,7 +7,7 @@ import ui
 from core import guarantee
 from core import plan as planner
 from core.export import report_html, to_safe_csv
-from core.figures import format_epsilon
+from core.formatting import format_epsilon, guess_text
 from core.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
@@ -59,7 +59,7 @@ ui.headline_numbers(
         ),
         (
             "Attacker's best guess",
-            f"≤ {planner.guess_bound(total, plan.delta):.0%} right",
+            f"≤ {guess_text(planner.guess_bound(total, plan.delta))} right",
             "coin flip: 50%",
             "With a 50/50 prior, (ε, δ)-DP caps any membership guess at (e^ε + δ)/(e^ε + 1).",
         ),
