@@ -59,8 +59,8 @@ else:
         st.warning(scope, icon=":material/group:")
     if claimed < scenario.epsilon:
         st.caption(
-            f"The model gets {model_budget_words(claimed, scenario.epsilon)}, which this audit "
-            "does not test."
+            f"The model gets {model_budget_words(claimed, scenario.epsilon)}; this audit tests the "
+            "model, not the popular-items list."
         )
     if scenario.model == "gaussian_nb":
         setting = (

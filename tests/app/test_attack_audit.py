@@ -25,7 +25,8 @@ def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     assert shown["Most these runs could show"] == f"{expected.power_limit:.2f}"
     text = " ".join(c.value for c in at.caption)
     assert f"{expected.trials_per_side:,} independent releases a side" in text
-    assert "popular-items list, which this audit does not test" in text
+    assert "the other 0.1 pays for the popular-items list" in text
+    assert "this audit tests the model, not the popular-items list" in text
     assert any(
         f"The audit shows ε ≥ {expected.epsilon_lower_bound:.2f} with 95% confidence" in s.value
         for s in at.success
