@@ -37,6 +37,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         refs["nonprivate_accuracy"],
         refs.get("structure_accuracy"),
         draws=point["draws"],
+        local_epsilon=scenario.local_epsilon,
+        local_ceiling=refs.get("local_plain_accuracy"),
     )
     ui.headline_numbers(
         [

@@ -98,10 +98,18 @@ def frontier_takeaway(
     ceiling: float,
     structure: float | None = None,
     draws: int = 2,
+    local_epsilon: float = 0.0,
+    local_ceiling: float | None = None,
 ) -> str:
     """One sentence on the current point of the frontier (two for a random forest, whose random
     trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise).
-    ``draws``: how many noise draws the accuracy averages (one draw measures no spread)."""
+    ``draws``: how many noise draws the accuracy averages (one draw measures no spread).
+    With local DP on, ``local_ceiling`` is a plain model on the randomised reports (no central
+    noise): the most any central ε can reach, so the sentence names the local ε as the limit."""
+    if local_epsilon > 0 and local_ceiling is not None:
+        return _local_sentence(
+            epsilon, accuracy, accuracy_std, floor, ceiling, draws, local_epsilon, local_ceiling
+        )
     sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling, draws)
     if structure is None:
         return sentence
@@ -109,6 +117,35 @@ def frontier_takeaway(
         f" The private forest's trees split at random, so the splits reveal nothing about anyone;"
         f" even with exact labels those trees get {structure:.0%}. Most of the gap to the ceiling "
         "is that random structure, not the privacy noise."
+    )
+
+
+def _local_sentence(
+    epsilon: float,
+    accuracy: float,
+    accuracy_std: float,
+    floor: float,
+    ceiling: float,
+    draws: int,
+    local_epsilon: float,
+    local_ceiling: float,
+) -> str:
+    base = (
+        f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
+        f"({spread_words(accuracy_std, draws)}) of next choices right"
+    )
+    limit = (
+        f"With local DP on, each person randomises their record with ε_local = "
+        f"{format_epsilon(local_epsilon)} before sending it, and that is the limit here: even "
+        f"with no central noise a model on those reports gets {local_ceiling:.0%} (with no "
+        f"noise at all: {ceiling:.0%}; popular items: {floor:.0%}). No central ε gets past it: the "
+        "curve levels off there as ε grows"
+    )
+    if round(100 * accuracy) >= round(100 * local_ceiling) - 1:
+        return f"{base}. {limit}; at this ε the central noise costs almost nothing on top."
+    return (
+        f"{base}. {limit}; at this ε the central noise costs another "
+        f"{round(100 * local_ceiling) - round(100 * accuracy)} points on top."
     )
 
 
@@ -472,4 +509,54 @@ def attack_cap_sentence(
         f"(AUC {cap:.3f}). The cap limits the attack's true AUC; the measurement on "
         "this many people has sampling noise of its own (the interval), and the interval still "
         "contains values under the cap: no evidence of a breach."
+    )
+
+
+def local_central_headline(
+    epsilon: float,
+    local_epsilon: float,
+    setting: float,
+    central_alone: float,
+    local_at_epsilon: float,
+    local_alone: float | None,
+    floor: float,
+    draws: int,
+) -> str:
+    """The Local vs central page's answer for the user's own setting, in Explore's numbers.
+
+    ``setting`` is Explore's accuracy for the Scenario (central ε, and local ε when set);
+    ``central_alone`` the same central ε without local noise; ``local_at_epsilon`` a plain model
+    on records each person randomised with ``epsilon``; ``local_alone`` the same at
+    ``local_epsilon`` (None when local DP is off). All average ``draws`` noise draws.
+    """
+    eps = format_epsilon(epsilon)
+    average = f"(averages of {draws} noise draws, as on Explore; exact popular items: {floor:.0%})"
+    if local_epsilon == 0:
+        return (
+            f"At your ε = {eps}, central DP keeps {setting:.0%} of recommendations right, as on "
+            f"Explore; the same ε spent locally, each person randomising their own record, "
+            f"{local_at_epsilon:.0%} {average}. Local noise must hide each person's every value, "
+            "so it needs a far larger ε for the same accuracy."
+        )
+    local = format_epsilon(local_epsilon)
+    return (
+        f"Your setting, central ε = {eps} on records each person already randomised with "
+        f"ε_local = {local}, gets {setting:.0%} right, as on Explore. The local noise alone "
+        f"(ε_local = {local}, a plain model, no central noise) leaves {local_alone:.0%}; central "
+        f"ε = {eps} alone, without local noise, {central_alone:.0%}; ε = {eps} spent locally "
+        f"instead, {local_at_epsilon:.0%} {average}. The curves below compare central and local "
+        "DP at each ε with nothing else switched on."
+    )
+
+
+def local_limit_sentence(
+    local_epsilon: float, local_ceiling: float, ceiling: float, target: float
+) -> str:
+    """Why a target is out of reach with local DP on: the people's own noise, not central ε."""
+    return (
+        f"Not reachable with local DP at ε_local = {format_epsilon(local_epsilon)}: each person "
+        "randomises their record before sending it, and even with no central noise a model on "
+        f"those reports gets {local_ceiling:.0%}, below your target of {target:.0%}. No central "
+        f"ε changes that. Raise the local ε or switch it off (with no noise at all the model "
+        f"gets {ceiling:.0%})."
     )

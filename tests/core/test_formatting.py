@@ -11,6 +11,8 @@ from core.explain import (
     audit_rates_sentence,
     audit_scope_sentence,
     epsilon_card,
+    frontier_takeaway,
+    local_limit_sentence,
     model_budget_words,
     privacy_label,
 )
@@ -134,3 +136,33 @@ def test_model_budget_words_match_the_audit():
 def test_changes_are_computed_from_the_percents_shown(before, after, text):
     """The tour's 'k = 50 costs -0.1 points (37% → 37%)' cannot be written any more."""
     assert signed_points(before, after) == text
+
+
+@pytest.fixture(scope="module")
+def with_local():
+    scenario = Scenario(epsilon=1.0, local_epsilon=1.0, **SMALL)
+    return scenario, evaluate(scenario)
+
+
+def test_takeaway_with_local_dp_names_the_local_epsilon_as_the_limit(with_local):
+    """Local ε = 1: not 'the central ε drowns what the data says' but the local ε's limit."""
+    scenario, result = with_local
+    text = frontier_takeaway(
+        scenario.epsilon,
+        result["accuracy"],
+        result["accuracy_std"],
+        result["popularity_accuracy"],
+        result["nonprivate_accuracy"],
+        draws=scenario.repeats,
+        local_epsilon=scenario.local_epsilon,
+        local_ceiling=result["local_plain_accuracy"],
+    )
+    assert "drowns" not in text
+    assert "ε_local = 1" in text and "that is the limit here" in text
+    assert f"{result['local_plain_accuracy']:.0%}" in text
+
+
+def test_an_unreachable_target_with_local_dp_names_the_local_epsilon():
+    """Accuracy target: out of reach because of the local ε, said so, with its figure."""
+    text = local_limit_sentence(1.0, 0.15, 0.45, 0.3)
+    assert "ε_local = 1" in text and "15%" in text and "30%" in text
