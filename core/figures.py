@@ -67,7 +67,13 @@ def frontier_summary(table: pd.DataFrame, column: str = "accuracy") -> pd.DataFr
 
 
 EPSILON_TICKS = {"tickvals": [0.01, 0.1, 1, 10, 100], "ticktext": ["0.01", "0.1", "1", "10", "100"]}
-EPSILON_AXIS_TITLE = "ε  (← more private          less private →)"
+# The ε slider's caption and the ε axis say the same words for the same direction.
+EPSILON_DIRECTION = ("more private", "more accurate")
+EPSILON_SLIDER_CAPTION = f"← {EPSILON_DIRECTION[0]}  ·  {EPSILON_DIRECTION[1]} →"
+EPSILON_AXIS_TITLE = f"ε  (← {EPSILON_DIRECTION[0]}          {EPSILON_DIRECTION[1]} →)"
+# Short enough for a phone's plot height (plotly never wraps an axis title: "Recommendations that
+# were right" was cut to "…were righ" at 390 × 844), and the same words as the other charts.
+ACCURACY_AXIS_TITLE = "Right recommendations"
 
 
 def wrapped(text: str, font_size: int = 15) -> str:
@@ -174,7 +180,7 @@ def frontier_figure(
     floor: float,
     font_size: int = 15,
     column: str = "accuracy",
-    y_title: str = "Recommendations that were right",
+    y_title: str = ACCURACY_AXIS_TITLE,
     current_label: str | None = None,
     structure: float | None = None,
 ) -> go.Figure:
@@ -406,7 +412,7 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         title=title_spec("Accuracy for everyone, by ε and opt-out rate", font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
+        xaxis={"title": EPSILON_AXIS_TITLE, "type": "category"},
         yaxis={"title": "People who opted out", "type": "category"},
     )
     return fig
@@ -675,7 +681,7 @@ def overlay_figure(
     _layout(
         fig,
         title="Frontiers side by side (bands: 90% of noise draws; ◆ each setting's own ε)",
-        y_title="Recommendations that were right",
+        y_title=ACCURACY_AXIS_TITLE,
         font_size=font_size,
     )
     return fig
