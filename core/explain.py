@@ -560,3 +560,39 @@ def local_limit_sentence(
         f"ε changes that. Raise the local ε or switch it off (with no noise at all the model "
         f"gets {ceiling:.0%})."
     )
+
+
+def anonymity_takeaway(
+    epsilon: float, local_epsilon: float, k_cost: float, dp_cost: float | None
+) -> str:
+    """Anonymisation's answer: what k = 1 → 100 costs, beside what the privacy noise costs.
+
+    ``k_cost``: accuracy at k = 1 minus at k = 100 (at ``epsilon``); ``dp_cost``: the model
+    without noise minus the private model at ``epsilon`` and k = 1 (None when not measured).
+    With local DP on, that noise cost is the people's and the platform's together, and is said so.
+    """
+    points = round(100 * k_cost, 1)
+    if points > 0:
+        k_effect = f"lowers accuracy by {points:.1f} percentage points"
+    elif points < 0:
+        k_effect = (
+            f"raises accuracy by {-points:.1f} percentage points (coarser records rarely help a "
+            "model: most likely the noise between draws; see the bars)"
+        )
+    else:
+        k_effect = "changes accuracy by less than 0.1 percentage points"
+    sentence = f"Going from k = 1 to k = 100 {k_effect} at ε = {format_epsilon(epsilon)}."
+    if dp_cost is None:
+        return sentence
+    who = (
+        f" Differential privacy at this ε, each person's own noise at ε_local = "
+        f"{format_epsilon(local_epsilon)} included, costs"
+        if local_epsilon > 0
+        else " Differential privacy at this ε costs"
+    )
+    more = (
+        ", more, because it protects everything the model learns, not just these columns."
+        if dp_cost > k_cost
+        else "."
+    )
+    return f"{sentence}{who} {100 * dp_cost:.1f} points against no privacy{more}"

@@ -7,6 +7,7 @@ import pytest
 
 from core.engine import build_workbench, evaluate
 from core.explain import (
+    anonymity_takeaway,
     attack_cap_sentence,
     audit_rates_sentence,
     audit_scope_sentence,
@@ -166,3 +167,10 @@ def test_an_unreachable_target_with_local_dp_names_the_local_epsilon():
     """Accuracy target: out of reach because of the local ε, said so, with its figure."""
     text = local_limit_sentence(1.0, 0.15, 0.45, 0.3)
     assert "ε_local = 1" in text and "15%" in text and "30%" in text
+
+
+def test_anonymisation_takeaway_counts_the_local_noise_in_the_dp_cost():
+    """With local ε on, the DP cost beside k-anonymity's is said to include the local noise."""
+    text = anonymity_takeaway(2.0, 1.0, 0.01, 0.25)
+    assert "ε_local = 1 included" in text and "25.0 points" in text
+    assert "ε_local" not in anonymity_takeaway(2.0, 0.0, 0.01, 0.25)
