@@ -13,6 +13,7 @@ from core.explain import (
     model_budget_words,
 )
 from core.figures import attack_figure, format_epsilon
+from core.formatting import guess_text
 from core.glossary import explain
 from core.lenses import LENS_EPSILONS
 from core.scenario import MODELS
@@ -134,7 +135,11 @@ shown_table = pd.DataFrame(
             f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(table["auc_low"], table["auc_high"], strict=True)
         ],
         "Best guess right": table["guess_accuracy"].map("{:.1%}".format),
-        "DP cap on the guess": table["theoretical_max_guess"].map("{:.1%}".format),
+        # The one guess format ('99.9+%', never a rounded-up 100.0%); no cap without privacy.
+        "DP cap on the guess": [
+            "none" if math.isinf(e) else guess_text(g)
+            for e, g in zip(table["epsilon"], table["theoretical_max_guess"], strict=True)
+        ],
         "ε estimate from this attack (heuristic)": table["epsilon_lower_bound"].map(
             "{:.2f}".format
         ),

@@ -95,3 +95,6 @@ def test_attack_audit_states_the_group_bound_explore_shows(explore):
     text = _text(at)
     assert "k·ε = 10" in text
     assert f"best guess {numbers['guess']}" in text
+    table = next(d.value for d in at.dataframe if "DP cap on the guess" in d.value.columns)
+    caps = set(table["DP cap on the guess"])
+    assert "100.0%" not in caps and "99.9+%" in caps and "none" in caps
