@@ -312,10 +312,11 @@ def group_gap_sentence(epsilon: float, means: dict[str, float]) -> str | None:
     if len(shown) < 2:
         return None
     best, worst = max(shown, key=shown.get), min(shown, key=shown.get)
+    gap = shown[best] - shown[worst]
     return (
         f"At ε = {format_epsilon(epsilon)}, people with {best.lower()} get {shown[best]}% of "
         f"recommendations right and people with {worst.lower()} {shown[worst]}%: a gap of "
-        f"{shown[best] - shown[worst]} percentage points (average over noise draws)."
+        f"{gap} percentage point{'' if gap == 1 else 's'} (average over noise draws)."
     )
 
 
@@ -596,3 +597,13 @@ def anonymity_takeaway(
         else "."
     )
     return f"{sentence}{who} {100 * dp_cost:.1f} points against no privacy{more}"
+
+
+def structure_limit_sentence(structure: float, ceiling: float, target: float) -> str:
+    """Why a target is out of reach for the private random forest: its random trees, not ε."""
+    return (
+        f"Not reachable with the private random forest: its trees split at random, so the splits "
+        f"reveal nothing about anyone, and even with exact labels those trees get "
+        f"{structure:.0%}, below your target of {target:.0%}. No ε changes that (the same data "
+        f"without privacy: {ceiling:.0%}). Pick another model or lower the target."
+    )

@@ -13,9 +13,11 @@ from core.explain import (
     audit_scope_sentence,
     epsilon_card,
     frontier_takeaway,
+    group_gap_sentence,
     local_limit_sentence,
     model_budget_words,
     privacy_label,
+    structure_limit_sentence,
 )
 from core.export import comparison_numbers, comparison_table
 from core.formatting import guess_text, odds_factor_text, signed_points, spread_words
@@ -174,3 +176,15 @@ def test_anonymisation_takeaway_counts_the_local_noise_in_the_dp_cost():
     text = anonymity_takeaway(2.0, 1.0, 0.01, 0.25)
     assert "ε_local = 1 included" in text and "25.0 points" in text
     assert "ε_local" not in anonymity_takeaway(2.0, 0.0, 0.01, 0.25)
+
+
+def test_a_gap_of_one_point_is_singular():
+    """Who pays with local ε on: 'a gap of 1 percentage point', not 'points'."""
+    text = group_gap_sentence(1.0, {"Minority tastes": 0.13, "Majority tastes": 0.12})
+    assert "a gap of 1 percentage point (" in text
+
+
+def test_an_unreachable_target_for_the_random_forest_names_its_random_trees():
+    """Accuracy target, random forest: the limit is the random structure, not privacy."""
+    text = structure_limit_sentence(0.33, 0.60, 0.35)
+    assert "random forest" in text and "33%" in text and "No ε changes that" in text
