@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.formatting import guess_text
-from tests.browser.helpers import EXCEPTION, wait_for_app
+from tests.browser.helpers import EXCEPTION, WAIT_MS, wait_for_app
 from tests.browser.test_browser import PAGES
 
 pytestmark = pytest.mark.browser
@@ -66,7 +66,7 @@ def test_explore_says_the_local_epsilon_is_the_limit(explore):
 def test_every_page_agrees_with_explore(page: Page, app_url: str, explore, tmp_path):
     """Every page opens without an exception; those quoting the setting quote Explore."""
     accuracy, guess = explore["accuracy"], explore["guess"]
-    for path, _, _, chart in PAGES[1:]:
+    for path, _, _, chart in [*PAGES[1:], ("Privacy_over_time", None, None, True)]:
         _open(page, app_url, path, chart)
         text = _main_text(page)
         if path == "Local_vs_central":
@@ -101,7 +101,10 @@ def test_a_saved_name_with_markup_stays_text(page: Page, app_url: str):
     expect(message).to_have_text(f"Saved as {HOSTILE}.", use_inner_text=True)
     picker = page.locator(".st-key-compare_pick input")
     picker.click()
-    page.get_by_role("option").filter(has_text="Saved ·").first.click()
+    picker.press_sequentially("Saved")  # filters the list down to the saved scenario
+    option = page.get_by_role("option").filter(has_text="Saved ·").first
+    option.wait_for(state="visible", timeout=WAIT_MS)
+    option.click()
     page.keyboard.press("Escape")
     wait_for_app(page)
     legend = page.locator(".st-key-compare_chart .legend")
