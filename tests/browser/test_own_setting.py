@@ -114,19 +114,20 @@ def test_a_saved_name_with_markup_stays_text(page: Page, app_url: str):
 
 
 def test_the_accuracy_axis_title_is_whole_on_a_phone(browser, app_url):
-    """390 × 844: the y-axis title lies inside the chart, not cut at its top."""
+    """390 × 844 with the random forest (one more legend row, a shorter plot): the y-axis title
+    fits the plot's height. The old title was 199 px tall against a 194 px plot here."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        page.goto(f"{app_url}/?profiles=2000&repeats=3", wait_until="domcontentloaded")
-        wait_for_app(page)
-        chart = page.locator(".st-key-frontier_chart .main-svg").first
+        page.goto(
+            f"{app_url}/?profiles=2000&repeats=3&model=random_forest",
+            wait_until="domcontentloaded",
+        )
+        wait_for_app(page, timeout_ms=SLOW_MS)
+        plot = page.locator(".st-key-frontier_chart .nsewdrag").first
         title = page.locator(".st-key-frontier_chart .g-ytitle text").first
-        expect(title).to_have_text("Right recommendations")
-        box, frame = title.bounding_box(), chart.bounding_box()
-        assert (
-            box["y"] >= frame["y"] - 1
-            and box["y"] + box["height"] <= frame["y"] + frame["height"] + 1
-        ), (box, frame)
+        box, area = title.bounding_box(), plot.bounding_box()
+        assert box["y"] >= area["y"] - 1, (box, area)
+        assert box["y"] + box["height"] <= area["y"] + area["height"] + 1, (box, area)
     finally:
         context.close()
