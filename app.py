@@ -7,7 +7,7 @@ import ui
 from core.explain import epsilon_card, frontier_takeaway, local_dp_words, spread_words
 from core.export import report_html, settings_table, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
-from core.guarantee import one_line
+from core.guarantee import one_line, person_epsilon
 
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",
@@ -27,7 +27,7 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     projector = ui.is_projector()
     point = ui.current_point(scenario, table)
     # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
-    card = epsilon_card(scenario.epsilon * scenario.k)
+    card = epsilon_card(person_epsilon(scenario.k, scenario.epsilon))
     schema = ui.current_dataset().schema
     n_classes = schema.n_classes
     local_note = local_tip = ""
@@ -47,6 +47,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
         refs["nonprivate_accuracy"],
         refs.get("structure_accuracy"),
         draws=point["draws"],
+        local_epsilon=scenario.local_epsilon,
+        local_ceiling=refs.get("local_plain_accuracy"),
     )
     ui.headline_numbers(
         [

@@ -13,6 +13,7 @@ import math
 import sys
 from pathlib import Path
 
+from core.formatting import guess_text
 from core.scenario import FIELDS, FIELDS_BY_NAME, Scenario
 
 EXIT_USAGE = 2
@@ -190,9 +191,14 @@ def _print_summary(result: dict) -> None:
         f"Non-private ceiling {result['nonprivate_accuracy']:.3f}, "
         f"popularity floor {result['popularity_accuracy']:.3f}"
     )
+    group = (
+        f" (k-anonymity: one person as a group, k·ε = {result['person_epsilon']:g} at best)"
+        if scenario["k"] > 1
+        else ""
+    )
     print(
-        f"ε spent {result['epsilon_spent']:g}: an attacker guesses membership right at most "
-        f"{result['max_membership_guess']:.0%} of the time (coin flip: 50%)"
+        f"ε spent {result['epsilon_spent']:g}{group}: an attacker guesses membership right at "
+        f"most {guess_text(result['max_membership_guess'])} of the time (coin flip: 50%)"
     )
     local = result["guarantee"].get("local")
     if local:

@@ -30,7 +30,7 @@ from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
-from core.guarantee import guarantee
+from core.guarantee import guarantee, person_epsilon, person_guess_bound
 from core.mechanisms import debias_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
@@ -510,8 +510,10 @@ def evaluate(
         "epsilon_model": model_epsilon,
         "epsilon_popularity": popularity_epsilon,
         "guarantee": guarantee(scenario, float(epsilon_spent)),
-        "max_membership_guess": membership_guess_bound(epsilon_spent),
-        "posterior_odds_factor": math.exp(min(epsilon_spent, 700)),
+        # Per person: k·ε under k-anonymity (core.guarantee.person_epsilon), as on every page.
+        "person_epsilon": person_epsilon(scenario.k, epsilon_spent),
+        "max_membership_guess": person_guess_bound(scenario.k, epsilon_spent),
+        "posterior_odds_factor": math.exp(min(person_epsilon(scenario.k, epsilon_spent), 700)),
         "segments": segments,
         "membership_attack": _attack_report(bench, draws[0]),
         "anonymity": _anonymity_report(bench),
@@ -579,7 +581,7 @@ def _attack_report(bench: Workbench, draw: Draw) -> dict | None:
             twin["members"][np.arange(len(members)), train.y[members]],
             twin["non_members"][np.arange(len(non_members)), test.y[non_members]],
         ),
-        "theoretical_max_guess": membership_guess_bound(draw.epsilon_spent),
+        "theoretical_max_guess": person_guess_bound(bench.scenario.k, draw.epsilon_spent),
     }
 
 

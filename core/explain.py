@@ -10,8 +10,22 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.figures import format_epsilon, frontier_summary
-from core.guarantee import EXACT_FIGURES, SECRET_NOISE, UNIT, k_anonymity_caveat
+from core.figures import frontier_summary
+from core.formatting import (
+    format_epsilon,
+    guess_text,
+    odds_factor_text,
+    shown_epsilon,
+    spread_words,
+)
+from core.guarantee import (
+    EXACT_FIGURES,
+    SECRET_NOISE,
+    UNIT,
+    k_anonymity_caveat,
+    person_epsilon,
+    person_guess_bound,
+)
 from core.metrics import membership_guess_bound
 
 # The words follow the attacker's best-guess bound shown next to them, not ε itself: a headline
@@ -34,15 +48,18 @@ def protection_word(guess_bound: float) -> str:
 
 
 def epsilon_card(epsilon: float) -> dict[str, str]:
-    """What ε means for one person, as a headline and a sentence."""
-    guess = membership_guess_bound(epsilon)
-    odds = math.exp(min(epsilon, 700))
-    odds_text = f"{odds:,.1f}" if odds < 1e6 else "more than a million"
+    """What ε means for one person, as a headline and a sentence.
+
+    Every figure is computed from ε as shown (1.43 is shown 1.4, and e^ε = 4.1 is e^1.4), so the
+    sentence can be checked with a calculator.
+    """
+    guess = membership_guess_bound(shown_epsilon(epsilon))
+    odds_text = odds_factor_text(epsilon)
     return {
-        "headline": f"≤ {_guess_text(guess)} right",
+        "headline": f"≤ {guess_text(guess)} right",
         "sentence": (
             f"With ε = {format_epsilon(epsilon)}, an attacker who knows everything else about "
-            f"the data guesses whether you are in it correctly at most {_guess_text(guess)} of "
+            f"the data guesses whether you are in it correctly at most {guess_text(guess)} of "
             "the time, "
             "against 50% by coin flip. Seeing the model can multiply their odds by at most "
             f"e^ε = {odds_text}."
@@ -57,7 +74,7 @@ def local_sentence(local_epsilon: float, k: int = 1, quasi_identifiers: str = ""
     Everything released in local mode is learnt from the randomised reports, so it is
     ε_local-DP for what a record says; with k > 1 the quasi-identifiers are sent true first.
     """
-    guess = _guess_text(membership_guess_bound(local_epsilon))
+    guess = guess_text(membership_guess_bound(local_epsilon))
     qi = quasi_identifiers or "quasi-identifiers"
     if k > 1:
         return (
@@ -86,11 +103,19 @@ def local_dp_words(scenario, schema) -> str:
     return local_sentence(scenario.local_epsilon, scenario.k, names)
 
 
-def _guess_text(guess: float) -> str:
-    """The guess bound as a percentage that never rounds up to a certainty."""
-    if guess >= 0.9995:
-        return "99.9+%"
-    return f"{guess:.1%}" if guess >= 0.995 else f"{guess:.0%}"
+def model_budget_words(epsilon_model: float, epsilon_spent: float) -> str:
+    """The model's part of the release's ε, in one wording (the persona, the audit).
+
+    'ε = 0.45 of the release's ε = 0.5 (the other 0.05 pays for the popular-items list)', or
+    'ε = 0.5' when the model gets all of it. The remainder is computed from the two ε shown.
+    """
+    if math.isclose(epsilon_model, epsilon_spent, rel_tol=1e-9):
+        return f"ε = {format_epsilon(epsilon_model)}"
+    rest = shown_epsilon(epsilon_spent) - shown_epsilon(epsilon_model)
+    return (
+        f"ε = {format_epsilon(epsilon_model)} of the release's ε = {format_epsilon(epsilon_spent)} "
+        f"(the other {format_epsilon(rest)} pays for the popular-items list)"
+    )
 
 
 def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> float | None:
@@ -98,16 +123,6 @@ def share_of_personalisation(accuracy: float, floor: float, ceiling: float) -> f
     if ceiling - floor < 1e-9:
         return None
     return (accuracy - floor) / (ceiling - floor)
-
-
-def spread_words(std: float, draws: int) -> str:
-    """The spread between noise draws in percentage points, or that one draw measures none.
-
-    One wording for the headline and the takeaway, so both quote the same figure in one unit.
-    """
-    if draws < 2:
-        return "one draw: no spread measured"
-    return f"± {100 * std:.1f} pp between noise draws"
 
 
 def frontier_takeaway(
@@ -118,10 +133,18 @@ def frontier_takeaway(
     ceiling: float,
     structure: float | None = None,
     draws: int = 2,
+    local_epsilon: float = 0.0,
+    local_ceiling: float | None = None,
 ) -> str:
     """One sentence on the current point of the frontier (two for a random forest, whose random
     trees cap it below the ceiling whatever ε: ``structure`` is their accuracy without noise).
-    ``draws``: how many noise draws the accuracy averages (one draw measures no spread)."""
+    ``draws``: how many noise draws the accuracy averages (one draw measures no spread).
+    With local DP on, ``local_ceiling`` is a plain model on the randomised reports (no central
+    noise): the most any central ε can reach, so the sentence names the local ε as the limit."""
+    if local_epsilon > 0 and local_ceiling is not None:
+        return _local_sentence(
+            epsilon, accuracy, accuracy_std, floor, ceiling, draws, local_epsilon, local_ceiling
+        )
     sentence = _frontier_sentence(epsilon, accuracy, accuracy_std, floor, ceiling, draws)
     if structure is None:
         return sentence
@@ -129,6 +152,35 @@ def frontier_takeaway(
         f" The private forest's trees split at random, so the splits reveal nothing about anyone;"
         f" even with exact labels those trees get {structure:.0%}. Most of the gap to the ceiling "
         "is that random structure, not the privacy noise."
+    )
+
+
+def _local_sentence(
+    epsilon: float,
+    accuracy: float,
+    accuracy_std: float,
+    floor: float,
+    ceiling: float,
+    draws: int,
+    local_epsilon: float,
+    local_ceiling: float,
+) -> str:
+    base = (
+        f"At ε = {format_epsilon(epsilon)} the private recommender gets {accuracy:.0%} "
+        f"({spread_words(accuracy_std, draws)}) of next choices right"
+    )
+    limit = (
+        f"With local DP on, each person randomises their record with ε_local = "
+        f"{format_epsilon(local_epsilon)} before sending it, and that is the limit here: even "
+        f"with no central noise a model on those reports gets {local_ceiling:.0%} (with no "
+        f"noise at all: {ceiling:.0%}; popular items: {floor:.0%}). No central ε gets past it: the "
+        "curve levels off there as ε grows"
+    )
+    if round(100 * accuracy) >= round(100 * local_ceiling) - 1:
+        return f"{base}. {limit}; at this ε the central noise costs almost nothing on top."
+    return (
+        f"{base}. {limit}; at this ε the central noise costs another "
+        f"{round(100 * local_ceiling) - round(100 * accuracy)} points on top."
     )
 
 
@@ -269,8 +321,9 @@ def privacy_label(
     ]
     measured = (
         f"In this simulation on {data_words}, recommendations "
-        f"were right {result['accuracy']:.0%} of the time (± {result['accuracy_std']:.0%} between "
-        f"noise draws), against {result['nonprivate_accuracy']:.0%} for the same model without "
+        f"were right {result['accuracy']:.0%} of the time "
+        f"({spread_words(result['accuracy_std'], scenario.repeats)}), against "
+        f"{result['nonprivate_accuracy']:.0%} for the same model without "
         f"noise and {result['popularity_accuracy']:.0%} for the exact popular-items list. "
         + EXACT_FIGURES
         + " "
@@ -294,10 +347,11 @@ def group_gap_sentence(epsilon: float, means: dict[str, float]) -> str | None:
     if len(shown) < 2:
         return None
     best, worst = max(shown, key=shown.get), min(shown, key=shown.get)
+    gap = shown[best] - shown[worst]
     return (
         f"At ε = {format_epsilon(epsilon)}, people with {best.lower()} get {shown[best]}% of "
         f"recommendations right and people with {worst.lower()} {shown[worst]}%: a gap of "
-        f"{shown[best] - shown[worst]} percentage points (average over noise draws)."
+        f"{gap} percentage point{'' if gap == 1 else 's'} (average over noise draws)."
     )
 
 
@@ -422,3 +476,169 @@ def _and_list(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def audit_rates_sentence(true_positive_rate: float, false_positive_rate: float) -> str:
+    """The privacy audit's hit and false-alarm rates, said so that they cannot read as success.
+
+    An attack that flags every release (100% caught, 100% false alarms) tells the two sides apart
+    no better than a coin: what counts is the gap between the rates, in points as shown.
+    """
+    caught, alarm = round(100 * true_positive_rate, 1), round(100 * false_positive_rate, 1)
+    gap = round(caught - alarm, 1)
+    rates = (
+        f"the attack flagged {caught:.1f}% of releases with the canary and {alarm:.1f}% of those "
+        "without"
+    )
+    if abs(gap) < 1:
+        return (
+            f"{rates}: the same share either way, so it could not tell them apart (a gap of "
+            f"{abs(gap):.1f} points; a perfect attack would flag 100% and 0%)"
+        )
+    return (
+        f"{rates}: a gap of {gap:.1f} points between the two sides (0 is chance, 100 a perfect "
+        "attack)"
+    )
+
+
+def audit_scope_sentence(k: int, claimed_epsilon: float) -> str | None:
+    """With k-anonymity, what a surviving audit claim covers, and the per-person bound instead."""
+    if k <= 1:
+        return None
+    person = person_epsilon(k, claimed_epsilon)
+    return (
+        f"With k-anonymity (k = {k}) this audits the model's ε = {format_epsilon(claimed_epsilon)} "
+        "on the stored, generalised table: a claim about that table, not about one person. "
+        f"For one person the bound is k·ε = {format_epsilon(person)} at best (the attacker's "
+        f"best guess ≤ {guess_text(person_guess_bound(k, claimed_epsilon))} right), because "
+        "how everyone is generalised depends on everyone's data; this audit does not test that."
+    )
+
+
+def attack_cap_sentence(
+    auc: float, auc_low: float, auc_high: float, cap: float, k: int, epsilon: float
+) -> str | None:
+    """What a measured attack AUC whose 95% interval reaches its DP cap means, or None.
+
+    ``cap`` is the highest AUC any attack can reach on one person (:func:`person_auc_bound`,
+    k·ε under k-anonymity). The cap is on the attack's true AUC; the measurement on a finite set
+    of people has sampling noise, so an interval crossing the cap is expected now and then and is
+    no breach unless the whole interval lies above it.
+    """
+    if auc_high < cap:
+        return None
+    shown = f"AUC {auc:.3f} (95% CI {auc_low:.3f}–{auc_high:.3f})"
+    person = format_epsilon(person_epsilon(k, epsilon))
+    cap_words = (
+        f"the cap for one person under k-anonymity, k·ε = {person}"
+        if k > 1
+        else f"DP's cap at ε = {format_epsilon(epsilon)}"
+    )
+    if auc_low > cap:
+        return (
+            f"At ε = {format_epsilon(epsilon)} the measured {shown} lies wholly above "
+            f"{cap_words} (AUC {cap:.3f}): more than the guarantee allows. Report it: either "
+            "the release leaks more than its ε says or the measurement is wrong."
+        )
+    return (
+        f"At ε = {format_epsilon(epsilon)} the measured {shown} reaches above {cap_words} "
+        f"(AUC {cap:.3f}). The cap limits the attack's true AUC; the measurement on "
+        "this many people has sampling noise of its own (the interval), and the interval still "
+        "contains values under the cap: no evidence of a breach."
+    )
+
+
+def local_central_headline(
+    epsilon: float,
+    local_epsilon: float,
+    setting: float,
+    central_alone: float,
+    local_at_epsilon: float,
+    local_alone: float | None,
+    floor: float,
+    draws: int,
+) -> str:
+    """The Local vs central page's answer for the user's own setting, in Explore's numbers.
+
+    ``setting`` is Explore's accuracy for the Scenario (central ε, and local ε when set);
+    ``central_alone`` the same central ε without local noise; ``local_at_epsilon`` a plain model
+    on records each person randomised with ``epsilon``; ``local_alone`` the same at
+    ``local_epsilon`` (None when local DP is off). All average ``draws`` noise draws.
+    """
+    eps = format_epsilon(epsilon)
+    average = f"(averages of {draws} noise draws, as on Explore; exact popular items: {floor:.0%})"
+    if local_epsilon == 0:
+        return (
+            f"At your ε = {eps}, central DP keeps {setting:.0%} of recommendations right, as on "
+            f"Explore; the same ε spent locally, each person randomising their own record, "
+            f"{local_at_epsilon:.0%} {average}. Local noise must hide each person's every value, "
+            "so it needs a far larger ε for the same accuracy."
+        )
+    local = format_epsilon(local_epsilon)
+    return (
+        f"Your setting, central ε = {eps} on records each person already randomised with "
+        f"ε_local = {local}, gets {setting:.0%} right, as on Explore. The local noise alone "
+        f"(ε_local = {local}, a plain model, no central noise) leaves {local_alone:.0%}; central "
+        f"ε = {eps} alone, without local noise, {central_alone:.0%}; ε = {eps} spent locally "
+        f"instead, {local_at_epsilon:.0%} {average}. The curves below compare central and local "
+        "DP at each ε with nothing else switched on."
+    )
+
+
+def local_limit_sentence(
+    local_epsilon: float, local_ceiling: float, ceiling: float, target: float
+) -> str:
+    """Why a target is out of reach with local DP on: the people's own noise, not central ε."""
+    return (
+        f"Not reachable with local DP at ε_local = {format_epsilon(local_epsilon)}: each person "
+        "randomises their record before sending it, and even with no central noise a model on "
+        f"those reports gets {local_ceiling:.0%}, below your target of {target:.0%}. No central "
+        f"ε changes that. Raise the local ε or switch it off (with no noise at all the model "
+        f"gets {ceiling:.0%})."
+    )
+
+
+def anonymity_takeaway(
+    epsilon: float, local_epsilon: float, k_cost: float, dp_cost: float | None
+) -> str:
+    """Anonymisation's answer: what k = 1 → 100 costs, beside what the privacy noise costs.
+
+    ``k_cost``: accuracy at k = 1 minus at k = 100 (at ``epsilon``); ``dp_cost``: the model
+    without noise minus the private model at ``epsilon`` and k = 1 (None when not measured).
+    With local DP on, that noise cost is the people's and the platform's together, and is said so.
+    """
+    points = round(100 * k_cost, 1)
+    if points > 0:
+        k_effect = f"lowers accuracy by {points:.1f} percentage points"
+    elif points < 0:
+        k_effect = (
+            f"raises accuracy by {-points:.1f} percentage points (coarser records rarely help a "
+            "model: most likely the noise between draws; see the bars)"
+        )
+    else:
+        k_effect = "changes accuracy by less than 0.1 percentage points"
+    sentence = f"Going from k = 1 to k = 100 {k_effect} at ε = {format_epsilon(epsilon)}."
+    if dp_cost is None:
+        return sentence
+    who = (
+        f" Differential privacy at this ε, each person's own noise at ε_local = "
+        f"{format_epsilon(local_epsilon)} included, costs"
+        if local_epsilon > 0
+        else " Differential privacy at this ε costs"
+    )
+    more = (
+        ", more, because it protects everything the model learns, not just these columns."
+        if dp_cost > k_cost
+        else "."
+    )
+    return f"{sentence}{who} {100 * dp_cost:.1f} points against no privacy{more}"
+
+
+def structure_limit_sentence(structure: float, ceiling: float, target: float) -> str:
+    """Why a target is out of reach for the private random forest: its random trees, not ε."""
+    return (
+        f"Not reachable with the private random forest: its trees split at random, so the splits "
+        f"reveal nothing about anyone, and even with exact labels those trees get "
+        f"{structure:.0%}, below your target of {target:.0%}. No ε changes that (the same data "
+        f"without privacy: {ceiling:.0%}). Pick another model or lower the target."
+    )

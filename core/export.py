@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import io
+import math
 from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from core import __version__
+from core.formatting import guess_text
 from core.scenario import FIELDS, MODELS, Scenario
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -106,6 +108,8 @@ def format_measure(key: str, value) -> str:
         return f"± {100 * value:.1f} pp"
     if key == "epsilon_spent":
         return f"{value:g}"
+    if key == "max_membership_guess":
+        return guess_text(value)  # '99.9+%', as on Explore: never a rounded-up certainty
     return f"{value:.1%}" if _is_share(key) else str(value)
 
 
@@ -163,6 +167,9 @@ def comparison_numbers(named: dict[str, tuple[Scenario, dict]]) -> pd.DataFrame:
         for key, value in measures(result).items():
             if key == "accuracy_std":
                 record[f"{_measure_label(key)} (pp)"] = _scaled(value)
+            elif key == "max_membership_guess":
+                # Rounded down: a bound of 99.996% is not "100.00" (a certainty) in a spreadsheet.
+                record[f"{_measure_label(key)} (%)"] = math.floor(10_000 * value) / 100
             elif _is_share(key):
                 record[f"{_measure_label(key)} (%)"] = _scaled(value)
             else:

@@ -14,6 +14,7 @@ by their label. Values on a percent axis are given in percent, as the chart show
 from __future__ import annotations
 
 import base64
+import html
 import re
 
 import numpy as np
@@ -213,6 +214,8 @@ def figure_table(fig: go.Figure) -> pd.DataFrame:
     layout = _layout_parts(fig, traces)
     rows = [row for trace in traces for row in _trace_rows(trace, layout)]
     table = pd.DataFrame(rows + _reference_rows(layout))
+    # Figures carry user text as entities (core.formatting.plotly_text); a table shows it as typed.
+    table = table.map(lambda value: html.unescape(value) if isinstance(value, str) else value)
     if SERIES in table and table[SERIES].isna().all():
         table = table.drop(columns=SERIES)
     ranges = [column for column in (LOW, HIGH) if column in table]

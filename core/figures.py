@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.formatting import format_epsilon, plotly_text
+
 # One colour per concept, everywhere.
 PALETTE = {
     "private": "#0072B2",  # blue: the differentially private model
@@ -65,13 +67,13 @@ def frontier_summary(table: pd.DataFrame, column: str = "accuracy") -> pd.DataFr
 
 
 EPSILON_TICKS = {"tickvals": [0.01, 0.1, 1, 10, 100], "ticktext": ["0.01", "0.1", "1", "10", "100"]}
-EPSILON_AXIS_TITLE = "ε  (← more private          less private →)"
-
-
-def format_epsilon(epsilon: float) -> str:
-    """ε with at most 2 significant digits past the stops (1.71066 → 1.7, 0.05 → 0.05)."""
-    rounded = float(f"{epsilon:.2g}")  # 99.7 -> 100.0, 1.71066 -> 1.7
-    return f"{rounded:g}" if rounded < 1e6 else f"{rounded:.0f}"
+# The ε slider's caption and the ε axis say the same words for the same direction.
+EPSILON_DIRECTION = ("more private", "more accurate")
+EPSILON_SLIDER_CAPTION = f"← {EPSILON_DIRECTION[0]}  ·  {EPSILON_DIRECTION[1]} →"
+EPSILON_AXIS_TITLE = f"ε  (← {EPSILON_DIRECTION[0]}          {EPSILON_DIRECTION[1]} →)"
+# Short enough for a phone's plot height (plotly never wraps an axis title: "Recommendations that
+# were right" was cut to "…were righ" at 390 × 844), and the same words as the other charts.
+ACCURACY_AXIS_TITLE = "Right recommendations"
 
 
 def wrapped(text: str, font_size: int = 15) -> str:
@@ -179,7 +181,7 @@ def frontier_figure(
     floor: float,
     font_size: int = 15,
     column: str = "accuracy",
-    y_title: str = "Recommendations that were right",
+    y_title: str = ACCURACY_AXIS_TITLE,
     current_label: str | None = None,
     structure: float | None = None,
 ) -> go.Figure:
@@ -247,7 +249,7 @@ def frontier_figure(
             error_y={"type": "data", "array": [current_std], "color": PALETTE["current"]},
             # A name that does not change with ε keeps the legend's layout from being redone on
             # every ε move; the value is in the hover and the headline numbers.
-            name=current_label or "Your setting",
+            name=plotly_text(current_label) if current_label else "Your setting",
             hovertemplate=f"ε = {format_epsilon(current_epsilon)}: %{{y:.1%}}<extra></extra>",
         )
     )
@@ -281,7 +283,7 @@ def segment_figure(
                 mode="lines+markers",
                 line={"color": colour, "width": 3, "dash": dash},
                 marker={"symbol": symbol, "size": 9},
-                name=label,
+                name=plotly_text(label),
             )
         )
     fig.add_vline(x=current_epsilon, line={"color": PALETTE["current"], "dash": "dot", "width": 3})
@@ -411,7 +413,7 @@ def opt_out_heatmap(table: pd.DataFrame, *, font_size: int = 15) -> go.Figure:
         title=title_spec("Accuracy for everyone, by ε and opt-out rate", font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        xaxis={"title": "ε  (← more private          less private →)", "type": "category"},
+        xaxis={"title": EPSILON_AXIS_TITLE, "type": "category"},
         yaxis={"title": "People who opted out", "type": "category"},
     )
     return fig
@@ -427,7 +429,7 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
     colours = [PALETTE["private"], PALETTE["floor"], PALETTE["nonprivate"], PALETTE["current"]]
     fig = go.Figure(
         go.Bar(
-            x=labels,
+            x=[plotly_text(label) for label in labels],
             y=[values[k][0] for k in labels],
             error_y={"type": "data", "array": [values[k][1] for k in labels]},
             marker_color=colours[: len(labels)],
@@ -437,7 +439,7 @@ def group_bars(values: dict[str, tuple[float, float]], *, title: str, font_size:
         )
     )
     fig.update_layout(
-        title=title_spec(title, font_size),
+        title=title_spec(plotly_text(title), font_size),
         font={"size": font_size},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         yaxis={"title": "Right recommendations", "tickformat": ".0%", "rangemode": "tozero"},
@@ -632,7 +634,8 @@ def overlay_figure(
     settings that differ only in ε (whose frontiers coincide) can still be told apart.
     """
     fig = go.Figure()
-    for index, (name, table) in enumerate(tables.items()):
+    for index, (label, table) in enumerate(tables.items()):
+        name = plotly_text(label)  # a saved scenario's name, typed by anyone
         colour = OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)]
         dash, symbol = _style(index)
         summary = frontier_summary(table)
@@ -660,8 +663,8 @@ def overlay_figure(
                 legendgroup=name,
             )
         )
-        if points and name in points:
-            epsilon, accuracy = points[name]
+        if points and label in points:
+            epsilon, accuracy = points[label]
             fig.add_trace(
                 go.Scatter(
                     x=[epsilon],
@@ -679,7 +682,7 @@ def overlay_figure(
     _layout(
         fig,
         title="Frontiers side by side (bands: 90% of noise draws; ◆ each setting's own ε)",
-        y_title="Recommendations that were right",
+        y_title=ACCURACY_AXIS_TITLE,
         font_size=font_size,
     )
     return fig

@@ -7,8 +7,8 @@ Every release is calibrated to it: the person-level diffprivlib models
 
 from __future__ import annotations
 
-from core.figures import format_epsilon
-from core.metrics import membership_guess_bound
+from core.formatting import format_epsilon
+from core.metrics import membership_auc_bound, membership_guess_bound
 from core.scenario import Scenario
 
 UNIT = (
@@ -98,6 +98,27 @@ def local_guarantee(scenario: Scenario, quasi_identifiers: str = "their quasi-id
     }
 
 
+def person_epsilon(k: int, epsilon: float) -> float:
+    """The ε that bounds what a release reveals about one person: ε, or k·ε under k-anonymity.
+
+    k-anonymity recodes records with everyone's data first, so one person is protected only as
+    a group, at best k·ε (:func:`k_anonymity_caveat`). Every attacker's-best-guess figure the app
+    shows (Explore, Save & compare and its downloads, the label, the tour, the Attack audit's
+    cap) is computed from this one value.
+    """
+    return float(epsilon) * (int(k) if k > 1 else 1)
+
+
+def person_guess_bound(k: int, epsilon: float) -> float:
+    """Highest share of right guesses "is this person in the data?": e^ε'/(1+e^ε'), ε' as above."""
+    return membership_guess_bound(person_epsilon(k, epsilon))
+
+
+def person_auc_bound(k: int, epsilon: float) -> float:
+    """Highest ROC AUC of any membership attack on one person, from the same ε'."""
+    return membership_auc_bound(person_epsilon(k, epsilon))
+
+
 def guarantee(scenario: Scenario, epsilon_spent: float) -> dict:
     """The stated guarantee of one release of ``scenario``, as a JSON-ready dict.
 
@@ -115,6 +136,7 @@ def guarantee(scenario: Scenario, epsilon_spent: float) -> dict:
         "epsilon": epsilon_spent,
         "delta": 0.0,
         "holds_per_person": scenario.k == 1,
+        "person_epsilon": person_epsilon(scenario.k, epsilon_spent),
         "public": list(PUBLIC),
         "notes": notes,
     }

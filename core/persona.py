@@ -19,7 +19,7 @@ from core.anonymity import HIDDEN, AnonymisationResult, Level, generalise
 from core.controls import apply_generalisation, stream
 from core.dataset import Dataset
 from core.encoding import encode, model_bounds, not_collected_values
-from core.engine import Workbench, fit_release, release_popularity
+from core.engine import Workbench, budget_split, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
 from core.schema import CATEGORIES, DATA_DIR, Feature, Schema
 
@@ -259,5 +259,7 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
         "full_top3": full_top3,
         "opt_out_top3": popular_top3,
         "epsilon_spent": float(release.total()[0]),
+        # What the model itself gets: the popular-items list takes its share when people opt out.
+        "epsilon_model": budget_split(scenario, epsilon)[0] if probabilities else 0.0,
         "draws": len(probabilities),
     }

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from core import guarantee
-from core.figures import format_epsilon
+from core.formatting import format_epsilon, guess_text
 from core.plan import CADENCES, Plan, best_guesses
 
 # The accountant the headline uses: true for any ε-DP release, so for the engine's releases
@@ -42,11 +42,6 @@ def _odds(epsilon: float) -> str:
     if epsilon > 13:  # e^13 ≈ 440,000
         return "more than 400,000"
     return f"{math.exp(epsilon):,.1f}"
-
-
-def _percent(guess: float) -> str:
-    """A guess as a whole percent that never rounds up to a certainty."""
-    return "99+%" if 0.99 <= guess < 1 and f"{guess:.0%}" == "100%" else f"{guess:.0%}"
 
 
 def horizon_words(plan: Plan) -> str:
@@ -88,12 +83,13 @@ def headline(
     )
     if exact < 0.995:
         meaning += (
-            f" That pair alone caps a guess that starts as a coin flip at {_percent(loose)} right, "
-            f"the guarantee for any release with this total; these {releases_words(plan.releases)}"
+            " That pair alone caps a guess that starts as a coin flip at "
+            f"{guess_text(loose)} right, the guarantee for any release with this total; "
+            f"these {releases_words(plan.releases)}"
             f" are each ε = {format_epsilon(plan.epsilon)}-DP, and against them the best "
-            f"possible guess is right at most {_percent(exact)} of the time (exact for the worst "
+            f"possible guess is right at most {guess_text(exact)} of the time (exact for the worst "
             "such releases; Laplace releases: "
-            f"{_percent(guesses['exact']['pld'])})."
+            f"{guess_text(guesses['exact']['pld'])})."
         )
     else:
         meaning += (

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE, format_epsilon
+from core.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
+from core.formatting import format_epsilon, plotly_text
 from core.rooms import EpsilonChoices, RandomisedResponseEstimate
 from core.schema import CATEGORIES
 
@@ -72,7 +73,7 @@ def consent_shares_figure(
     shares: dict[str, float], category_labels: dict[str, str], *, font_size: int = 18, height=300
 ) -> go.Figure:
     """The room's share sharing each data category, and its share opting out."""
-    labels = [category_labels.get(c, c) for c in CATEGORIES] + ["Opt out entirely"]
+    labels = [plotly_text(category_labels.get(c, c)) for c in CATEGORIES] + ["Opt out entirely"]
     values = [shares[f"consent_{c}"] for c in CATEGORIES] + [shares["opt_out"]]
     figure = go.Figure(
         go.Bar(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from core.explain import epsilon_card
+from core.formatting import guess_text, signed_points, spread_words
 from core.scenario import Scenario
 from core.schema import DATA_DIR
 
@@ -92,11 +93,13 @@ def _anonymisation(step: Step, evaluate: Evaluate) -> str:
     strict_dp = evaluate(step.scenario.replace(k=1, epsilon=0.1))
     risk = anonymous["anonymity"]
     return (
-        f"k = 50 costs {100 * (plain['accuracy'] - anonymous['accuracy']):.1f} points "
-        f"({_pct(plain['accuracy'])} → {_pct(anonymous['accuracy'])}) and cuts the average "
-        f"re-identification risk from {risk['before']['mean_risk']:.1%} to "
-        f"{risk['after']['mean_risk']:.1%}. ε = 0.1 costs "
-        f"{100 * (plain['accuracy'] - strict_dp['accuracy']):.0f} points, but protects everything "
+        # Changes are computed from the percents shown: "-0.1 points (37% → 37%)" read as a gain.
+        f"k = {step.scenario.k} takes accuracy from "
+        f"{signed_points(plain['accuracy'], anonymous['accuracy'])} "
+        f"({spread_words(anonymous['accuracy_std'], step.scenario.repeats)}) and cuts the "
+        f"average re-identification risk from {risk['before']['mean_risk']:.1%} to "
+        f"{risk['after']['mean_risk']:.1%}. ε = 0.1 instead takes it from "
+        f"{signed_points(plain['accuracy'], strict_dp['accuracy'])}, but protects everything "
         "the model learns, not just age, gender and region."
     )
 
@@ -129,7 +132,7 @@ def _attack(step: Step, evaluate: Evaluate) -> str:
     measured = attack["private"]
     # In the question's terms (how often right), with the attack's AUC for the audit page.
     return (
-        f"The guarantee allows at most {_pct(result['max_membership_guess'])}. A real attack "
+        f"The guarantee allows at most {guess_text(result['max_membership_guess'])}. A real attack "
         f"(it guesses 'in the data' when the model is very sure about a person) is right "
         f"{_pct(measured['guess_accuracy'])} of the time, even with its best cut-off chosen "
         "after the fact, on a set where half the people are in the data: a coin flip gets "

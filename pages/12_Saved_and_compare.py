@@ -207,6 +207,8 @@ sections = [
                 r["popularity_accuracy"],
                 r["nonprivate_accuracy"],
                 draws=s.repeats,
+                local_epsilon=s.local_epsilon,
+                local_ceiling=r.get("local_plain_accuracy"),
             ),
         )
         for label, (s, r) in named.items()

@@ -7,7 +7,7 @@ import ui
 from core import guarantee
 from core import plan as planner
 from core.export import report_html, to_safe_csv
-from core.figures import format_epsilon
+from core.formatting import format_epsilon, guess_text
 from core.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
@@ -60,9 +60,9 @@ ui.headline_numbers(
         ),
         (
             "Attacker's best guess",
-            f"≤ {guesses['exact'][HEADLINE_METHOD]:.0%} right",
+            f"≤ {guess_text(guesses['exact'][HEADLINE_METHOD])} right",
             f"exact for these releases · from (ε, δ) alone: "
-            f"≤ {guesses['from_epsilon_delta'][HEADLINE_METHOD]:.0%} · coin flip: 50%",
+            f"≤ {guess_text(guesses['from_epsilon_delta'][HEADLINE_METHOD])} · coin flip: 50%",
             f"With a 50/50 prior. Exact for these releases: {planner.GUESS_WORDS['exact']} "
             f"From (ε, δ) alone: {planner.GUESS_WORDS['from_epsilon_delta']}",
         ),

@@ -3,7 +3,12 @@
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card, smallest_epsilon_for
+from core.explain import (
+    epsilon_card,
+    local_limit_sentence,
+    smallest_epsilon_for,
+    structure_limit_sentence,
+)
 from core.figures import PALETTE, format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
@@ -31,6 +36,10 @@ needs_no_data = target <= floor
 typical = None if needs_no_data else smallest_epsilon_for(table, target, statistic="mean")
 safe = None if needs_no_data else smallest_epsilon_for(table, target, statistic="q05")
 best_private = float(table.groupby("epsilon")["accuracy"].mean().max())
+# With local DP on, the people's own noise caps every central ε: that is the limit to name.
+local_limit = refs.get("local_plain_accuracy") if scenario.local_epsilon > 0 else None
+# The random forest's random trees cap it whatever ε (its accuracy with exact labels).
+structure = refs.get("structure_accuracy")
 
 left, right = st.columns(2)
 if needs_no_data:
@@ -49,6 +58,10 @@ with left, st.container(border=True):
             "Any ε: the popular-items list reaches the target; releasing it takes only "
             "the small ε of one differentially private count."
         )
+    elif typical is None and local_limit is not None and local_limit < target:
+        st.error(local_limit_sentence(scenario.local_epsilon, local_limit, ceiling, target))
+    elif typical is None and structure is not None and structure < target:
+        st.error(structure_limit_sentence(structure, ceiling, target))
     elif typical is None and ceiling >= target:
         st.error(
             f"Not reachable with privacy: the private model averages at most "

@@ -55,10 +55,10 @@ gap = group_gap_sentence(
     scenario.epsilon, {label: at_current[column].mean() for column, label in groups.items()}
 )
 if gap:
-    st.info(gap, icon=":material/lightbulb:")
+    st.info(ui.plain(gap), icon=":material/lightbulb:")  # group names come from an upload
 reversal = noise_reversal_sentence(table, groups)
 if reversal:
-    st.caption(reversal)
+    st.caption(ui.plain(reversal))
 summary = pd.DataFrame(
     {
         label: frontier_summary(table, column).set_index("epsilon")["mean"]

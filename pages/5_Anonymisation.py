@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from core.explain import anonymity_takeaway
 from core.figures import anonymity_figure
 from core.glossary import explain
 from core.guarantee import k_anonymity_caveat
@@ -61,27 +62,8 @@ dp_cost = (
     if not at_epsilon.empty
     else None
 )
-comparison = (
-    ""
-    if dp_cost is None
-    else f" Differential privacy at this ε costs {100 * dp_cost:.1f} points against no privacy"
-    + (
-        ", more, because it protects everything the model learns, not just these columns."
-        if dp_cost > cost
-        else "."
-    )
-)
-points = round(100 * cost, 1)
-k_effect = (
-    f"lowers accuracy by {points:.1f} percentage points"
-    if points > 0
-    else f"raises accuracy by {-points:.1f} percentage points (coarser records rarely help a "
-    "model: most likely the noise between draws; see the bars)"
-    if points < 0
-    else "changes accuracy by less than 0.1 percentage points"
-)
 st.info(
-    f"Going from k = 1 to k = 100 {k_effect} at ε = {scenario.epsilon:g}.{comparison}",
+    anonymity_takeaway(scenario.epsilon, scenario.local_epsilon, cost, dp_cost),
     icon=":material/lightbulb:",
 )
 ui.chart(anonymity_figure(sweep, frontier, font_size=ui.font_size()), key="anonymity_chart")

@@ -1,15 +1,15 @@
 """Local vs central DP: the same ε, spent by the platform or by each person."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 import ui
 from core.controls import LOCAL_LABEL_SHARE, stream
 from core.encoding import model_bounds
+from core.explain import local_central_headline
 from core.figures import format_epsilon, local_central_figure
 from core.guarantee import local_k_anonymity_caveat
-from core.lenses import LENS_EPSILONS
+from core.lenses import LENS_EPSILONS, LENS_REPEATS
 from core.mechanisms import laplace_truncated
 from core.persona import persona_matrix
 from core.schema import CATEGORIES
@@ -32,24 +32,45 @@ if scenario.k > 1:
         + ". Set k to 1 for local DP on the whole record.",
         icon=":material/group:",
     )
+
+
+# The user's own setting first, by Explore's path and with Explore's draws: the same numbers.
+setting = ui.setting_point(scenario)
+own = ui.local_central_point(scenario, scenario.epsilon, scenario.repeats)
+own_means = own.groupby("mode")["accuracy"].mean()
+local_alone = None
+if scenario.local_epsilon > 0:
+    alone = ui.local_central_point(scenario, scenario.local_epsilon, scenario.repeats)
+    local_alone = float(alone.loc[alone["mode"] == "local", "accuracy"].mean())
+st.info(
+    local_central_headline(
+        scenario.epsilon,
+        scenario.local_epsilon,
+        setting["accuracy"],
+        float(own_means["central"]),
+        float(own_means["local"]),
+        local_alone,
+        refs["popularity_accuracy"],
+        setting["draws"],
+    ),
+    icon=":material/lightbulb:",
+)
 table = ui.progressive(
     "Training with central and local noise at every ε",
     list(LENS_EPSILONS),
     lambda epsilon: ui.local_central_point(scenario, epsilon),
 )
-means = table.groupby(["mode", "epsilon"])["accuracy"].mean()
-eps_shown = min(LENS_EPSILONS, key=lambda e: abs(np.log(e) - np.log(scenario.epsilon)))
-st.info(
-    f"At ε = {format_epsilon(eps_shown)}, central DP keeps {means['central', eps_shown]:.0%} of "
-    f"recommendations right, local DP {means['local', eps_shown]:.0%} (exact popular items: "
-    f"{refs['popularity_accuracy']:.0%}). Local noise must hide each person's every value, so "
-    "it needs a far larger ε for the same accuracy.",
-    icon=":material/lightbulb:",
-)
 ui.chart(
     local_central_figure(table, floor=refs["popularity_accuracy"], font_size=ui.font_size()),
     key="local_central_chart",
 )
+if scenario.repeats != LENS_REPEATS:
+    st.caption(
+        f"Curves: {LENS_REPEATS} noise draws per ε, where Explore averages {scenario.repeats}: "
+        "each local draw re-randomises every person's record and retrains, so the curves keep to "
+        f"a few. The numbers above, for your own ε, average {scenario.repeats} draws, as on "
+        "Explore."
+    )
 
 left, right = st.columns(2)
 with left, st.container(border=True):

@@ -7,7 +7,14 @@ import streamlit as st
 
 import ui
 from core.audit import one_audit_words
+from core.explain import (
+    attack_cap_sentence,
+    audit_rates_sentence,
+    audit_scope_sentence,
+    model_budget_words,
+)
 from core.figures import attack_figure, format_epsilon
+from core.formatting import guess_text
 from core.glossary import explain
 from core.lenses import LENS_EPSILONS
 from core.scenario import MODELS
@@ -49,11 +56,13 @@ else:
         )
     else:
         st.success(sentence + " The claim survived this audit.", icon=":material/verified:")
+    scope = audit_scope_sentence(scenario.k, claimed)
+    if scope:
+        st.warning(scope, icon=":material/group:")
     if claimed < scenario.epsilon:
         st.caption(
-            f"The model gets ε = {format_epsilon(claimed)} of the setting's "
-            f"ε = {format_epsilon(scenario.epsilon)}; the rest pays for the popular-items list, "
-            "which this audit does not test."
+            f"The model gets {model_budget_words(claimed, scenario.epsilon)}; this audit tests the "
+            "model, not the popular-items list."
         )
     if scenario.model == "gaussian_nb":
         setting = (
@@ -71,11 +80,12 @@ else:
         f"{audit['trials_per_side']:,} independent releases a side {setting}. The attack's "
         "score and "
         f"threshold are chosen on the first half of the runs; the bound comes from the other "
-        f"{audit['evaluation_trials']:,} a side (caught {audit['true_positive_rate']:.1%} of "
-        f"releases with the canary, false alarm on {audit['false_positive_rate']:.1%} without), "
-        "with Clopper–Pearson intervals. With this many runs even a perfect attack could show "
-        f"no more than ε ≥ {audit['power_limit']:.2f}. {one_audit_words(audit['confidence'])} "
-        "Method and tests: docs/audit.md."
+        f"{audit['evaluation_trials']:,} a side ("
+        + audit_rates_sentence(audit["true_positive_rate"], audit["false_positive_rate"])
+        + "), with Clopper–Pearson intervals."
+        + " With this many runs even a perfect attack could show "
+        f"no more than ε ≥ {audit['power_limit']:.2f}. "
+        f"{one_audit_words(audit['confidence'])} Method and tests: docs/audit.md."
     )
 
 st.subheader("Membership attack on one trained model (a heuristic, not a bound)")
@@ -100,10 +110,23 @@ st.info(
     f"The strongest measured attack on the private model reaches AUC {worst['auc']:.3f} "
     f"(95% CI {worst['auc_low']:.3f}–{worst['auc_high']:.3f}; 0.5 is a coin flip) at "
     f"ε = {format_epsilon(worst['epsilon'])}, where DP caps every attack at AUC "
-    f"{worst['theoretical_max_auc']:.3f}. The guarantee is a worst case over all attackers and "
+    f"{worst['theoretical_max_auc']:.3f}"
+    + (
+        f" (for one person under k-anonymity: k·ε = {format_epsilon(worst['person_epsilon'])})"
+        if scenario.k > 1
+        else ""
+    )
+    + ". The guarantee is a worst case over all attackers and "
     "all data sets; this attack on typical people is one attacker among many.",
     icon=":material/lightbulb:",
 )
+# A measurement whose interval reaches its cap is said and explained, never left bare.
+for row in private.itertuples():
+    crossing = attack_cap_sentence(
+        row.auc, row.auc_low, row.auc_high, row.theoretical_max_auc, scenario.k, row.epsilon
+    )
+    if crossing:
+        st.warning(crossing, icon=":material/info:")
 ui.chart(attack_figure(table, font_size=ui.font_size()), key="attack_chart")
 
 shown_table = pd.DataFrame(
@@ -117,7 +140,11 @@ shown_table = pd.DataFrame(
             f"{lo:.3f}–{hi:.3f}" for lo, hi in zip(table["auc_low"], table["auc_high"], strict=True)
         ],
         "Best guess right": table["guess_accuracy"].map("{:.1%}".format),
-        "DP cap on the guess": table["theoretical_max_guess"].map("{:.1%}".format),
+        # The one guess format ('99.9+%', never a rounded-up 100.0%); no cap without privacy.
+        "DP cap on the guess": [
+            "none" if math.isinf(e) else guess_text(g)
+            for e, g in zip(table["epsilon"], table["theoretical_max_guess"], strict=True)
+        ],
         "ε estimate from this attack (heuristic)": table["epsilon_lower_bound"].map(
             "{:.2f}".format
         ),

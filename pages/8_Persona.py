@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
+from core.explain import model_budget_words
 from core.figures import PALETTE, title_spec
 from core.persona import collected_table
 
@@ -55,7 +56,7 @@ with left:
         key="collected",
     )
 with right:
-    st.markdown(f"#### What the private model infers (ε = {scenario.epsilon:g})")
+    st.markdown("#### What the private model infers")
     if report["private_probabilities"] is None:
         st.write("Nothing: no personal model is used for this person.")
     else:
@@ -83,8 +84,9 @@ with right:
         ui.chart(
             figure,
             key="persona_chart",
-            caption="Bars: the model released at these settings (noise draw 0; it spent "
-            f"ε = {report['epsilon_spent']:g}). Whiskers, what-if: the lowest and highest "
+            caption="Bars: the model released at these settings (noise draw 0; it gets "
+            f"{model_budget_words(report['epsilon_model'], report['epsilon_spent'])}). "
+            "Whiskers, what-if: the lowest and highest "
             f"probability over {report['draws']} possible noise draws. Only one model is ever "
             "released; the others show how different its answer could have been.",
         )

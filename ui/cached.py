@@ -158,12 +158,18 @@ def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
-def _local_central_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
-    return lenses.local_central_point(scenario, epsilon, dataset=dataset)
+def _local_central_point(
+    scenario: Scenario, epsilon: float, dataset: Dataset, repeats: int
+) -> pd.DataFrame:
+    return lenses.local_central_point(scenario, epsilon, repeats, dataset=dataset)
 
 
-def local_central_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
-    return _local_central_point(noise_free(scenario), epsilon, current_dataset())
+def local_central_point(
+    scenario: Scenario, epsilon: float, repeats: int = lenses.LENS_REPEATS
+) -> pd.DataFrame:
+    """Central and local rows at ``epsilon``: ``repeats`` draws (the curves: fewer than
+    Explore's, as each local draw re-randomises everyone; the user's own ε: Explore's)."""
+    return _local_central_point(noise_free(scenario), epsilon, current_dataset(), repeats)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
@@ -351,6 +357,19 @@ def warm_default_caches() -> None:
     _frontier(key, _builtin_dataset())
     _references(key, _builtin_dataset())
     _FRONTIERS_DONE.add((key, _builtin_dataset().fingerprint))
+
+
+def setting_point(scenario: Scenario) -> dict:
+    """Explore's numbers for the Scenario's own ε, by Explore's own path (the same draws).
+
+    Other pages quote the user's setting through this, so they show what Explore shows.
+    """
+    at_stop = any(abs(stop - scenario.epsilon) < 1e-12 for stop in EPSILON_STOPS)
+    if at_stop:
+        table = frontier_point(noise_free(scenario), scenario.epsilon)
+    else:
+        table = pd.DataFrame({"epsilon": pd.Series([], dtype=float)})
+    return current_point(scenario, table)
 
 
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:

@@ -44,7 +44,11 @@ def chart_placeholder(message: str):
         slot.empty()
 
 
-_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$"
+# ':' and '@' as well: GFM turns "https://…", "www.…" and "a@b.c" into links by reading the raw
+# characters, escapes included, so "https://example\.com" showed its backslashes; an escaped
+# ':' or '@' keeps them from being read as a link at all (and ':' stops ":emoji:" shortcodes).
+# '&': an entity such as "&lt;" would otherwise show as "<".
+_MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$:@&"
 
 
 def plain(text: str) -> str:

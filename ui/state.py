@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.figures import EPSILON_SLIDER_CAPTION
 from core.page_fields import PAGE_FIELDS_BY_NAME, parse_page_params
 from core.presets import load_presets
 from core.scenario import (
@@ -105,7 +106,7 @@ def _control(spec: Field, container) -> None:
             help=spec.help,
             format_func=lambda v: f"{v:g}",
         )
-        container.caption("← more private  ·  more accurate →")
+        container.caption(EPSILON_SLIDER_CAPTION)
     elif spec.name == "local_epsilon":
         container.select_slider(
             spec.label,

@@ -28,6 +28,8 @@ def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     assert "popular-items list, which this audit does not test" in text
     # One audit, one seed: the page does not let its bound read like the best of several.
     assert "This is one audit, with one seed" in text
+    assert "the other 0.1 pays for the popular-items list" in text
+    assert "this audit tests the model, not the popular-items list" in text
     assert any(
         f"The audit shows ε ≥ {expected.epsilon_lower_bound:.2f} with 95% confidence" in s.value
         for s in at.success

@@ -24,7 +24,7 @@ from core.figures import (
 from core.metrics import membership_auc_bound
 
 EPSILONS = (0.01, 0.1, 1.0, 10.0)
-Y_PERCENT = "Recommendations that were right (%)"
+Y_PERCENT = "Right recommendations (%)"
 EPSILON_COLUMN = "ε"
 
 

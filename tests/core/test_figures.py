@@ -407,3 +407,24 @@ def test_the_floor_is_not_called_free_of_personal_data():
             assert words not in text, f"{path.name} still says {words!r}"
     assert "everyone's purchases" in FLOOR_NAME
     assert "exact" in FLOOR_NAME
+
+
+def test_epsilon_axis_and_slider_say_the_same_direction_and_the_y_title_fits_a_phone(
+    frontier_table,
+):
+    """Issue 20 item 11: the ε axis reads like the slider's caption; a short accuracy title."""
+    from core.figures import EPSILON_AXIS_TITLE, EPSILON_SLIDER_CAPTION
+
+    axis_words = EPSILON_AXIS_TITLE.split("(", 1)[1].rstrip(")").split()
+    assert axis_words == EPSILON_SLIDER_CAPTION.replace("·", "").split()
+    fig = frontier_figure(
+        frontier_table,
+        current_epsilon=1.0,
+        current_mean=0.3,
+        current_std=0.01,
+        ceiling=0.4,
+        floor=0.2,
+    )
+    assert fig.layout.xaxis.title.text == EPSILON_AXIS_TITLE
+    # 390 × 844: the plot area left ~200 px for a vertical title at 15 px (~8 px a character).
+    assert len(fig.layout.yaxis.title.text) <= 22

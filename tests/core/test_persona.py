@@ -8,7 +8,7 @@ import pytest
 from diffprivlib.accountant import BudgetAccountant
 
 from core.encoding import not_collected_values
-from core.engine import fit_release, workbench_for
+from core.engine import budget_split, fit_release, workbench_for
 from core.persona import (
     PERSONAS_PATH,
     collected_table,
@@ -144,6 +144,9 @@ def test_the_model_shown_is_the_one_release_draw_0(opt_out):
     assert report["private_top3"] == [int(i) for i in np.argsort(-draw_0, kind="stable")[:3]]
     assert report["epsilon_spent"] == pytest.approx(1.0)
     assert (report["opt_out_top3"] is None) == (opt_out == 0)
+    # The model's own share, as the Attack audit states it (issue 20: "spent ε = 0.5" vs 0.45).
+    assert report["epsilon_model"] == pytest.approx(budget_split(bench.scenario, 1.0)[0])
+    assert (report["epsilon_model"] < 1.0) == (opt_out > 0)
 
 
 def test_popular_list_is_the_same_for_every_persona(reports):
