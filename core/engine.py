@@ -26,6 +26,7 @@ from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
+from core.fast_lr import LRData, draw_releases
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee
 from core.mechanisms import debiased_counts
@@ -39,6 +40,9 @@ from core.models import (
     fit_nonprivate,
     fit_private,
     forest_recommender,
+    lr_design,
+    lr_probabilities,
+    lr_recommender,
     nb_recommender,
 )
 from core.population import Population
@@ -89,6 +93,7 @@ class Workbench:
     attack_non_members: np.ndarray  # indices into test (opted-in people only)
     nb_statistics: NBStatistics | None = None
     forest_data: ForestData | None = None
+    lr_data: LRData | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -118,7 +123,7 @@ def build_workbench(
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
     nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
-    nb_statistics = forest_data = None
+    nb_statistics = forest_data = lr_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     if len(train.y) >= MIN_TRAIN_PEOPLE:
         # The ceiling: the same people and the same data collected, with no noise at all (neither
@@ -156,6 +161,8 @@ def build_workbench(
             nb_statistics = NBStatistics.from_data(
                 train.X, train.y, schema.n_classes, model_bounds(schema)
             )
+        if scenario.model == "logistic_regression":
+            lr_data = LRData.from_data(lr_design(train.X, schema), train.y, schema.n_classes)
     return Workbench(
         scenario=scenario,
         schema=schema,
@@ -170,6 +177,7 @@ def build_workbench(
         attack_non_members=non_members,
         nb_statistics=nb_statistics,
         forest_data=forest_data,
+        lr_data=lr_data,
     )
 
 
@@ -220,6 +228,14 @@ def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: Budge
         )
         accountant.spend(model_epsilon, 0)
         return forest_recommender(forest)
+    if bench.lr_data is not None:
+        # Fast path: the minimisers of PersonLevelLogisticRegression.fit (see fast_lr).
+        accountant.check(model_epsilon, 0)
+        coef, _ = draw_releases(
+            bench.lr_data, model_epsilon, [integer_seed(scenario.seed, _STREAM_NOISE, *key)]
+        )
+        accountant.spend(model_epsilon, 0)
+        return lr_recommender(coef[0], bench.schema)
     return fit_private(
         scenario.model,
         bench.data.train.X,
@@ -274,6 +290,25 @@ def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
     return model_epsilon, params, joint_log_likelihood(params, test.X, test.observed)
 
 
+def _lr_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
+    """Logistic regression only: every repeat's coefficients at ``epsilon`` solved together
+    (each from its own seed: the same releases as :func:`fit_release`) and their test scores."""
+    if bench.lr_data is None or not bench.can_personalise:
+        return None
+    model_epsilon, _ = budget_split(bench.scenario, epsilon)
+    seeds = [
+        integer_seed(bench.scenario.seed, _STREAM_NOISE, _epsilon_key(epsilon), repeat)
+        for repeat in repeats
+    ]
+    coefs, _ = draw_releases(bench.lr_data, model_epsilon, seeds)
+    design = bench._cache.get("lr_test_design")
+    if design is None:
+        design = bench._cache["lr_test_design"] = lr_design(bench.data.test.X, bench.schema)
+    with np.errstate(divide="ignore"):
+        scores = np.stack([np.log(lr_probabilities(coef, design)) for coef in coefs])
+    return model_epsilon, coefs, scores
+
+
 def private_draws(
     bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
 ) -> list[Draw]:
@@ -283,23 +318,31 @@ def private_draws(
     released = []
     repeats = list(repeats)
     nb_releases = _nb_releases(bench, epsilon, repeats)
+    lr_releases = _lr_releases(bench, epsilon, repeats)
     # Every repeat's scores in one array, ranked together at the end.
-    stacked = (
-        nb_releases[2]
-        if nb_releases is not None
-        else np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
-    )
+    if nb_releases is not None:
+        stacked = nb_releases[2]
+    elif lr_releases is not None:
+        stacked = lr_releases[2]
+    else:
+        stacked = np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
     for index, repeat in enumerate(repeats):
         accountant = BudgetAccountant()
-        if nb_releases is None:
-            recommender = fit_release(bench, epsilon, repeat, accountant)
-            model_scores = None
-        else:
+        if nb_releases is not None:
             model_epsilon, params, all_scores = nb_releases
             accountant.check(model_epsilon, 0)
             accountant.spend(model_epsilon, 0)
             recommender = nb_recommender(params.draw(index))
             model_scores = all_scores[index]
+        elif lr_releases is not None:
+            model_epsilon, coefs, all_scores = lr_releases
+            accountant.check(model_epsilon, 0)
+            accountant.spend(model_epsilon, 0)
+            recommender = lr_recommender(coefs[index], bench.schema)
+            model_scores = all_scores[index]
+        else:
+            recommender = fit_release(bench, epsilon, repeat, accountant)
+            model_scores = None
         counts = release_popularity(bench, epsilon, repeat, accountant)
         scores = stacked[index]
         member_conf = non_member_conf = None

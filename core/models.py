@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.tools import histogram as dp_histogram
+from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
@@ -76,6 +77,33 @@ def _sklearn_recommender(estimator, n_classes: int, design=None) -> Recommender:
     return Recommender(score=score, predict_proba=predict_proba)
 
 
+def lr_design(X: np.ndarray, schema: Schema) -> np.ndarray:
+    """The person-level logistic regression's input: rows in the unit ball with a constant."""
+    return unit_ball_design(X, data_norm(schema))
+
+
+def lr_probabilities(coef: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Class probabilities of one-vs-rest coefficients ``coef`` (n_classes, d) at ``design``
+    (n, d), as diffprivlib's (scikit-learn's one-vs-rest) LogisticRegression predicts them:
+    each class's sigmoid, normalised to sum to 1."""
+    proba = expit(design @ coef.T)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return proba
+
+
+def lr_recommender(coef: np.ndarray, schema: Schema) -> Recommender:
+    """The person-level logistic regression with one-vs-rest coefficients ``coef``."""
+
+    def predict_proba(X, observed):
+        return lr_probabilities(coef, lr_design(X, schema))
+
+    def score(X, observed):
+        with np.errstate(divide="ignore"):
+            return np.log(predict_proba(X, observed))
+
+    return Recommender(score=score, predict_proba=predict_proba)
+
+
 def fit_private(
     model: str,
     X: np.ndarray,
@@ -112,13 +140,10 @@ def fit_private(
             random_state=random_state,
             accountant=accountant,
         )
-        norm = data_norm(schema)
         # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
         # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
-        estimator.fit(unit_ball_design(X, norm), y)
-        return _sklearn_recommender(
-            estimator, schema.n_classes, lambda X: unit_ball_design(X, norm)
-        )
+        estimator.fit(lr_design(X, schema), y)
+        return lr_recommender(estimator.coef_, schema)
     if model == "random_forest":
         return random_forest(
             X,

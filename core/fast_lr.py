@@ -1,0 +1,297 @@
+"""Logistic regression's objective perturbation, solved for many draws and classes at once.
+
+One release of :class:`core.private_models.PersonLevelLogisticRegression` is, per public class k,
+the minimiser of the sum-form objective
+
+    J(w) = Σ_i ℓ(x_iᵀw, [y_i = k]) + (α′/2)·‖w‖² + bᵀw
+
+with b drawn by diffprivlib's ``Vector`` mechanism from the class's own integer seed (α′ and the
+scale of b from :func:`core.private_models.objective_perturbation_calibration`). diffprivlib
+minimises each J with its own L-BFGS run from w = 0 (100 iterations at most, gradient tolerance
+1e-4 on J/n). Here the same minimisers are found together:
+
+- **the same noise**: :func:`release_noise` makes diffprivlib's two draws (a Gaussian direction,
+  a Gamma norm) from the same seeds, so b is bit for bit the vector diffprivlib adds;
+- **every draw and class in one problem set**: the P problems of one ε share X, so each step is
+  two matrix-matrix products (n × d by d × P, and back) instead of P matrix-vector ones;
+- **Newton steps, warm started**: each problem starts from the non-private one-vs-rest solution
+  of its class (computed once per training set) moved by one Newton step for its noise (free: the
+  non-private gradient there is 0). Steps use each problem's Hessian on a fixed, data-independent
+  subsample of rows (exact gradients, approximate curvature: the fixed point is the exact
+  minimiser). A step is taken whole when J still decreases along it at its end, else the exact
+  minimum along it is taken (convexity), so J decreases at every step;
+- **single precision while far, double precision to finish**: the steps run in float32 and every
+  problem is accepted only when its float64 gradient is within :data:`TOLERANCE`
+  (‖∇J‖∞ ≤ 1e-7·n, 1,000× tighter than diffprivlib's stopping rule).
+
+The minimiser does not depend on where a solver starts, so the releases are diffprivlib's to
+solver tolerance (``tests/core/test_fast_lr.py``); none depends on another draw's noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from diffprivlib.validation import DiffprivlibMixin
+
+from core.private_models import PerturbationCalibration, objective_perturbation_calibration
+
+TOLERANCE = 1e-7  # on ‖∇J‖∞ / n
+MAX_STEPS = 60
+HESSIAN_ROWS = 4_000  # rows of the curvature subsample
+BATCH = 96  # problems solved together (bounds the n × P work arrays)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = (1 + tanh(z/2))/2: NumPy's tanh is vectorised and never overflows."""
+    out = np.multiply(z, 0.5)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+@dataclass(frozen=True)
+class LRData:
+    """A training set in the unit ball and what every release of it shares.
+
+    ``warm`` holds the non-private one-vs-rest solution of each class at the ridge 1/C, and
+    ``warm_hessian`` the objective's Hessian there (without the ridge).
+    """
+
+    X: np.ndarray  # (n, d) float64, rows in the unit ball
+    X32: np.ndarray
+    class_sums: np.ndarray  # (K, d): Σ_i [y_i = k]·x_i
+    pairs: np.ndarray  # (m, d(d+1)/2) float32: x_a·x_b of the curvature subsample
+    pair_index: tuple[np.ndarray, np.ndarray]
+    warm: np.ndarray  # (K, d)
+    warm_hessian: np.ndarray  # (K, d, d)
+    C: float
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_classes(self) -> int:
+        return self.class_sums.shape[0]
+
+    @classmethod
+    def from_data(cls, X: np.ndarray, y: np.ndarray, n_classes: int, C: float = 1.0) -> LRData:
+        """``X`` from :func:`core.private_models.unit_ball_design`; clipped to norm 1 as
+        diffprivlib clips it."""
+        X = DiffprivlibMixin._clip_to_norm(np.asarray(X, dtype=float), 1.0)
+        y = np.asarray(y, dtype=np.int64)
+        n, d = X.shape
+        members = np.zeros((n_classes, n))
+        members[y, np.arange(n)] = 1.0
+        class_sums = members @ X
+        # Every ⌈n/m⌉-th row: fixed by n alone, not by anyone's values.
+        sub = X[:: max(1, -(-n // HESSIAN_ROWS))].astype(np.float32)
+        first, second = np.triu_indices(d)
+        data = cls(
+            X=X,
+            X32=X.astype(np.float32),
+            class_sums=class_sums,
+            pairs=np.ascontiguousarray(sub[:, first] * sub[:, second]),
+            pair_index=(first, second),
+            warm=np.zeros((n_classes, d)),
+            warm_hessian=np.zeros((n_classes, d, d)),
+            C=C,
+        )
+        classes = np.arange(n_classes)
+        alpha = np.full(n_classes, 1.0 / C)
+        warm = minimise(data, classes, np.zeros((n_classes, d)), alpha)
+        # Only the first step of each problem uses it: single precision is enough.
+        S = _sigmoid(warm.astype(np.float32) @ data.X32.T)
+        S *= 1 - S
+        hessian = np.stack([(data.X32.T * weights) @ data.X32 for weights in S]).astype(float)
+        object.__setattr__(data, "warm", warm)
+        object.__setattr__(data, "warm_hessian", hessian)
+        return data
+
+
+def release_noise(seeds: Sequence[int], dimension: int, noise_scale: float) -> np.ndarray:
+    """diffprivlib's ``Vector`` noise, one vector per seed, drawn as ``Vector.randomise`` draws
+    it from ``np.random.RandomState(seed)``: (len(seeds), dimension)."""
+    noise = np.empty((len(seeds), dimension))
+    rng = np.random.RandomState()
+    for row, seed in enumerate(seeds):
+        rng.seed(int(seed))  # the stream of RandomState(seed), without new OS entropy each time
+        direction = rng.standard_normal((dimension, 4)).sum(axis=1) / 2
+        norm = rng.gamma(dimension / 4, noise_scale, 4).sum()
+        noise[row] = direction / np.linalg.norm(direction, 2) * norm
+    return noise
+
+
+def class_seeds(random_state: int, n_classes: int) -> np.ndarray:
+    """The per-class seeds :class:`PersonLevelLogisticRegression` draws from ``random_state``."""
+    rng = np.random.RandomState()
+    rng.seed(int(random_state))
+    return rng.randint(2**31 - 1, size=n_classes)
+
+
+def draw_releases(
+    data: LRData, epsilon: float, random_states: Sequence[int]
+) -> tuple[np.ndarray, PerturbationCalibration]:
+    """Coefficients (len(random_states), K, d) of the releases at ``epsilon`` (the model's ε,
+    split over the K classes) whose ``random_state``s are given: each equals
+    ``PersonLevelLogisticRegression(epsilon=epsilon, random_state=r).fit(X, y).coef_`` to
+    solver tolerance."""
+    n_classes, d = data.n_classes, data.X.shape[1]
+    calibration = objective_perturbation_calibration(epsilon / n_classes, data.C)
+    seeds = np.concatenate([class_seeds(r, n_classes) for r in random_states])
+    noise = release_noise(seeds, d, calibration.noise_scale)
+    classes = np.tile(np.arange(n_classes), len(random_states))
+    alpha = np.full(len(classes), calibration.regularisation)
+    coef = minimise(data, classes, noise, alpha)
+    return coef.reshape(len(random_states), n_classes, d), calibration
+
+
+def minimise(data: LRData, classes: np.ndarray, noise: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """argmin_w Σ_i ℓ(x_iᵀw, [y_i = classes[p]]) + (alpha[p]/2)‖w‖² + noise[p]ᵀw for every p.
+
+    Returns (P, d). Raises RuntimeError if a problem does not reach :data:`TOLERANCE`.
+    """
+    result = np.empty_like(noise, dtype=float)
+    for start in range(0, len(classes), BATCH):
+        part = slice(start, start + BATCH)
+        result[part] = _minimise_batch(data, classes[part], noise[part], alpha[part])
+    return result
+
+
+def _start(data: LRData, classes: np.ndarray, noise: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    # One Newton step from the class's non-private solution w0 (ridge 1/C), where the gradient of
+    # problem p is (α_p − 1/C)·w0 + b_p.
+    warm = data.warm[classes]
+    d = warm.shape[1]
+    hessian = data.warm_hessian[classes] + alpha[:, None, None] * np.eye(d)
+    gradient = (alpha - 1.0 / data.C)[:, None] * warm + noise
+    return warm - np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
+
+
+def _minimise_batch(data, classes, noise, alpha):
+    W = _start(data, classes, noise, alpha)
+    tolerance = TOLERANCE * data.n
+    active = np.arange(len(classes))
+    for _ in range(3):  # float32 steps, then a float64 check (and float64 steps if needed)
+        for precision in (np.float32, np.float64):
+            if len(active) == 0:
+                return W
+            problems = _Problems(data, classes[active], noise[active], alpha[active], precision)
+            W[active] = problems.solve(W[active], tolerance)
+            gradient = _Problems(
+                data, classes[active], noise[active], alpha[active], np.float64
+            ).gradient(W[active])[0]
+            active = active[np.abs(gradient).max(axis=1) > tolerance]
+    raise RuntimeError(
+        f"{len(active)} objective-perturbation problems did not reach the tolerance "
+        f"{TOLERANCE:g}·n in {MAX_STEPS} steps."
+    )
+
+
+class _Problems:
+    """P problems on one training set, in one precision; arrays are (P, n), one row a problem."""
+
+    def __init__(self, data, classes, noise, alpha, precision):
+        self.data, self.precision = data, precision
+        self.X = data.X32 if precision is np.float32 else data.X
+        self.targets = data.class_sums[classes]
+        self.noise, self.alpha = noise, alpha
+        self.rows = max(1, -(-data.n // HESSIAN_ROWS))
+
+    def subset(self, keep):
+        other = object.__new__(_Problems)
+        other.__dict__.update(self.__dict__)
+        other.targets, other.noise, other.alpha = (
+            self.targets[keep],
+            self.noise[keep],
+            self.alpha[keep],
+        )
+        return other
+
+    def gradient_from(self, S, W):
+        return (S @ self.X).astype(float) - self.targets + self.alpha[:, None] * W + self.noise
+
+    def gradient(self, W):
+        Z = W.astype(self.precision) @ self.X.T
+        S = _sigmoid(Z)
+        return self.gradient_from(S, W), Z, S
+
+    def newton_direction(self, S, G):
+        data = self.data
+        first, second = data.pair_index
+        S_sub = S[:, :: self.rows]
+        weights = (S_sub * (1 - S_sub)).astype(np.float32)
+        curvature = (weights @ data.pairs) * (data.n / data.pairs.shape[0])
+        d = G.shape[1]
+        H = np.empty((len(G), d, d))
+        H[:, first, second] = curvature
+        H[:, second, first] = curvature
+        H[:, np.arange(d), np.arange(d)] += self.alpha[:, None]
+        return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
+
+    def solve(self, W, tolerance):
+        """Newton steps until every gradient (in this precision) is within ``tolerance``."""
+        W = W.copy()
+        G, Z, S = self.gradient(W)
+        todo = np.flatnonzero(np.abs(G).max(axis=1) > tolerance)
+        problems = self.subset(todo)
+        Z, S, G = Z[todo], S[todo], G[todo]
+        for _ in range(MAX_STEPS):
+            if len(todo) == 0:
+                return W
+            D = problems.newton_direction(S, G)
+            U = D.astype(self.precision) @ self.X.T
+            Z_new = Z + U
+            S_new = _sigmoid(Z_new)
+            G_new = problems.gradient_from(S_new, W[todo] + D)
+            overshot = np.flatnonzero(np.einsum("pd,pd->p", G_new, D) > 0)
+            if len(overshot):
+                # The minimum along D lies before its end: take it (φ′ is increasing).
+                o = overshot
+                t = _line_minimum(Z[o], U[o], S[o], G[o], D[o], problems.alpha[o])
+                Z_new[o] = Z[o] + U[o] * t[:, None].astype(self.precision)
+                S_new[o] = _sigmoid(Z_new[o])
+                D[o] *= t[:, None]
+                G_new[o] = problems.subset(o).gradient_from(S_new[o], W[todo[o]] + D[o])
+            W[todo] += D
+            keep = np.abs(G_new).max(axis=1) > tolerance
+            todo, problems = todo[keep], problems.subset(keep)
+            Z, S, G = Z_new[keep], S_new[keep], G_new[keep]
+        return W
+
+
+def _line_minimum(Z, U, S0, G, D, alpha, steps: int = 30):
+    """Per row, a step t in (0, 1) with φ′(0)/10 ≤ φ′(t) ≤ 0 for φ(t) = J(w + t·d): J decreases
+    all the way to it (φ′ ≤ 0 on [0, t], φ being convex) and t is close to the minimum along d.
+    Safeguarded Newton on φ′, which is increasing, from φ′(0) = gᵀd < 0 < φ′(1)."""
+    slope0 = np.einsum("pd,pd->p", G, D)
+    dd = np.einsum("pd,pd->p", D, D)
+    low, high = np.zeros(len(alpha)), np.ones(len(alpha))
+    t = np.ones(len(alpha))
+    rows = np.arange(len(alpha))
+    for _ in range(steps):
+        z, u = Z[rows], U[rows]
+        S = _sigmoid(z + u * t[rows, None].astype(Z.dtype))
+        # φ′(t) − φ′(0) = Σ_i (σ(z_i + t·u_i) − σ(z_i))·u_i + t·α‖d‖²
+        S0u = S0[rows]
+        S0u -= S
+        slope = slope0[rows] - np.einsum("pn,pn->p", S0u, u, dtype=float)
+        slope += t[rows] * alpha[rows] * dd[rows]
+        down = slope <= 0
+        low[rows[down]] = t[rows[down]]
+        high[rows[~down]] = t[rows[~down]]
+        done = down & (slope >= 0.1 * slope0[rows])
+        S *= 1 - S
+        S *= u
+        curvature = np.einsum("pn,pn->p", S, u, dtype=float) + alpha[rows] * dd[rows]
+        newton = t[rows] - slope / curvature
+        inside = (newton > low[rows]) & (newton < high[rows])
+        t[rows] = np.where(inside, newton, 0.5 * (low[rows] + high[rows]))
+        rows = rows[~done]
+        if len(rows) == 0:
+            break
+    return low
