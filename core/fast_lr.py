@@ -67,6 +67,8 @@ class LRData:
     pairs: np.ndarray  # (m, d(d+1)/2) float32: x_a·x_b of the curvature subsample
     pair_index: tuple[np.ndarray, np.ndarray]
     warm: np.ndarray  # (K, d)
+    warm_scores: np.ndarray  # (K, n) float32: X·w0
+    warm_probabilities: np.ndarray  # (K, n) float32: σ(X·w0)
     warm_hessian: np.ndarray  # (K, d, d)
     C: float
 
@@ -98,17 +100,22 @@ class LRData:
             pairs=np.ascontiguousarray(sub[:, first] * sub[:, second]),
             pair_index=(first, second),
             warm=np.zeros((n_classes, d)),
-            warm_hessian=np.zeros((n_classes, d, d)),
+            warm_scores=np.zeros((n_classes, n), dtype=np.float32),
+            warm_probabilities=np.full((n_classes, n), 0.5, dtype=np.float32),
+            warm_hessian=np.broadcast_to(0.25 * X.T @ X, (n_classes, d, d)),
             C=C,
         )
         classes = np.arange(n_classes)
         alpha = np.full(n_classes, 1.0 / C)
         warm = minimise(data, classes, np.zeros((n_classes, d)), alpha)
-        # Only the first step of each problem uses it: single precision is enough.
-        S = _sigmoid(warm.astype(np.float32) @ data.X32.T)
-        S *= 1 - S
-        hessian = np.stack([(data.X32.T * weights) @ data.X32 for weights in S]).astype(float)
+        # Only the first step of each problem uses them: single precision is enough.
+        scores = warm.astype(np.float32) @ data.X32.T
+        probabilities = _sigmoid(scores)
+        curvature = probabilities * (1 - probabilities)
+        hessian = np.stack([(data.X32.T * c) @ data.X32 for c in curvature]).astype(float)
         object.__setattr__(data, "warm", warm)
+        object.__setattr__(data, "warm_scores", scores)
+        object.__setattr__(data, "warm_probabilities", probabilities)
         object.__setattr__(data, "warm_hessian", hessian)
         return data
 
@@ -162,18 +169,18 @@ def minimise(data: LRData, classes: np.ndarray, noise: np.ndarray, alpha: np.nda
     return result
 
 
-def _start(data: LRData, classes: np.ndarray, noise: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    # One Newton step from the class's non-private solution w0 (ridge 1/C), where the gradient of
-    # problem p is (α_p − 1/C)·w0 + b_p.
-    warm = data.warm[classes]
-    d = warm.shape[1]
-    hessian = data.warm_hessian[classes] + alpha[:, None, None] * np.eye(d)
-    gradient = (alpha - 1.0 / data.C)[:, None] * warm + noise
-    return warm - np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
-
-
 def _minimise_batch(data, classes, noise, alpha):
-    W = _start(data, classes, noise, alpha)
+    # Start at the class's non-private solution w0 (ridge 1/C). Its scores, probabilities and
+    # Hessian are known, and problem p's gradient there is (α_p − 1/C)·w0 + b_p: the first
+    # Newton step needs no pass over the data.
+    W = data.warm[classes].copy()
+    d = W.shape[1]
+    start = (
+        data.warm_scores[classes],
+        data.warm_probabilities[classes],
+        (alpha - 1.0 / data.C)[:, None] * W + noise,
+        data.warm_hessian[classes] + alpha[:, None, None] * np.eye(d),
+    )
     tolerance = TOLERANCE * data.n
     active = np.arange(len(classes))
     for _ in range(3):  # float32 steps, then a float64 check (and float64 steps if needed)
@@ -181,7 +188,8 @@ def _minimise_batch(data, classes, noise, alpha):
             if len(active) == 0:
                 return W
             problems = _Problems(data, classes[active], noise[active], alpha[active], precision)
-            W[active] = problems.solve(W[active], tolerance)
+            W[active] = problems.solve(W[active], tolerance, start)
+            start = None
             gradient = _Problems(
                 data, classes[active], noise[active], alpha[active], np.float64
             ).gradient(W[active])[0]
@@ -233,24 +241,35 @@ class _Problems:
         H[:, np.arange(d), np.arange(d)] += self.alpha[:, None]
         return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
 
-    def solve(self, W, tolerance):
-        """Newton steps until every gradient (in this precision) is within ``tolerance``."""
+    def solve(self, W, tolerance, start=None):
+        """Newton steps until every gradient (in this precision) is within ``tolerance``.
+
+        ``start``: the scores, probabilities, gradient and Hessian at ``W`` when known.
+        """
         W = W.copy()
-        G, Z, S = self.gradient(W)
+        if start is None:
+            G, Z, S = self.gradient(W)
+            H = None
+        else:
+            Z, S, G, H = start
         todo = np.flatnonzero(np.abs(G).max(axis=1) > tolerance)
         problems = self.subset(todo)
         Z, S, G = Z[todo], S[todo], G[todo]
         for _ in range(MAX_STEPS):
             if len(todo) == 0:
                 return W
-            D = problems.newton_direction(S, G)
+            if H is None:
+                D = problems.newton_direction(S, G)
+            else:
+                D = -np.linalg.solve(H[todo], G[:, :, None])[:, :, 0]
+                H = None
             U = D.astype(self.precision) @ self.X.T
             Z_new = Z + U
             S_new = _sigmoid(Z_new)
             G_new = problems.gradient_from(S_new, W[todo] + D)
             overshot = np.flatnonzero(np.einsum("pd,pd->p", G_new, D) > 0)
             if len(overshot):
-                # The minimum along D lies before its end: take it (φ′ is increasing).
+                # The minimum along D lies before its end: step to it (φ′ is increasing).
                 o = overshot
                 t = _line_minimum(Z[o], U[o], S[o], G[o], D[o], problems.alpha[o])
                 Z_new[o] = Z[o] + U[o] * t[:, None].astype(self.precision)
@@ -259,8 +278,11 @@ class _Problems:
                 G_new[o] = problems.subset(o).gradient_from(S_new[o], W[todo[o]] + D[o])
             W[todo] += D
             keep = np.abs(G_new).max(axis=1) > tolerance
-            todo, problems = todo[keep], problems.subset(keep)
-            Z, S, G = Z_new[keep], S_new[keep], G_new[keep]
+            if keep.all():
+                Z, S, G = Z_new, S_new, G_new
+            else:
+                todo, problems = todo[keep], problems.subset(keep)
+                Z, S, G = Z_new[keep], S_new[keep], G_new[keep]
         return W
 
 

@@ -16,7 +16,8 @@ that breaks it replaced, and everything else (mechanisms, budget split, fitting)
   free intercept: objective perturbation's proof needs every coordinate regularised, and
   diffprivlib's Jacobian term ``log(1 + c·data_norm/α)`` is the proof's ``log(1 + c·R²/α)`` when
   R = 1. diffprivlib calibrates the noise for replace-one neighbours; under add/remove one class's
-  problem at ε is diffprivlib's at 2ε (:func:`objective_perturbation_calibration`).
+  problem at ε is diffprivlib's at 2ε, with the ridge raised where diffprivlib's rule leaves
+  little ε for the noise (:func:`objective_perturbation_calibration`).
 - :func:`fit_person_level_forest`: diffprivlib's forest hands rows to trees by position
   (``arange(n) // (n / T)``), so removing one person moves others between trees. Here each person
   goes to the tree given by a seeded hash of their own public key; each tree is a diffprivlib
@@ -126,8 +127,12 @@ def objective_perturbation_calibration(epsilon: float, C: float = 1.0) -> Pertur
 
     Adding one person adds one loss term, whose gradient has norm ≤ 1 and whose Hessian adds one
     rank-one term of norm ≤ c: the noise density moves by at most e^{1/noise_scale} and the
-    Jacobian by at most 1 + c/regularisation. Replace-one, which diffprivlib calibrates for, moves
-    both twice; with R = 1 this is diffprivlib's ``Vector`` calibration at 2ε, branch included.
+    Jacobian by at most 1 + c/regularisation, so any ridge α′ ≥ 1/C with
+    1/noise_scale = ε − log(1 + c/α′) > 0 is ε-DP. The ridge here is the smallest that leaves the
+    noise at least half of ε: α′ = max(1/C, c/(e^{ε/2} − 1)). That is diffprivlib's ``Vector``
+    calibration at 2ε with C′ = 1/α′ (replace-one moves both terms twice); diffprivlib's own rule
+    keeps α′ = 1/C until the noise's share falls to 0, and then jumps to the larger ridge, so its
+    noise grows as ε grows just above log(1 + c·C).
 
     Parameters
     ----------
@@ -136,12 +141,9 @@ def objective_perturbation_calibration(epsilon: float, C: float = 1.0) -> Pertur
     C : float
         Inverse ridge of the sum-form objective (scikit-learn's and diffprivlib's ``C``), > 0.
     """
-    alpha = 1.0 / C
-    jacobian = math.log1p(LOGISTIC_CURVATURE / alpha)
-    if epsilon > jacobian:
-        return PerturbationCalibration(1.0 / (epsilon - jacobian), alpha)
-    # Too little ε left for the noise: a larger ridge takes the Jacobian's share to ε/2.
-    return PerturbationCalibration(2.0 / epsilon, LOGISTIC_CURVATURE / math.expm1(epsilon / 2))
+    ridge = max(1.0 / C, LOGISTIC_CURVATURE / math.expm1(epsilon / 2))
+    noise_epsilon = epsilon - math.log1p(LOGISTIC_CURVATURE / ridge)
+    return PerturbationCalibration(1.0 / noise_epsilon, ridge)
 
 
 class PersonLevelLogisticRegression(dp_models.LogisticRegression):
@@ -176,11 +178,12 @@ class PersonLevelLogisticRegression(dp_models.LogisticRegression):
             coefficient, _, _ = _logistic_regression_path(
                 X,
                 y,
-                # diffprivlib's replace-one calibration at 2ε is the add/remove one at ε (R = 1).
+                # diffprivlib's replace-one calibration at 2ε and C′ = 1/α′ is the add/remove
+                # one at ε (R = 1); its small-ε branch (a ridge added to J/n) is never reached.
                 epsilon=2 * class_epsilon,
                 data_norm=self.data_norm,
                 pos_class=label,
-                Cs=[self.C],
+                Cs=[1.0 / self.calibration_.regularisation],
                 fit_intercept=False,
                 max_iter=self.max_iter,
                 tol=self.tol,

@@ -18,8 +18,9 @@ from core.private_models import (
 )
 from core.scenario import Scenario
 
-# Per-class ε on both sides of the branch at log(1 + c/α) ≈ 0.223 (α = 1).
-CLASS_EPSILONS = (0.01, 0.2, 0.25, 3.0)
+# Per-class ε with the ridge raised (below 2·log(1 + c/α) ≈ 0.446, α = 1), inside diffprivlib's
+# own window where its rule differs (0.223–0.446), and with the ridge at α.
+CLASS_EPSILONS = (0.01, 0.2, 0.3, 3.0)
 
 
 @pytest.fixture(scope="module")
@@ -31,22 +32,23 @@ def training(population_5k, schema):
 
 
 def _vector_noise(class_epsilon, dimension, n, seed):
-    """What diffprivlib's Vector adds to the averaged objective at 2ε (its replace-one
-    calibration at 2ε is the add/remove one at ε), read back through its output: the noise b and
-    the sum-form ridge α′ = α + n·Δ."""
+    """What diffprivlib's Vector adds to the averaged objective at 2ε and C′ = 1/α′ (its
+    replace-one calibration there is the add/remove one at ε), read back through its output:
+    the noise b and the sum-form ridge α′ + n·Δ (Δ: its small-ε branch's extra ridge)."""
+    ridge = objective_perturbation_calibration(class_epsilon).regularisation
     mechanism = Vector(
         epsilon=2 * class_epsilon,
         function_sensitivity=LOGISTIC_CURVATURE,
         data_sensitivity=1.0,
         dimension=dimension,
-        alpha=1.0,
+        alpha=ridge,
         n=n,
         random_state=np.random.RandomState(seed),
     )
     perturbed = mechanism.randomise(lambda w: (0.0, np.zeros(dimension)))
     noise = perturbed(np.zeros(dimension))[1] * n
-    ridge = (perturbed(np.eye(dimension)[0])[1] * n - noise)[0] + 1.0
-    return noise, ridge
+    extra = (perturbed(np.eye(dimension)[0])[1] * n - noise)[0]
+    return noise, ridge + extra
 
 
 @pytest.mark.parametrize("class_epsilon", CLASS_EPSILONS)
