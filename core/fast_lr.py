@@ -263,20 +263,16 @@ class _Problems:
             else:
                 D = -np.linalg.solve(H[todo], G[:, :, None])[:, :, 0]
                 H = None
-            U = D.astype(self.precision) @ self.X.T
-            Z_new = Z + U
+            W_new = W[todo] + D
+            Z_new = W_new.astype(self.precision) @ self.X.T
             S_new = _sigmoid(Z_new)
-            G_new = problems.gradient_from(S_new, W[todo] + D)
+            G_new = problems.gradient_from(S_new, W_new)
             overshot = np.flatnonzero(np.einsum("pd,pd->p", G_new, D) > 0)
             if len(overshot):
-                # The minimum along D lies before its end: step to it (φ′ is increasing).
-                o = overshot
-                t = _line_minimum(Z[o], U[o], S[o], G[o], D[o], problems.alpha[o])
-                Z_new[o] = Z[o] + U[o] * t[:, None].astype(self.precision)
-                S_new[o] = _sigmoid(Z_new[o])
-                D[o] *= t[:, None]
-                G_new[o] = problems.subset(o).gradient_from(S_new[o], W[todo[o]] + D[o])
-            W[todo] += D
+                # J's minimum along D lies before its end: step back to where J still decreases.
+                self._step_back(problems, overshot, Z, S, G, D, W[todo], Z_new, S_new, G_new)
+                W_new = W[todo] + D
+            W[todo] = W_new
             keep = np.abs(G_new).max(axis=1) > tolerance
             if keep.all():
                 Z, S, G = Z_new, S_new, G_new
@@ -285,13 +281,42 @@ class _Problems:
                 Z, S, G = Z_new[keep], S_new[keep], G_new[keep]
         return W
 
+    def _step_back(self, problems, rows, Z, S, G, D, W, Z_new, S_new, G_new):
+        """For ``rows``, where φ(t) = J(w + t·d) rises at t = 1: shorten d to a t with φ′(t) ≤ 0
+        (J decreases all the way there, φ being convex), updating D, Z_new, S_new and G_new.
+        t comes from the curvature subsample, then is checked on every row of the data."""
+        U = D[rows].astype(self.precision) @ self.X.T
+        for sample in (slice(None, None, self.rows), slice(None)):
+            scale = self.data.n / Z[rows, sample].shape[1]
+            t = _line_step(
+                Z[rows, sample],
+                U[:, sample],
+                S[rows, sample],
+                G[rows],
+                D[rows],
+                problems.alpha[rows],
+                scale,
+            )
+            Z_new[rows] = Z[rows] + U * t[:, None].astype(self.precision)
+            S_new[rows] = _sigmoid(Z_new[rows])
+            D[rows] *= t[:, None]
+            G_new[rows] = problems.subset(rows).gradient_from(S_new[rows], W[rows] + D[rows])
+            rising = np.einsum("pd,pd->p", G_new[rows], D[rows]) > 0
+            if not rising.any():
+                return
+            # Back to the original direction for the rows the subsample misjudged.
+            D[rows[rising]] /= t[rising, None]
+            rows, U = rows[rising], U[rising]
 
-def _line_minimum(Z, U, S0, G, D, alpha, steps: int = 30):
-    """Per row, a step t in (0, 1) with φ′(0)/10 ≤ φ′(t) ≤ 0 for φ(t) = J(w + t·d): J decreases
-    all the way to it (φ′ ≤ 0 on [0, t], φ being convex) and t is close to the minimum along d.
-    Safeguarded Newton on φ′, which is increasing, from φ′(0) = gᵀd < 0 < φ′(1)."""
+
+def _line_step(Z, U, S0, G, D, alpha, scale=1.0, steps: int = 30):
+    """Per row, t in (0, 1) with φ′(t) between φ′(0)/2 and φ′(0)/10 (< 0) for
+    φ(t) = J(w + t·d): short of the minimum along d, and past most of the way to it.
+    ``Z``, ``U``, ``S0`` may hold a subsample of the data's rows (each standing for ``scale``
+    of them). Safeguarded Newton on φ′, which is increasing, from φ′(0) = gᵀd < 0 < φ′(1)."""
     slope0 = np.einsum("pd,pd->p", G, D)
     dd = np.einsum("pd,pd->p", D, D)
+    target = 0.1 * slope0
     low, high = np.zeros(len(alpha)), np.ones(len(alpha))
     t = np.ones(len(alpha))
     rows = np.arange(len(alpha))
@@ -299,21 +324,21 @@ def _line_minimum(Z, U, S0, G, D, alpha, steps: int = 30):
         z, u = Z[rows], U[rows]
         S = _sigmoid(z + u * t[rows, None].astype(Z.dtype))
         # φ′(t) − φ′(0) = Σ_i (σ(z_i + t·u_i) − σ(z_i))·u_i + t·α‖d‖²
-        S0u = S0[rows]
-        S0u -= S
-        slope = slope0[rows] - np.einsum("pn,pn->p", S0u, u, dtype=float)
+        change = S0[rows] - S
+        slope = slope0[rows] - scale * np.einsum("pn,pn->p", change, u, dtype=float)
         slope += t[rows] * alpha[rows] * dd[rows]
-        down = slope <= 0
-        low[rows[down]] = t[rows[down]]
-        high[rows[~down]] = t[rows[~down]]
-        done = down & (slope >= 0.1 * slope0[rows])
+        below = slope <= target[rows]
+        low[rows[below]] = t[rows[below]]
+        high[rows[~below]] = t[rows[~below]]
+        done = (slope <= 0.03 * slope0[rows]) & (slope >= 0.3 * slope0[rows])
         S *= 1 - S
         S *= u
-        curvature = np.einsum("pn,pn->p", S, u, dtype=float) + alpha[rows] * dd[rows]
-        newton = t[rows] - slope / curvature
+        curvature = scale * np.einsum("pn,pn->p", S, u, dtype=float) + alpha[rows] * dd[rows]
+        newton = t[rows] - (slope - target[rows]) / curvature
         inside = (newton > low[rows]) & (newton < high[rows])
-        t[rows] = np.where(inside, newton, 0.5 * (low[rows] + high[rows]))
+        step = np.where(inside, newton, 0.5 * (low[rows] + high[rows]))
+        t[rows] = np.where(done, t[rows], step)
         rows = rows[~done]
         if len(rows) == 0:
-            break
+            return t
     return low
