@@ -126,12 +126,17 @@ def build_workbench(
     nb_statistics = forest_data = lr_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     if len(train.y) >= MIN_TRAIN_PEOPLE:
+        if scenario.model == "logistic_regression":
+            lr_data = LRData.from_data(lr_design(train.X, schema), train.y, schema.n_classes)
         # The ceiling: the same people and the same data collected, with no noise at all (neither
         # the central model's nor the people's own local randomisation).
         exact_train, exact_test = data.exact_train, data.exact_test
-        twin = fit_nonprivate(
-            scenario.model, exact_train.X, exact_train.y, schema=schema, random_state=model_seed
-        )
+        if lr_data is not None and exact_train is train:
+            twin = lr_recommender(lr_data.warm, schema)  # already solved: its warm start
+        else:
+            twin = fit_nonprivate(
+                scenario.model, exact_train.X, exact_train.y, schema=schema, random_state=model_seed
+            )
         nonprivate_scores = twin.score(exact_test.X, exact_test.observed)
         nonprivate_proba = {
             "members": twin.predict_proba(exact_train.X[members], exact_train.observed[members]),
@@ -140,8 +145,12 @@ def build_workbench(
             ),
         }
         if scenario.local_epsilon > 0:
-            plain = fit_nonprivate(
-                scenario.model, train.X, train.y, schema=schema, random_state=model_seed
+            plain = (
+                lr_recommender(lr_data.warm, schema)
+                if lr_data is not None
+                else fit_nonprivate(
+                    scenario.model, train.X, train.y, schema=schema, random_state=model_seed
+                )
             )
             local_plain_scores = plain.score(test.X, test.observed)
         if scenario.model == "random_forest":
@@ -161,8 +170,6 @@ def build_workbench(
             nb_statistics = NBStatistics.from_data(
                 train.X, train.y, schema.n_classes, model_bounds(schema)
             )
-        if scenario.model == "logistic_regression":
-            lr_data = LRData.from_data(lr_design(train.X, schema), train.y, schema.n_classes)
     return Workbench(
         scenario=scenario,
         schema=schema,

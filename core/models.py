@@ -15,10 +15,10 @@ from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.tools import histogram as dp_histogram
 from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
 from core.encoding import data_norm, model_bounds
+from core.fast_lr import LRData
 from core.fast_nb import (
     VAR_SMOOTHING,
     NBParameters,
@@ -197,17 +197,28 @@ def forest_recommender(forest) -> Recommender:
     return Recommender(score=score, predict_proba=predict_proba)
 
 
+def nonprivate_lr_coefficients(X: np.ndarray, y: np.ndarray, schema: Schema) -> np.ndarray:
+    """The person-level logistic regression without its noise: one-vs-rest for every public
+    class on :func:`lr_design` rows, ridge 1/C, no perturbation (n_classes, d)."""
+    return LRData.from_data(lr_design(X, schema), y, schema.n_classes).warm
+
+
 def fit_nonprivate(
     model: str, X: np.ndarray, y: np.ndarray, *, schema: Schema, random_state: int
 ) -> Recommender:
-    """Fit the scikit-learn twin of ``model`` (no noise): the accuracy ceiling."""
+    """Fit the non-private twin of ``model`` (no noise): the accuracy ceiling.
+
+    GaussianNB and random forest: scikit-learn's. Logistic regression: the person-level model's
+    own one-vs-rest form without the perturbation (:func:`nonprivate_lr_coefficients`), which
+    its releases tend to as ε grows.
+    """
     classes = np.arange(schema.n_classes)
     if model == "gaussian_nb":
         estimator = GaussianNB().partial_fit(X, y, classes=classes)
         return nb_recommender(parameters_from_estimator(estimator))
     if model == "logistic_regression":
-        estimator = LogisticRegression(max_iter=500, random_state=random_state)
-    elif model == "random_forest":
+        return lr_recommender(nonprivate_lr_coefficients(X, y, schema), schema)
+    if model == "random_forest":
         estimator = RandomForestClassifier(
             n_estimators=RF_TREES, max_depth=RF_MAX_DEPTH, random_state=random_state, n_jobs=1
         )

@@ -141,7 +141,7 @@ def objective_perturbation_calibration(epsilon: float, C: float = 1.0) -> Pertur
     C : float
         Inverse ridge of the sum-form objective (scikit-learn's and diffprivlib's ``C``), > 0.
     """
-    ridge = max(1.0 / C, LOGISTIC_CURVATURE / math.expm1(epsilon / 2))
+    ridge = max(1.0 / C, LOGISTIC_CURVATURE / math.expm1(min(epsilon / 2, 700.0)))
     noise_epsilon = epsilon - math.log1p(LOGISTIC_CURVATURE / ridge)
     return PerturbationCalibration(1.0 / noise_epsilon, ridge)
 

@@ -150,3 +150,14 @@ def test_engine_release_is_the_person_level_models(schema):
         accountant=BudgetAccountant(),
     )
     np.testing.assert_allclose(proba, default.predict_proba(test.X, test.observed), atol=0.02)
+
+
+def test_the_ceiling_is_the_releases_limit(training):
+    """The logistic-regression twin (the ceiling) is the private model without its noise: the
+    releases tend to it as ε grows."""
+    design, y, data = training
+    coefs, _ = draw_releases(data, 1e7, [1, 2])
+    scale = np.abs(data.warm).max()
+    assert np.abs(coefs - data.warm).max() <= 1e-3 * scale
+    far, _ = draw_releases(data, 1.0, [1])
+    assert np.abs(far[0] - data.warm).max() > 0.1 * scale
