@@ -181,7 +181,7 @@ def _minimise_batch(data, classes, noise, alpha):
         (alpha - 1.0 / data.C)[:, None] * W + noise,
         data.warm_hessian[classes] + alpha[:, None, None] * np.eye(d),
     )
-    tolerance = TOLERANCE * data.n
+    tolerance = TOLERANCE * max(data.n, 1)
     active = np.arange(len(classes))
     for _ in range(3):  # float32 steps, then a float64 check (and float64 steps if needed)
         for precision in (np.float32, np.float64):
@@ -233,7 +233,7 @@ class _Problems:
         first, second = data.pair_index
         S_sub = S[:, :: self.rows]
         weights = (S_sub * (1 - S_sub)).astype(np.float32)
-        curvature = (weights @ data.pairs) * (data.n / data.pairs.shape[0])
+        curvature = (weights @ data.pairs) * (data.n / max(data.pairs.shape[0], 1))
         d = G.shape[1]
         H = np.empty((len(G), d, d))
         H[:, first, second] = curvature
@@ -287,7 +287,7 @@ class _Problems:
         t comes from the curvature subsample, then is checked on every row of the data."""
         U = D[rows].astype(self.precision) @ self.X.T
         for sample in (slice(None, None, self.rows), slice(None)):
-            scale = self.data.n / Z[rows, sample].shape[1]
+            scale = self.data.n / max(Z[rows, sample].shape[1], 1)
             t = _line_step(
                 Z[rows, sample],
                 U[:, sample],

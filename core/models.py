@@ -140,9 +140,16 @@ def fit_private(
             random_state=random_state,
             accountant=accountant,
         )
+        design = lr_design(X, schema)
+        if len(y) == 0:
+            # Nobody in training: the model is still released (what is released never depends
+            # on how many people trained it). diffprivlib divides its objective by n, so it needs
+            # one row; an all-zero row adds a constant to the loss and nothing to its gradient,
+            # so the fit is the sum-form objective of nobody: regulariser plus noise.
+            design, y = np.zeros((1, design.shape[1])), np.zeros(1, dtype=np.int64)
         # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
         # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
-        estimator.fit(lr_design(X, schema), y)
+        estimator.fit(design, y)
         return lr_recommender(estimator.coef_, schema)
     if model == "random_forest":
         return random_forest(

@@ -32,6 +32,7 @@ import pandas as pd
 
 from core.anonymity import MAX_QUASI_IDENTIFIERS
 from core.dataset import Dataset
+from core.person_keys import content_keys
 from core.population import MAX_PROFILES, Population, describe, generate_profiles
 from core.schema import CATEGORIES, Schema, load_schema, schema_from_dict
 
@@ -495,6 +496,9 @@ def build_dataset(table: RawTable, mapping: Mapping, name: str = "Your data") ->
         segment=segment[keep],
         label=label[keep],
         seed=0,
+        # Each person's own key, from their own row (core.person_keys): deleting another row
+        # moves nobody's split, coins or tree.
+        key=content_keys(table.frame)[keep],
         segment_names=segment_names,
     )
     return Dataset(

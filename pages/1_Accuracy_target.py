@@ -39,15 +39,20 @@ best_private = float(table.groupby("epsilon")["accuracy"].mean().max())
 left, right = st.columns(2)
 if needs_no_data:
     st.success(
-        f"No personal data needed: recommending the most popular items to everyone already gets "
-        f"{floor:.0%} right, at or above your target of {target:.0%}. No model has to learn "
-        "from anyone's data, so no ε has to be spent.",
+        f"No personalised model needed: recommending the most popular items to everyone "
+        f"already gets {floor:.0%} right, at or above your target of {target:.0%}. No model "
+        "has to learn from anyone's profile. The list itself is counted from everyone's "
+        "purchases (this figure is the exact count), so a platform would still release it "
+        "with differential privacy, spending a small ε.",
         icon=":material/check_circle:",
     )
 with left, st.container(border=True):
     st.markdown("#### On average")
     if needs_no_data:
-        st.write("Any ε, or none: popular items reach the target.")
+        st.write(
+            "Any ε: the popular-items list reaches the target; releasing it takes only "
+            "the small ε of one differentially private count."
+        )
     elif typical is None and ceiling >= target:
         st.error(
             f"Not reachable with privacy: the private model averages at most "

@@ -161,3 +161,27 @@ def test_the_ceiling_is_the_releases_limit(training):
     assert np.abs(coefs - data.warm).max() <= 1e-3 * scale
     far, _ = draw_releases(data, 1.0, [1])
     assert np.abs(far[0] - data.warm).max() > 0.1 * scale
+
+
+@pytest.mark.parametrize("n_people", [0, 1, 2, 3])
+def test_tiny_training_sets_give_the_person_level_release(schema, population_5k, n_people):
+    """With 0 to 3 people in training the batched release is the diffprivlib fit's (nobody:
+    the minimiser of ridge plus noise alone)."""
+    X = encode(population_5k.features, schema)[:n_people]
+    y = population_5k.label[:n_people]
+    coef, _ = draw_releases(LRData.from_data(lr_design(X, schema), y, schema.n_classes), 1.0, [9])
+    reference = fit_private(
+        "logistic_regression",
+        X,
+        y,
+        epsilon=1.0,
+        schema=schema,
+        random_state=9,
+        accountant=BudgetAccountant(),
+    )
+    probe = encode(population_5k.features, schema)[100:200]
+    np.testing.assert_allclose(
+        lr_probabilities(coef[0], lr_design(probe, schema)),
+        reference.predict_proba(probe, np.ones_like(probe, dtype=bool)),
+        atol=1e-4,
+    )
