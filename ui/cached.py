@@ -23,17 +23,10 @@ from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
-from core.frontier_workers import WORKERS as FRONTIER_WORKERS
-from core.frontier_workers import submit_frontier_at
 from core.persona import Persona, load_personas, persona_report, personas_from
-from core.scenario import EPSILON_STOPS, MODELS, Scenario
+from core.scenario import EPSILON_STOPS, Scenario
 from core.storage import DB_NAME, ScenarioStore, data_dir
 from ui.display import chart_placeholder, plain
-
-# Models whose draws are array-drawn (core.fast_nb, core.fast_forest): a frontier takes ~1 s.
-# The others (logistic regression: one L-BFGS solve per class and draw, no exact shortcut,
-# docs/benchmarks.md section 8) compute one ε at a time on worker processes, under a progress bar.
-FAST_MODELS = {"gaussian_nb", "random_forest"}
 
 
 # -- the data: built-in synthetic people, or an upload held in this session only -----------------
@@ -293,13 +286,11 @@ def progressive(label: str, items: list, compute, at_once: int = 1) -> pd.DataFr
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _frontier_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
-    if scenario.model in FAST_MODELS:
-        return frontier(_workbench(scenario, dataset), [epsilon], scenario.repeats)
-    return submit_frontier_at(scenario, dataset, epsilon, scenario.repeats).result()
+    return frontier(_workbench(scenario, dataset), [epsilon], scenario.repeats)
 
 
 def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
-    """The frontier rows of one ε (slow models are refitted per draw: one ε at a time)."""
+    """The frontier rows of one ε that is not one of the stops (the planner's)."""
     return _frontier_point(scenario, epsilon, current_dataset())
 
 
@@ -310,32 +301,20 @@ _FRONTIERS_DONE_MAX = 1024
 
 
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
-    """Cached frontier of ``scenario`` (its ε does not matter), with visible progress."""
+    """Cached frontier of ``scenario`` (its ε does not matter). Every model's draws are drawn in
+    batches (core.fast_nb, core.fast_forest, core.fast_lr): a frontier takes a second or two."""
     key = noise_free(scenario)
     done_key = (key, current_dataset().fingerprint)
     training = f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"
     if done_key in _FRONTIERS_DONE:
-        if key.model in FAST_MODELS:
-            with st.spinner(training):  # shows only if the cache has let it go
-                return get_frontier(key)
-        return _progressive_frontier(key)
+        with st.spinner(training):  # shows only if the cache has let it go
+            return get_frontier(key)
     with chart_placeholder(training):
-        table = get_frontier(key) if key.model in FAST_MODELS else _progressive_frontier(key)
+        table = get_frontier(key)
     if len(_FRONTIERS_DONE) >= _FRONTIERS_DONE_MAX:
         _FRONTIERS_DONE.clear()
     _FRONTIERS_DONE.add(done_key)
     return table
-
-
-def _progressive_frontier(key: Scenario) -> pd.DataFrame:
-    # Two ε at a time per worker: each worker always has its next ε queued.
-    return progressive(
-        f"Training {MODELS[key.model].lower()} at every privacy level "
-        f"({key.repeats} noise draws each, on {FRONTIER_WORKERS} worker processes)",
-        list(EPSILON_STOPS),
-        lambda epsilon: frontier_point(key, epsilon),
-        at_once=2 * FRONTIER_WORKERS,
-    )
 
 
 def warm_default_caches() -> None:
@@ -356,7 +335,7 @@ def warm_default_caches() -> None:
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:
     """Accuracy and hit@3 at the Scenario's ε: read from the frontier when ε is a stop."""
     rows = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
-    if rows.empty or len(rows) < scenario.repeats and scenario.model in FAST_MODELS:
+    if rows.empty or len(rows) < scenario.repeats:
         result = get_evaluation(scenario)
         return {
             "accuracy": result["accuracy"],
