@@ -124,10 +124,14 @@ def build_workbench(
     schema: Schema | None = None,
     local_noise_draw: int = 0,
     dataset: Dataset | None = None,
+    *,
+    ceiling: Recommender | None = None,
 ) -> Workbench:
     """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics).
 
     ``dataset`` (default: the built-in synthetic people) supplies the schema and the people.
+    ``ceiling``: the twin when the caller already has it (it depends on the people and the data
+    collected, not on local DP's noise: the same Scenario with local DP off has it).
     """
     if dataset is not None:
         schema = dataset.schema
@@ -160,7 +164,9 @@ def build_workbench(
         # The ceiling: the same people and the same data collected, with no noise at all (neither
         # the central model's nor the people's own local randomisation).
         exact_train, exact_test = data.exact_train, data.exact_test
-        if lr_data is not None and exact_train is train:
+        if ceiling is not None:
+            twin = ceiling
+        elif lr_data is not None and exact_train is train:
             twin = lr_recommender(lr_data.warm, schema)  # already solved: its warm start
         else:
             twin = fit_nonprivate(

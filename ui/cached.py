@@ -24,7 +24,9 @@ from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
+from core.population import Population
 from core.scenario import EPSILON_STOPS, Scenario
+from core.schema import CATEGORIES
 from core.storage import DB_NAME, ScenarioStore, data_dir
 from ui.display import chart_placeholder, plain
 
@@ -123,18 +125,42 @@ def get_store() -> ScenarioStore:
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------
+# Lens pages compute this many settings at a time, on threads of the page's script run: NumPy
+# releases the GIL in its products and array operations, so two settings use both cores.
+LENS_THREADS = 2
+
+
+@st.cache_resource(max_entries=2, ttl=1200, hash_funcs=_BY_FINGERPRINT)
+def _people(profiles: int, seed: int, dataset: Dataset) -> Population:
+    # Read-only once generated: every lens setting of one Scenario shares its people.
+    return dataset.population_for(Scenario(profiles=profiles, seed=seed))
+
+
+def _people_of(scenario: Scenario, dataset: Dataset) -> Population:
+    return _people(scenario.profiles, scenario.seed, dataset)
+
+
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
-def _consent_point(scenario: Scenario, category: str, rate: float, dataset: Dataset):
-    return lenses.consent_point(scenario, category, rate, dataset)
+def _consent_setting(varied: Scenario, dataset: Dataset) -> pd.DataFrame:
+    # Keyed by the setting reached, not by which category was moved to reach it: at 100% every
+    # category's point is the same setting (the default), computed once.
+    category = CATEGORIES[0]
+    population = _people_of(varied, dataset)
+    return lenses.consent_point(
+        varied, category, varied.consent(category), dataset, population=population
+    )
 
 
 def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
-    return _consent_point(scenario, category, rate, current_dataset())
+    varied = scenario.replace(**{f"consent_{category}": float(rate)})
+    rows = _consent_setting(varied, current_dataset())
+    return rows.assign(category=category, consent_rate=rate)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _opt_out_row(scenario: Scenario, rate: float, dataset: Dataset) -> pd.DataFrame:
-    return lenses.opt_out_row(scenario, rate, dataset=dataset)
+    population = _people_of(scenario, dataset)
+    return lenses.opt_out_row(scenario, rate, dataset=dataset, population=population)
 
 
 def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
@@ -143,7 +169,7 @@ def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _k_point(scenario: Scenario, k: int, dataset: Dataset) -> pd.DataFrame:
-    return lenses.k_point(scenario, k, dataset)
+    return lenses.k_point(scenario, k, dataset, population=_people_of(scenario, dataset))
 
 
 def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
@@ -152,7 +178,8 @@ def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _local_central_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
-    return lenses.local_central_point(scenario, epsilon, dataset=dataset)
+    population = _people_of(scenario, dataset)
+    return lenses.local_central_point(scenario, epsilon, dataset=dataset, population=population)
 
 
 def local_central_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
@@ -250,11 +277,11 @@ def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict
     return _persona_view(scenario, personas()[name], shares, current_dataset())
 
 
-def progressive(label: str, items: list, compute, at_once: int = 1) -> pd.DataFrame:
+def progressive(label: str, items: list, compute, at_once: int = LENS_THREADS) -> pd.DataFrame:
     """Compute ``compute(item)`` for each item (each cached) under a progress bar.
 
     ``at_once`` > 1 runs that many ``compute`` calls at a time on threads of this session's
-    script run (for computations that wait on worker processes); the parts keep the items' order.
+    script run (NumPy releases the GIL in its heavy work); the parts keep the items' order.
     """
     bar = st.progress(0.0, text=label)
     if at_once <= 1:
