@@ -108,11 +108,12 @@ class LRData:
         classes = np.arange(n_classes)
         alpha = np.full(n_classes, 1.0 / C)
         warm = minimise(data, classes, np.zeros((n_classes, d)), alpha)
-        # Only the first step of each problem uses them: single precision is enough.
+        # Only the first step of each problem uses them: the curvature subsample is enough.
         scores = warm.astype(np.float32) @ data.X32.T
         probabilities = _sigmoid(scores)
-        curvature = probabilities * (1 - probabilities)
-        hessian = np.stack([(data.X32.T * c) @ data.X32 for c in curvature]).astype(float)
+        hessian = _Problems(data, classes, warm, alpha, np.float32).hessian(probabilities) - (
+            alpha[:, None, None] * np.eye(d)
+        )
         object.__setattr__(data, "warm", warm)
         object.__setattr__(data, "warm_scores", scores)
         object.__setattr__(data, "warm_probabilities", probabilities)
@@ -228,18 +229,22 @@ class _Problems:
         S = _sigmoid(Z)
         return self.gradient_from(S, W), Z, S
 
-    def newton_direction(self, S, G):
+    def hessian(self, S):
+        """Each problem's Hessian from the curvature subsample, given σ(scores) ``S``."""
         data = self.data
         first, second = data.pair_index
         S_sub = S[:, :: self.rows]
         weights = (S_sub * (1 - S_sub)).astype(np.float32)
         curvature = (weights @ data.pairs) * (data.n / max(data.pairs.shape[0], 1))
-        d = G.shape[1]
-        H = np.empty((len(G), d, d))
+        d = data.X.shape[1]
+        H = np.empty((len(S), d, d))
         H[:, first, second] = curvature
         H[:, second, first] = curvature
         H[:, np.arange(d), np.arange(d)] += self.alpha[:, None]
-        return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
+        return H
+
+    def newton_direction(self, S, G):
+        return -np.linalg.solve(self.hessian(S), G[:, :, None])[:, :, 0]
 
     def solve(self, W, tolerance, start=None):
         """Newton steps until every gradient (in this precision) is within ``tolerance``.

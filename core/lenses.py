@@ -171,8 +171,11 @@ def local_central_point(
     dataset: Dataset | None = None,
     *,
     population: Population | None = None,
+    central: Workbench | None = None,
 ) -> pd.DataFrame:
     """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
+
+    ``central``: the Workbench of the Scenario with local DP off, when the caller has it.
 
     Central: local DP off, diffprivlib model at ε. Local: every person randomises their whole
     record (features and label) with ε, and the platform trains a plain model on the reports (the
@@ -181,7 +184,9 @@ def local_central_point(
     """
     dataset = dataset or builtin()
     population = population or dataset.population_for(scenario)
-    central_bench = workbench_for(scenario.replace(local_epsilon=0.0), population, dataset=dataset)
+    central_bench = central or workbench_for(
+        scenario.replace(local_epsilon=0.0), population, dataset=dataset
+    )
     rows = _draw_rows(central_bench, float(epsilon), repeats, mode="central")
     local = scenario.replace(local_epsilon=float(epsilon), epsilon=1.0, repeats=1)
     for repeat in range(repeats):

@@ -179,7 +179,11 @@ def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _local_central_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
     population = _people_of(scenario, dataset)
-    return lenses.local_central_point(scenario, epsilon, dataset=dataset, population=population)
+    # Every ε's central side is the same Scenario with local DP off: its Workbench is shared.
+    central = _workbench(scenario.replace(local_epsilon=0.0), dataset)
+    return lenses.local_central_point(
+        scenario, epsilon, dataset=dataset, population=population, central=central
+    )
 
 
 def local_central_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
