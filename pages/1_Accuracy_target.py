@@ -10,19 +10,15 @@ scenario = ui.page_setup(
     "Accuracy target",
     "Policy question first: how much accuracy do you need? This finds the smallest ε "
     "(the least privacy loss) on the frontier that delivers it.",
+    page_fields=("accuracy_target",),
 )
 table = ui.frontier_for(scenario)
 refs = ui.references_for(scenario)
 floor, ceiling = refs["popularity_accuracy"], refs["nonprivate_accuracy"]
 
-target = st.slider(
-    "I need at least this share of right first suggestions",
-    min_value=0.05,
-    max_value=0.95,
-    value=round(min(max((floor + ceiling) / 2, 0.05), 0.95), 2),
-    step=0.01,
-    format="percent",
-    key="accuracy_target",
+target = ui.page_control(
+    "accuracy_target",
+    default=round(min(max((floor + ceiling) / 2, 0.05), 0.95), 2),
     help="The accuracy your service needs. The model without privacy reaches "
     f"{ceiling:.0%}; recommending popular items reaches {floor:.0%}.",
 )
