@@ -29,6 +29,7 @@ from core.controls import PreparedData, integer_seed, prepare, stream
 from core.dataset import Dataset
 from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
+from core.fast_lr import LRData, draw_releases
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee, person_epsilon, person_guess_bound
 from core.mechanisms import debias_counts
@@ -42,6 +43,9 @@ from core.models import (
     fit_nonprivate,
     fit_private,
     forest_recommender,
+    lr_design,
+    lr_probabilities,
+    lr_recommender,
     nb_recommender,
 )
 from core.population import Population
@@ -105,6 +109,7 @@ class Workbench:
     attack_non_members: np.ndarray  # indices into test (opted-in people only)
     nb_statistics: NBStatistics | None = None
     forest_data: ForestData | None = None
+    lr_data: LRData | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -119,10 +124,14 @@ def build_workbench(
     schema: Schema | None = None,
     local_noise_draw: int = 0,
     dataset: Dataset | None = None,
+    *,
+    ceiling: Recommender | None = None,
 ) -> Workbench:
     """Prepare the data and fit what is noise-free (the twin, the floor, NB statistics).
 
     ``dataset`` (default: the built-in synthetic people) supplies the schema and the people.
+    ``ceiling``: the twin when the caller already has it (it depends on the people and the data
+    collected, not on local DP's noise: the same Scenario with local DP off has it).
     """
     if dataset is not None:
         schema = dataset.schema
@@ -135,7 +144,7 @@ def build_workbench(
     opted_in_test = np.flatnonzero(~test.opted_out)
     non_members = rng.permutation(opted_in_test)[:ATTACK_SAMPLE]
     nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
-    nb_statistics = forest_data = None
+    nb_statistics = forest_data = lr_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
     # What the private release needs is built from any training split, empty or not: whether a
     # model is released never depends on how many people trained it.
@@ -147,15 +156,22 @@ def build_workbench(
         nb_statistics = NBStatistics.from_data(
             train.X, train.y, schema.n_classes, model_bounds(schema)
         )
+    if releases_model(scenario) and scenario.model == "logistic_regression":
+        lr_data = LRData.from_data(lr_design(train.X, schema), train.y, schema.n_classes)
     # The references (ceiling, plain model on the reports, the forest's structure) are exact
     # statistics, never released: they need people of two classes at least to be fitted.
     if len(np.unique(train.y)) >= 2:
         # The ceiling: the same people and the same data collected, with no noise at all (neither
         # the central model's nor the people's own local randomisation).
         exact_train, exact_test = data.exact_train, data.exact_test
-        twin = fit_nonprivate(
-            scenario.model, exact_train.X, exact_train.y, schema=schema, random_state=model_seed
-        )
+        if ceiling is not None:
+            twin = ceiling
+        elif lr_data is not None and exact_train is train:
+            twin = lr_recommender(lr_data.warm, schema)  # already solved: its warm start
+        else:
+            twin = fit_nonprivate(
+                scenario.model, exact_train.X, exact_train.y, schema=schema, random_state=model_seed
+            )
         nonprivate_scores = twin.score(exact_test.X, exact_test.observed)
         nonprivate_proba = {
             "members": twin.predict_proba(exact_train.X[members], exact_train.observed[members]),
@@ -164,8 +180,12 @@ def build_workbench(
             ),
         }
         if scenario.local_epsilon > 0:
-            plain = fit_nonprivate(
-                scenario.model, train.X, train.y, schema=schema, random_state=model_seed
+            plain = (
+                lr_recommender(lr_data.warm, schema)
+                if lr_data is not None
+                else fit_nonprivate(
+                    scenario.model, train.X, train.y, schema=schema, random_state=model_seed
+                )
             )
             local_plain_scores = plain.score(test.X, test.observed)
         if forest_data is not None:
@@ -192,6 +212,7 @@ def build_workbench(
         attack_non_members=non_members,
         nb_statistics=nb_statistics,
         forest_data=forest_data,
+        lr_data=lr_data,
     )
 
 
@@ -243,6 +264,14 @@ def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: Budge
         )
         accountant.spend(model_epsilon, 0)
         return forest_recommender(forest)
+    if bench.lr_data is not None:
+        # Fast path: the minimisers of PersonLevelLogisticRegression.fit (see fast_lr).
+        accountant.check(model_epsilon, 0)
+        coef, _ = draw_releases(
+            bench.lr_data, model_epsilon, [integer_seed(scenario.seed, _STREAM_NOISE, *key)]
+        )
+        accountant.spend(model_epsilon, 0)
+        return lr_recommender(coef[0], bench.schema)
     return fit_private(
         scenario.model,
         bench.data.train.X,
@@ -297,6 +326,25 @@ def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
     return model_epsilon, params, joint_log_likelihood(params, test.X, test.observed)
 
 
+def _lr_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
+    """Logistic regression only: every repeat's coefficients at ``epsilon`` solved together
+    (each from its own seed: the same releases as :func:`fit_release`) and their test scores."""
+    if bench.lr_data is None:
+        return None
+    model_epsilon, _ = budget_split(bench.scenario, epsilon)
+    seeds = [
+        integer_seed(bench.scenario.seed, _STREAM_NOISE, _epsilon_key(epsilon), repeat)
+        for repeat in repeats
+    ]
+    coefs, _ = draw_releases(bench.lr_data, model_epsilon, seeds)
+    design = bench._cache.get("lr_test_design")
+    if design is None:
+        design = bench._cache["lr_test_design"] = lr_design(bench.data.test.X, bench.schema)
+    with np.errstate(divide="ignore"):
+        scores = np.stack([np.log(lr_probabilities(coef, design)) for coef in coefs])
+    return model_epsilon, coefs, scores
+
+
 def private_draws(
     bench: Workbench, epsilon: float, repeats: Sequence[int], with_attack: bool = False
 ) -> list[Draw]:
@@ -306,23 +354,31 @@ def private_draws(
     released = []
     repeats = list(repeats)
     nb_releases = _nb_releases(bench, epsilon, repeats)
+    lr_releases = _lr_releases(bench, epsilon, repeats)
     # Every repeat's scores in one array, ranked together at the end.
-    stacked = (
-        nb_releases[2]
-        if nb_releases is not None
-        else np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
-    )
+    if nb_releases is not None:
+        stacked = nb_releases[2]
+    elif lr_releases is not None:
+        stacked = lr_releases[2]
+    else:
+        stacked = np.zeros((len(repeats), len(test.y), bench.schema.n_classes))
     for index, repeat in enumerate(repeats):
         accountant = BudgetAccountant()
-        if nb_releases is None:
-            recommender = fit_release(bench, epsilon, repeat, accountant)
-            model_scores = None
-        else:
+        if nb_releases is not None:
             model_epsilon, params, all_scores = nb_releases
             accountant.check(model_epsilon, 0)
             accountant.spend(model_epsilon, 0)
             recommender = nb_recommender(params.draw(index))
             model_scores = all_scores[index]
+        elif lr_releases is not None:
+            model_epsilon, coefs, all_scores = lr_releases
+            accountant.check(model_epsilon, 0)
+            accountant.spend(model_epsilon, 0)
+            recommender = lr_recommender(coefs[index], bench.schema)
+            model_scores = all_scores[index]
+        else:
+            recommender = fit_release(bench, epsilon, repeat, accountant)
+            model_scores = None
         counts = release_popularity(bench, epsilon, repeat, accountant)
         scores = stacked[index]
         member_conf = non_member_conf = None

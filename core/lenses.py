@@ -19,6 +19,7 @@ from core.dataset import Dataset, builtin
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
 from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.metrics import membership_attack
+from core.population import Population
 from core.scenario import Scenario
 from core.schema import CATEGORIES
 
@@ -64,10 +65,16 @@ def _draw_rows(bench, epsilon: float, repeats: int, **labels) -> list[dict]:
 
 
 def consent_point(
-    scenario: Scenario, category: str, rate: float, dataset: Dataset | None = None
+    scenario: Scenario,
+    category: str,
+    rate: float,
+    dataset: Dataset | None = None,
+    *,
+    population: Population | None = None,
 ) -> pd.DataFrame:
     """Draws at the Scenario's ε with ``category``'s consent rate set to ``rate``."""
-    bench = workbench_for(scenario.replace(**{f"consent_{category}": float(rate)}), dataset=dataset)
+    varied = scenario.replace(**{f"consent_{category}": float(rate)})
+    bench = workbench_for(varied, population, dataset=dataset)
     return pd.DataFrame(
         _draw_rows(bench, scenario.epsilon, scenario.repeats, category=category, consent_rate=rate)
     )
@@ -98,9 +105,11 @@ def opt_out_row(
     epsilons: Sequence[float] = LENS_EPSILONS,
     repeats: int = 3,
     dataset: Dataset | None = None,
+    *,
+    population: Population | None = None,
 ) -> pd.DataFrame:
     """Draws over ``epsilons`` with the opt-out rate set to ``rate``."""
-    bench = workbench_for(scenario.replace(opt_out=float(rate)), dataset=dataset)
+    bench = workbench_for(scenario.replace(opt_out=float(rate)), population, dataset=dataset)
     rows = []
     for epsilon in epsilons:
         rows += _draw_rows(bench, float(epsilon), repeats, opt_out=rate)
@@ -123,9 +132,15 @@ def opt_out_grid(
     return pd.concat(parts, ignore_index=True)
 
 
-def k_point(scenario: Scenario, k: int, dataset: Dataset | None = None) -> pd.DataFrame:
+def k_point(
+    scenario: Scenario,
+    k: int,
+    dataset: Dataset | None = None,
+    *,
+    population: Population | None = None,
+) -> pd.DataFrame:
     """Draws at the Scenario's ε with k-anonymity ``k``, plus the re-identification risk."""
-    bench = workbench_for(scenario.replace(k=int(k)), dataset=dataset)
+    bench = workbench_for(scenario.replace(k=int(k)), population, dataset=dataset)
     anonymisation = bench.data.anonymisation
     rows = _draw_rows(bench, scenario.epsilon, scenario.repeats, k=int(k))
     for row in rows:
@@ -155,9 +170,17 @@ def k_sweep(
 
 
 def local_central_point(
-    scenario: Scenario, epsilon: float, repeats: int = LENS_REPEATS, dataset: Dataset | None = None
+    scenario: Scenario,
+    epsilon: float,
+    repeats: int = LENS_REPEATS,
+    dataset: Dataset | None = None,
+    *,
+    population: Population | None = None,
+    central: Workbench | None = None,
 ) -> pd.DataFrame:
     """The same ε spent centrally (noisy model) or locally (noisy data, plain model).
+
+    ``central``: the Workbench of the Scenario with local DP off, when the caller has it.
 
     Central: local DP off, diffprivlib model at ε. Local: every person randomises their whole
     record (features and label) with ε, and the platform trains a plain model on the reports (the
@@ -165,13 +188,22 @@ def local_central_point(
     list estimated from the same reports. Each local repeat re-randomises the data.
     """
     dataset = dataset or builtin()
-    central_bench = workbench_for(scenario.replace(local_epsilon=0.0), dataset=dataset)
+    population = population or dataset.population_for(scenario)
+    central_bench = central or workbench_for(
+        scenario.replace(local_epsilon=0.0), population, dataset=dataset
+    )
     rows = _draw_rows(central_bench, float(epsilon), repeats, mode="central")
     local = scenario.replace(local_epsilon=float(epsilon), epsilon=1.0, repeats=1)
-    population = dataset.population_for(scenario)
     for repeat in range(repeats):
-        # Same people, same split; only the noise each person adds is drawn anew.
-        bench = build_workbench(local, population, local_noise_draw=repeat, dataset=dataset)
+        # Same people, same split; only the noise each person adds is drawn anew. The ceiling
+        # (the twin on the data as collected, no noise) is the central Workbench's.
+        bench = build_workbench(
+            local,
+            population,
+            local_noise_draw=repeat,
+            dataset=dataset,
+            ceiling=central_bench.nonprivate_model,
+        )
         refs = references(bench)
         rows.append(
             {

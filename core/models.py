@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.tools import histogram as dp_histogram
+from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
 from core.encoding import data_norm, model_bounds
+from core.fast_lr import LRData
 from core.fast_nb import (
     VAR_SMOOTHING,
     NBParameters,
@@ -76,6 +77,33 @@ def _sklearn_recommender(estimator, n_classes: int, design=None) -> Recommender:
     return Recommender(score=score, predict_proba=predict_proba)
 
 
+def lr_design(X: np.ndarray, schema: Schema) -> np.ndarray:
+    """The person-level logistic regression's input: rows in the unit ball with a constant."""
+    return unit_ball_design(X, data_norm(schema))
+
+
+def lr_probabilities(coef: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Class probabilities of one-vs-rest coefficients ``coef`` (n_classes, d) at ``design``
+    (n, d), as diffprivlib's (scikit-learn's one-vs-rest) LogisticRegression predicts them:
+    each class's sigmoid, normalised to sum to 1."""
+    proba = expit(design @ coef.T)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return proba
+
+
+def lr_recommender(coef: np.ndarray, schema: Schema) -> Recommender:
+    """The person-level logistic regression with one-vs-rest coefficients ``coef``."""
+
+    def predict_proba(X, observed):
+        return lr_probabilities(coef, lr_design(X, schema))
+
+    def score(X, observed):
+        with np.errstate(divide="ignore"):
+            return np.log(predict_proba(X, observed))
+
+    return Recommender(score=score, predict_proba=predict_proba)
+
+
 def fit_private(
     model: str,
     X: np.ndarray,
@@ -112,8 +140,7 @@ def fit_private(
             random_state=random_state,
             accountant=accountant,
         )
-        norm = data_norm(schema)
-        design = unit_ball_design(X, norm)
+        design = lr_design(X, schema)
         if len(y) == 0:
             # Nobody in training: the model is still released (what is released never depends
             # on how many people trained it). diffprivlib divides its objective by n, so it needs
@@ -123,9 +150,7 @@ def fit_private(
         # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
         # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
         estimator.fit(design, y)
-        return _sklearn_recommender(
-            estimator, schema.n_classes, lambda X: unit_ball_design(X, norm)
-        )
+        return lr_recommender(estimator.coef_, schema)
     if model == "random_forest":
         return random_forest(
             X,
@@ -179,17 +204,28 @@ def forest_recommender(forest) -> Recommender:
     return Recommender(score=score, predict_proba=predict_proba)
 
 
+def nonprivate_lr_coefficients(X: np.ndarray, y: np.ndarray, schema: Schema) -> np.ndarray:
+    """The person-level logistic regression without its noise: one-vs-rest for every public
+    class on :func:`lr_design` rows, ridge 1/C, no perturbation (n_classes, d)."""
+    return LRData.from_data(lr_design(X, schema), y, schema.n_classes).warm
+
+
 def fit_nonprivate(
     model: str, X: np.ndarray, y: np.ndarray, *, schema: Schema, random_state: int
 ) -> Recommender:
-    """Fit the scikit-learn twin of ``model`` (no noise): the accuracy ceiling."""
+    """Fit the non-private twin of ``model`` (no noise): the accuracy ceiling.
+
+    GaussianNB and random forest: scikit-learn's. Logistic regression: the person-level model's
+    own one-vs-rest form without the perturbation (:func:`nonprivate_lr_coefficients`), which
+    its releases tend to as ε grows.
+    """
     classes = np.arange(schema.n_classes)
     if model == "gaussian_nb":
         estimator = GaussianNB().partial_fit(X, y, classes=classes)
         return nb_recommender(parameters_from_estimator(estimator))
     if model == "logistic_regression":
-        estimator = LogisticRegression(max_iter=500, random_state=random_state)
-    elif model == "random_forest":
+        return lr_recommender(nonprivate_lr_coefficients(X, y, schema), schema)
+    if model == "random_forest":
         estimator = RandomForestClassifier(
             n_estimators=RF_TREES, max_depth=RF_MAX_DEPTH, random_state=random_state, n_jobs=1
         )

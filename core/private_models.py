@@ -14,8 +14,10 @@ that breaks it replaced, and everything else (mechanisms, budget split, fitting)
   loop, run inside a Dask task, shipped one pickled ``RandomState`` to every class: the same noise
   vector eight times). The data are scaled into the unit ball with a constant column instead of a
   free intercept: objective perturbation's proof needs every coordinate regularised, and
-  diffprivlib's Jacobian term ``log(1 + c·data_norm/α)`` is the proof's ``log(1 + c·R²/α)`` only
-  when R ≤ 1.
+  diffprivlib's Jacobian term ``log(1 + c·data_norm/α)`` is the proof's ``log(1 + c·R²/α)`` when
+  R = 1. diffprivlib calibrates the noise for replace-one neighbours; under add/remove one class's
+  problem at ε is diffprivlib's at 2ε, with the ridge raised where diffprivlib's rule leaves
+  little ε for the noise (:func:`objective_perturbation_calibration`).
 - :func:`fit_person_level_forest`: diffprivlib's forest hands rows to trees by position
   (``arange(n) // (n / T)``), so removing one person moves others between trees. Here each person
   goes to the tree given by a seeded hash of their own public key; each tree is a diffprivlib
@@ -24,6 +26,9 @@ that breaks it replaced, and everything else (mechanisms, budget split, fitting)
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import diffprivlib.models as dp_models
 import numpy as np
@@ -100,11 +105,54 @@ def unit_ball_design(X: np.ndarray, data_norm: float) -> np.ndarray:
     return np.hstack([X, np.ones((len(X), 1))]) / radius
 
 
+# The logistic loss ℓ(z) = log(1 + e^z) − y·z: |ℓ'| ≤ 1 and 0 < ℓ'' ≤ 1/4.
+LOGISTIC_CURVATURE = 0.25
+
+
+@dataclass(frozen=True)
+class PerturbationCalibration:
+    """The noise and ridge of one objective-perturbation problem (rows in the unit ball).
+
+    The released w minimises ``Σ_i ℓ(x_iᵀw, y_i) + (regularisation/2)·‖w‖² + bᵀw`` where b has
+    density ∝ exp(−‖b‖/noise_scale): a uniform direction and ‖b‖ ~ Gamma(d, noise_scale).
+    """
+
+    noise_scale: float
+    regularisation: float
+
+
+def objective_perturbation_calibration(epsilon: float, C: float = 1.0) -> PerturbationCalibration:
+    """Objective perturbation (Chaudhuri, Monteleoni & Sarwate 2011, Algorithm 2) calibrated for
+    add/remove-one neighbours with rows in the unit ball: ``epsilon``-DP (docs/privacy.md).
+
+    Adding one person adds one loss term, whose gradient has norm ≤ 1 and whose Hessian adds one
+    rank-one term of norm ≤ c: the noise density moves by at most e^{1/noise_scale} and the
+    Jacobian by at most 1 + c/regularisation, so any ridge α′ ≥ 1/C with
+    1/noise_scale = ε − log(1 + c/α′) > 0 is ε-DP. The ridge here is the smallest that leaves the
+    noise at least half of ε: α′ = max(1/C, c/(e^{ε/2} − 1)). That is diffprivlib's ``Vector``
+    calibration at 2ε with C′ = 1/α′ (replace-one moves both terms twice); diffprivlib's own rule
+    keeps α′ = 1/C until the noise's share falls to 0, and then jumps to the larger ridge, so its
+    noise grows as ε grows just above log(1 + c·C).
+
+    Parameters
+    ----------
+    epsilon : float
+        ε of this one problem, > 0.
+    C : float
+        Inverse ridge of the sum-form objective (scikit-learn's and diffprivlib's ``C``), > 0.
+    """
+    ridge = max(1.0 / C, LOGISTIC_CURVATURE / math.expm1(min(epsilon / 2, 700.0)))
+    noise_epsilon = epsilon - math.log1p(LOGISTIC_CURVATURE / ridge)
+    return PerturbationCalibration(1.0 / noise_epsilon, ridge)
+
+
 class PersonLevelLogisticRegression(dp_models.LogisticRegression):
     """diffprivlib's LogisticRegression (objective perturbation, one-vs-rest, ε split over the
-    classes), fitted for every public class in this process with one integer seed per class.
+    classes), fitted for every public class in this process with one integer seed per class and
+    calibrated for add/remove-one neighbours.
 
     Give it data from :func:`unit_ball_design` with ``data_norm=1`` and ``fit_intercept=False``.
+    ``calibration_`` is each class's :class:`PerturbationCalibration`.
     """
 
     def __init__(self, *, classes, **params):
@@ -113,25 +161,29 @@ class PersonLevelLogisticRegression(dp_models.LogisticRegression):
 
     def fit(self, X, y, sample_weight=None):
         self.accountant.check(self.epsilon, 0)
-        if self.fit_intercept or self.data_norm is None or self.data_norm > 1:
+        if self.fit_intercept or self.data_norm != 1:
             raise ValueError(
-                "PersonLevelLogisticRegression needs fit_intercept=False and data_norm <= 1 "
+                "PersonLevelLogisticRegression needs fit_intercept=False and data_norm = 1 "
                 f"(unit_ball_design). Got fit_intercept={self.fit_intercept}, "
                 f"data_norm={self.data_norm}."
             )
         X = DiffprivlibMixin._clip_to_norm(np.asarray(X, dtype=float), self.data_norm)
         y = np.asarray(y)
         self.classes_ = np.asarray(self.classes)
+        class_epsilon = self.epsilon / len(self.classes_)
+        self.calibration_ = objective_perturbation_calibration(class_epsilon, self.C)
         seeds = check_random_state(self.random_state).randint(2**31 - 1, size=len(self.classes_))
         coefficients = []
         for label, seed in zip(self.classes_, seeds, strict=True):
             coefficient, _, _ = _logistic_regression_path(
                 X,
                 y,
-                epsilon=self.epsilon / len(self.classes_),
+                # diffprivlib's replace-one calibration at 2ε and C′ = 1/α′ is the add/remove
+                # one at ε (R = 1); its small-ε branch (a ridge added to J/n) is never reached.
+                epsilon=2 * class_epsilon,
                 data_norm=self.data_norm,
                 pos_class=label,
-                Cs=[self.C],
+                Cs=[1.0 / self.calibration_.regularisation],
                 fit_intercept=False,
                 max_iter=self.max_iter,
                 tol=self.tol,

@@ -23,17 +23,12 @@ from core.audit import audit_workbench
 from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
-from core.frontier_workers import WORKERS as FRONTIER_WORKERS
-from core.frontier_workers import submit_frontier_at
 from core.persona import Persona, load_personas, persona_report, personas_from
-from core.scenario import EPSILON_STOPS, MODELS, Scenario
+from core.population import Population
+from core.scenario import EPSILON_STOPS, Scenario
+from core.schema import CATEGORIES
 from core.storage import DB_NAME, ScenarioStore, data_dir
 from ui.display import chart_placeholder, plain
-
-# Models whose draws are array-drawn (core.fast_nb, core.fast_forest): a frontier takes ~1 s.
-# The others (logistic regression: one L-BFGS solve per class and draw, no exact shortcut,
-# docs/benchmarks.md section 8) compute one ε at a time on worker processes, under a progress bar.
-FAST_MODELS = {"gaussian_nb", "random_forest"}
 
 
 # -- the data: built-in synthetic people, or an upload held in this session only -----------------
@@ -130,18 +125,42 @@ def get_store() -> ScenarioStore:
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------
+# Lens pages compute this many settings at a time, on threads of the page's script run: NumPy
+# releases the GIL in its products and array operations, so two settings use both cores.
+LENS_THREADS = 2
+
+
+@st.cache_resource(max_entries=2, ttl=1200, hash_funcs=_BY_FINGERPRINT)
+def _people(profiles: int, seed: int, dataset: Dataset) -> Population:
+    # Read-only once generated: every lens setting of one Scenario shares its people.
+    return dataset.population_for(Scenario(profiles=profiles, seed=seed))
+
+
+def _people_of(scenario: Scenario, dataset: Dataset) -> Population:
+    return _people(scenario.profiles, scenario.seed, dataset)
+
+
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
-def _consent_point(scenario: Scenario, category: str, rate: float, dataset: Dataset):
-    return lenses.consent_point(scenario, category, rate, dataset)
+def _consent_setting(varied: Scenario, dataset: Dataset) -> pd.DataFrame:
+    # Keyed by the setting reached, not by which category was moved to reach it: at 100% every
+    # category's point is the same setting (the default), computed once.
+    category = CATEGORIES[0]
+    population = _people_of(varied, dataset)
+    return lenses.consent_point(
+        varied, category, varied.consent(category), dataset, population=population
+    )
 
 
 def consent_point(scenario: Scenario, category: str, rate: float) -> pd.DataFrame:
-    return _consent_point(scenario, category, rate, current_dataset())
+    varied = scenario.replace(**{f"consent_{category}": float(rate)})
+    rows = _consent_setting(varied, current_dataset())
+    return rows.assign(category=category, consent_rate=rate)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _opt_out_row(scenario: Scenario, rate: float, dataset: Dataset) -> pd.DataFrame:
-    return lenses.opt_out_row(scenario, rate, dataset=dataset)
+    population = _people_of(scenario, dataset)
+    return lenses.opt_out_row(scenario, rate, dataset=dataset, population=population)
 
 
 def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
@@ -150,7 +169,7 @@ def opt_out_row(scenario: Scenario, rate: float) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _k_point(scenario: Scenario, k: int, dataset: Dataset) -> pd.DataFrame:
-    return lenses.k_point(scenario, k, dataset)
+    return lenses.k_point(scenario, k, dataset, population=_people_of(scenario, dataset))
 
 
 def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
@@ -161,7 +180,12 @@ def k_point(scenario: Scenario, k: int) -> pd.DataFrame:
 def _local_central_point(
     scenario: Scenario, epsilon: float, dataset: Dataset, repeats: int
 ) -> pd.DataFrame:
-    return lenses.local_central_point(scenario, epsilon, repeats, dataset=dataset)
+    population = _people_of(scenario, dataset)
+    # Every ε's central side is the same Scenario with local DP off: its Workbench is shared.
+    central = _workbench(scenario.replace(local_epsilon=0.0), dataset)
+    return lenses.local_central_point(
+        scenario, epsilon, repeats, dataset=dataset, population=population, central=central
+    )
 
 
 def local_central_point(
@@ -263,11 +287,11 @@ def persona_view(scenario: Scenario, name: str, shares: tuple[str, ...]) -> dict
     return _persona_view(scenario, personas()[name], shares, current_dataset())
 
 
-def progressive(label: str, items: list, compute, at_once: int = 1) -> pd.DataFrame:
+def progressive(label: str, items: list, compute, at_once: int = LENS_THREADS) -> pd.DataFrame:
     """Compute ``compute(item)`` for each item (each cached) under a progress bar.
 
     ``at_once`` > 1 runs that many ``compute`` calls at a time on threads of this session's
-    script run (for computations that wait on worker processes); the parts keep the items' order.
+    script run (NumPy releases the GIL in its heavy work); the parts keep the items' order.
     """
     bar = st.progress(0.0, text=label)
     if at_once <= 1:
@@ -299,13 +323,11 @@ def progressive(label: str, items: list, compute, at_once: int = 1) -> pd.DataFr
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False, hash_funcs=_BY_FINGERPRINT)
 def _frontier_point(scenario: Scenario, epsilon: float, dataset: Dataset) -> pd.DataFrame:
-    if scenario.model in FAST_MODELS:
-        return frontier(_workbench(scenario, dataset), [epsilon], scenario.repeats)
-    return submit_frontier_at(scenario, dataset, epsilon, scenario.repeats).result()
+    return frontier(_workbench(scenario, dataset), [epsilon], scenario.repeats)
 
 
 def frontier_point(scenario: Scenario, epsilon: float) -> pd.DataFrame:
-    """The frontier rows of one ε (slow models are refitted per draw: one ε at a time)."""
+    """The frontier rows of one ε that is not one of the stops (the planner's)."""
     return _frontier_point(scenario, epsilon, current_dataset())
 
 
@@ -316,32 +338,20 @@ _FRONTIERS_DONE_MAX = 1024
 
 
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
-    """Cached frontier of ``scenario`` (its ε does not matter), with visible progress."""
+    """Cached frontier of ``scenario`` (its ε does not matter). Every model's draws are drawn in
+    batches (core.fast_nb, core.fast_forest, core.fast_lr): a frontier takes a second or two."""
     key = noise_free(scenario)
     done_key = (key, current_dataset().fingerprint)
     training = f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"
     if done_key in _FRONTIERS_DONE:
-        if key.model in FAST_MODELS:
-            with st.spinner(training):  # shows only if the cache has let it go
-                return get_frontier(key)
-        return _progressive_frontier(key)
+        with st.spinner(training):  # shows only if the cache has let it go
+            return get_frontier(key)
     with chart_placeholder(training):
-        table = get_frontier(key) if key.model in FAST_MODELS else _progressive_frontier(key)
+        table = get_frontier(key)
     if len(_FRONTIERS_DONE) >= _FRONTIERS_DONE_MAX:
         _FRONTIERS_DONE.clear()
     _FRONTIERS_DONE.add(done_key)
     return table
-
-
-def _progressive_frontier(key: Scenario) -> pd.DataFrame:
-    # Two ε at a time per worker: each worker always has its next ε queued.
-    return progressive(
-        f"Training {MODELS[key.model].lower()} at every privacy level "
-        f"({key.repeats} noise draws each, on {FRONTIER_WORKERS} worker processes)",
-        list(EPSILON_STOPS),
-        lambda epsilon: frontier_point(key, epsilon),
-        at_once=2 * FRONTIER_WORKERS,
-    )
 
 
 def warm_default_caches() -> None:
@@ -375,7 +385,7 @@ def setting_point(scenario: Scenario) -> dict:
 def current_point(scenario: Scenario, table: pd.DataFrame) -> dict:
     """Accuracy and hit@3 at the Scenario's ε: read from the frontier when ε is a stop."""
     rows = table[(table["epsilon"] - scenario.epsilon).abs() < 1e-12]
-    if rows.empty or len(rows) < scenario.repeats and scenario.model in FAST_MODELS:
+    if rows.empty or len(rows) < scenario.repeats:
         result = get_evaluation(scenario)
         return {
             "accuracy": result["accuracy"],

@@ -167,9 +167,9 @@ def test_a_new_scenario_leaves_no_placeholder_chart_behind(no_exceptions, monkey
     assert len(placeholders) == 1
 
 
-def test_logistic_regression_frontier_has_every_draw_computed_on_workers(no_exceptions):
-    """Logistic regression's frontier is computed one ε at a time on worker processes, with all
-    the Scenario's draws (not a cut-down number), and its numbers are the engine's."""
+def test_logistic_regression_frontier_has_every_draw(no_exceptions):
+    """Logistic regression's frontier has all the Scenario's draws (not a cut-down number), and
+    its numbers are the engine's."""
     from core.engine import frontier, workbench_for
 
     scenario = Scenario(model="logistic_regression", profiles=2_000, repeats=10, seed=5)

@@ -10,6 +10,7 @@ from diffprivlib.accountant import BudgetAccountant
 from core.engine import (
     POPULARITY_BUDGET_SHARE,
     budget_split,
+    build_workbench,
     evaluate,
     fit_release,
     frontier,
@@ -439,3 +440,16 @@ def test_what_is_released_does_not_depend_on_the_training_set_size(population_5k
     assert structures[0]["spent on the model"] == pytest.approx(expected[0])
     assert structures[0]["spent on the list"] == pytest.approx(expected[1])
     assert (structures[0]["list"] is None) == (opt_out == 0)
+
+
+@pytest.mark.parametrize("model", ["gaussian_nb", "logistic_regression", "random_forest"])
+def test_local_workbench_may_take_the_central_ceiling(model):
+    """The twin depends on the people and the data collected, not on local DP's noise: a local
+    Workbench given the same Scenario's central twin has the references it fits itself."""
+    scenario = Scenario(model=model, profiles=3_000, seed=5, opt_out=0.2, consent_location=0.5)
+    central = workbench_for(scenario)
+    local = scenario.replace(local_epsilon=2.0)
+    alone = build_workbench(local, local_noise_draw=1)
+    given = build_workbench(local, local_noise_draw=1, ceiling=central.nonprivate_model)
+    np.testing.assert_array_equal(alone.nonprivate_scores, given.nonprivate_scores)
+    assert references(alone) == references(given)
