@@ -27,7 +27,7 @@ from core.frontier_workers import WORKERS as FRONTIER_WORKERS
 from core.frontier_workers import submit_frontier_at
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.scenario import EPSILON_STOPS, MODELS, Scenario
-from core.storage import DB_NAME, ScenarioStore, data_dir
+from core.storage import ScenarioStore, database_url
 from ui.display import chart_placeholder, plain
 
 # Models whose draws are array-drawn (core.fast_nb, core.fast_forest): a frontier takes ~1 s.
@@ -119,14 +119,15 @@ def get_evaluation(scenario: Scenario) -> dict:
 
 
 @st.cache_resource(max_entries=4)
-def _store_at(path: str) -> ScenarioStore:
-    # Holds only the file path; every operation opens its own connection.
-    return ScenarioStore(path)
+def _store_at(url: str) -> ScenarioStore:
+    # One per database for the process: SQLite opens a connection per operation, PostgreSQL
+    # keeps a small pool.
+    return ScenarioStore(url)
 
 
 def get_store() -> ScenarioStore:
-    """The saved-scenario store in the data directory ($PTE_DATA_DIR or var/)."""
-    return _store_at(str(data_dir() / DB_NAME))
+    """The saved-scenario store: $PTE_DATABASE_URL, else SQLite in $PTE_DATA_DIR or var/."""
+    return _store_at(database_url())
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------

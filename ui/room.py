@@ -34,7 +34,7 @@ import streamlit as st
 
 from core.room_store import RoomStore
 from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, new_secret
-from core.storage import DB_NAME, Actor, data_dir
+from core.storage import Actor, database_url
 
 TOKEN_COOKIE = "pte_browser"
 TOKEN_COOKIE_MAX_AGE_S = 7 * 24 * 3600
@@ -106,13 +106,13 @@ def actor() -> Actor:
 
 
 @st.cache_resource(max_entries=4)
-def _room_store_at(path: str) -> RoomStore:
-    # Holds only the file path; every operation opens its own connection.
-    return RoomStore(path)
+def _room_store_at(url: str) -> RoomStore:
+    # One per database for the process (see ui.cached._store_at).
+    return RoomStore(url)
 
 
 def get_room_store() -> RoomStore:
-    return _room_store_at(str(data_dir() / DB_NAME))
+    return _room_store_at(database_url())
 
 
 def base_url() -> str:
