@@ -100,9 +100,18 @@ def mark_facilitator(code: str) -> None:
     st.session_state["_facilitated_rooms"] = set(facilitated_rooms()) | {code}
 
 
+def owner_keys() -> frozenset[str]:
+    """Owner keys of saved scenarios this session was given at save or has typed in."""
+    return frozenset(st.session_state.get("_owner_keys", ()))
+
+
+def add_owner_key(key: str) -> None:
+    st.session_state["_owner_keys"] = set(owner_keys()) | {key}
+
+
 def actor() -> Actor:
     """Who this session is, for the saved scenarios' ownership rules."""
-    return Actor(browser_token(), facilitated_rooms())
+    return Actor(browser_token(), facilitated_rooms(), owner_keys())
 
 
 @st.cache_resource(max_entries=4)
