@@ -12,7 +12,7 @@ import streamlit as st
 import ui
 from core.explain import epsilon_card
 from core.figures import format_epsilon
-from core.room_store import Activity
+from core.room_store import Activity, RoomUnavailableError
 from core.rooms import (
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
@@ -88,8 +88,17 @@ if code is None:
 if st.query_params.get("room") != code:
     st.query_params.from_dict({"room": code})  # a reload stays in the room; no token in it
 
+
+def _unavailable(error: RoomUnavailableError) -> None:
+    """Nothing was stored; the phone keeps its room and token and reloads once the database is
+    back."""
+    ui_room.wait_for_database(str(error), lambda: store.current_activity(code), every_s=WAIT_POLL_S)
+
+
 try:
     activity = store.current_activity(code)
+except RoomUnavailableError as error:
+    _unavailable(error)
 except RoomError as error:
     st.error(ui.plain(str(error)), icon=":material/error:")
     st.session_state.pop("room_code", None)
@@ -115,6 +124,8 @@ def _waiting(seen: tuple) -> None:
         try:
             current = store.current_activity(code)
             now = (current.id, current.revealed) if current else None
+        except RoomUnavailableError:
+            return  # the database is away for a moment: keep waiting, ask again next time
         except RoomError:
             now = "gone"
         if now != seen:
@@ -340,16 +351,19 @@ RESULT = {
 }
 
 _message()
-if activity is None:
-    st.info("You are in. Waiting for the facilitator to start the first activity…")
-    _waiting(None)
-elif activity.revealed:
-    RESULT[activity.kind](activity)
-    st.caption("Waiting for the next activity…")
-    _waiting((activity.id, True))
-elif store.has_answered(activity.id, token):
-    st.success("Your answer is in. Waiting for the facilitator to reveal the result…")
-    _waiting((activity.id, False))
-else:
-    ANSWER[activity.kind](activity)
+try:
+    if activity is None:
+        st.info("You are in. Waiting for the facilitator to start the first activity…")
+        _waiting(None)
+    elif activity.revealed:
+        RESULT[activity.kind](activity)
+        st.caption("Waiting for the next activity…")
+        _waiting((activity.id, True))
+    elif store.has_answered(activity.id, token):
+        st.success("Your answer is in. Waiting for the facilitator to reveal the result…")
+        _waiting((activity.id, False))
+    else:
+        ANSWER[activity.kind](activity)
+except RoomUnavailableError as error:
+    _unavailable(error)
 ui_room.remember_browser()

@@ -32,9 +32,10 @@ from urllib.parse import urlencode, urlsplit
 import segno
 import streamlit as st
 
-from core.room_store import RoomStore
+from core.room_store import RoomStore, RoomUnavailableError
 from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, new_secret
 from core.storage import Actor, database_url
+from ui.display import plain
 
 TOKEN_COOKIE = "pte_browser"
 TOKEN_COOKIE_MAX_AGE_S = 7 * 24 * 3600
@@ -163,3 +164,28 @@ HIDE_SIDEBAR_CSS = (
     '[data-testid="stExpandSidebarButton"] { display: none; }'
     "</style>"
 )
+
+
+def wait_for_database(message: str, check, every_s: float) -> None:
+    """The database is away (a restart, a network blip): say so, keep the page (room, token, key)
+    and rerun it by itself once ``check()`` stops raising RoomUnavailableError. Stops the run."""
+    st.warning(plain(message), icon=":material/sync_problem:")
+
+    @st.fragment(run_every=every_s)
+    def retry() -> None:
+        # The first (inline) run only arms the timer: a rerun from here would loop at once.
+        if not st.session_state.pop("_database_retry_armed", False):
+            st.session_state["_database_retry_armed"] = True
+            return
+        try:
+            check()
+        except RoomUnavailableError:
+            st.session_state["_database_retry_armed"] = True
+            return
+        except ValueError:
+            pass  # the database answers (with another error the page itself will show)
+        st.rerun()
+
+    retry()
+    remember_browser()
+    st.stop()
