@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -262,7 +262,11 @@ class Database:
         self.backend = self.engine.dialect.name  # "sqlite" or "postgresql"
         self.path = Path(self.engine.url.database) if self.backend == "sqlite" else None
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._migrate()
+        self._schema_ready = self._migrating = False
+        # The server away (a restart): the store still opens, and the first operation upgrades
+        # the schema or reports the outage as every operation does.
+        with suppress(DatabaseUnavailableError):
+            self._migrate()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -287,9 +291,18 @@ class Database:
                 raise self.unavailable_error(self.unavailable_message) from error
             raise
 
+    def _ensure_schema(self) -> None:
+        if self._schema_ready or self._migrating:
+            return
+        try:
+            self._migrate()
+        except DatabaseUnavailableError as error:
+            raise self.unavailable_error(self.unavailable_message) from error
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A connection for reads (one consistent statement at a time; nothing written)."""
+        self._ensure_schema()
         with self._translate_errors(), self.engine.connect() as connection:
             yield connection
 
@@ -300,6 +313,7 @@ class Database:
         SQLite takes the write lock up front (``BEGIN IMMEDIATE``); PostgreSQL runs at READ
         COMMITTED and the methods lock the rows they check (``SELECT … FOR UPDATE``).
         """
+        self._ensure_schema()
         with (
             self._translate_errors(),
             self.engine.connect().execution_options(pte_write=True) as connection,
@@ -309,6 +323,18 @@ class Database:
 
     # -- schema ---------------------------------------------------------------------------------
     def _migrate(self) -> None:
+        self._migrating = True
+        try:
+            self._upgrade()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE) from error
+        except (DatabaseUnavailableError, self.unavailable_error) as error:
+            raise DatabaseUnavailableError(UNAVAILABLE_MESSAGE) from error
+        finally:
+            self._migrating = False
+        self._schema_ready = True
+
+    def _upgrade(self) -> None:
         scripts = _scripts()
         head = scripts.get_current_head()
         with self._write() as connection:

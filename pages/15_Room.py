@@ -76,10 +76,19 @@ def _join_form() -> None:
 
 # -- which room: the link's, or the one typed ----------------------------------------------------
 if "room_code" not in st.session_state and "_room_link_read" not in st.session_state:
-    st.session_state["_room_link_read"] = True
     linked = st.query_params.get("room")
     if linked:
+        try:
+            store.room(linked, allow_closed=True)
+        except RoomUnavailableError as error:
+            # Keep the link: join once the database answers again (a restart, a blip).
+            ui_room.wait_for_database(
+                str(error), lambda: store.room(linked, allow_closed=True), every_s=WAIT_POLL_S
+            )
+        except RoomError:
+            pass  # _join says what is wrong with the code
         _join(linked)
+    st.session_state["_room_link_read"] = True
 code = st.session_state.get("room_code")
 if code is None:
     _join_form()

@@ -21,21 +21,6 @@ from tests.app.test_rooms import open_room, start, texts
 from tests.postgres import fresh_schema_url
 
 
-class TextPhone(Phone):
-    """The load test's phone, also keeping the text of every message box the page shows."""
-
-    def begin(self) -> None:
-        super().begin()
-        self.alerts: list[str] = []
-
-    def apply(self, msg, now: float) -> None:
-        super().apply(msg, now)
-        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            element = msg.delta.new_element
-            if element.WhichOneof("type") == "alert":
-                self.alerts.append(element.alert.body)
-
-
 @pytest.fixture
 def shared_database(monkeypatch):
     with fresh_schema_url() as url:
@@ -52,14 +37,14 @@ def replica_a(shared_database, tmp_path):
 
 
 async def _phone_answers_then_sees_close(base_url: str, code: str, answered, closed) -> list:
-    phone = TextPhone(urllib.parse.urlencode({"room": code}))
+    phone = Phone(urllib.parse.urlencode({"room": code}))
     await asyncio.to_thread(fetch_page, f"{base_url}/?room={code}")
     ws = await open_stream(base_url)
     try:
         await run(ws, phone, base_url)
         [yes] = [b for name, b in phone.buttons.items() if name.startswith("rr_yes_")]
         await run(ws, phone, base_url, trigger=yes)
-        after_answer = list(phone.alerts)
+        after_answer = list(phone.alerts)  # the message boxes of that run
         answered.set()
         while not closed.is_set():
             await asyncio.sleep(0.05)

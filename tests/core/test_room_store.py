@@ -383,3 +383,17 @@ def test_expiry_holds_on_every_replica(database_url, clock):
         b.start_activity(code, key, PICK_EPSILON)
     a.dispose()
     b.dispose()
+
+
+def test_a_store_opened_while_the_database_is_away_reports_it_per_operation(tmp_path):
+    """Opening a store on an unreachable database does not raise (a replica starting during a
+    restart); each operation says the database did not answer, with nothing stored."""
+    from core.room_store import RoomUnavailableError
+    from core.storage import DatabaseUnavailableError, ScenarioStore
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"  # port 9: discard
+    rooms = RoomStore(url)
+    with pytest.raises(RoomUnavailableError, match="did not answer just now"):
+        rooms.room("K7Q-2MF")
+    with pytest.raises(DatabaseUnavailableError, match="nothing was saved"):
+        ScenarioStore(url).list()
