@@ -289,6 +289,7 @@ async def participant(index: int, room: dict, options) -> dict:
         ws = await land(phone, base_url, code)
         result["first_paint_s"] = round(phone.finished_at - start, 3)
         answered: set = set()
+        in_flight = None  # (activity, send time) of an answer whose reply has not come back
         think = (options.think_min, options.think_max)
         while not room["done"]:
             try:
@@ -297,7 +298,9 @@ async def participant(index: int, room: dict, options) -> dict:
                     kind, activity_id = pending
                     await asyncio.sleep(rng.uniform(*think))
                     think = (options.think_min, options.think_max)
+                    in_flight = (activity_id, time.monotonic())
                     sent = await answer(ws, phone, base_url, kind, activity_id, rng)
+                    in_flight = None
                     ack = acknowledged(phone)
                     if ack is False:
                         result["retry_messages"] += 1
@@ -325,6 +328,13 @@ async def participant(index: int, room: dict, options) -> dict:
                 phone = Phone(urllib.parse.urlencode({"room": code}), token=result["token"])
                 ws = await land(phone, base_url, code)
                 result["rejoins"].append(round(time.monotonic() - lost, 3))
+                if in_flight is not None and acknowledged(phone):
+                    # The answer landed before the replica died; the new page says it is in.
+                    answered.add(in_flight[0])
+                    result["answers"].append(
+                        {"activity": in_flight[0], "sent": in_flight[1], "ack": "after rejoin"}
+                    )
+                in_flight = None
     except Exception as error:  # noqa: BLE001 - record, never take the room down
         result["failures"].append(repr(error)[:300])
     finally:
