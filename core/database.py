@@ -340,6 +340,8 @@ class Database:
         with self._write() as connection:
             if self.backend == "postgresql":
                 # Replicas starting together: one upgrades, the others wait and find it done.
+                # A migration stuck behind someone else's lock fails after a minute, not never.
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )

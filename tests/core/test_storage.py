@@ -392,3 +392,31 @@ def test_two_stores_saving_one_name_at_once_keep_one_row(database_url):
     assert [s.name for s in stores[0].list()] == ["Same"]
     for one in stores:
         one.dispose()
+
+
+def test_replicas_starting_together_migrate_once(database_url):
+    """Six stores opening one new database at once (replicas starting together): the schema is
+    built once (an advisory lock on PostgreSQL, the write lock on SQLite), no store fails."""
+    from core.room_store import RoomStore
+
+    opened, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def open_store(index: int) -> None:
+        barrier.wait()
+        try:
+            opened.append((RoomStore if index % 2 else ScenarioStore)(database_url))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_store, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with opened[0].engine.connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    assert versions == [(head_revision(),)]
+    for store in opened:
+        store.dispose()
