@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card, frontier_takeaway, spread_words
+from core.explain import epsilon_card, frontier_takeaway, local_dp_words, spread_words
 from core.export import report_html, settings_table, to_safe_csv
 from core.figures import format_epsilon, frontier_figure
 from core.guarantee import one_line
@@ -28,7 +28,17 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
     point = ui.current_point(scenario, table)
     # k-anonymity first: one person is protected only as a group, at best k·ε (docs/privacy.md).
     card = epsilon_card(scenario.epsilon * scenario.k)
-    n_classes = ui.current_dataset().schema.n_classes
+    schema = ui.current_dataset().schema
+    n_classes = schema.n_classes
+    local_note = local_tip = ""
+    if scenario.local_epsilon > 0:
+        # Everything released in local mode is learnt from the reports: ε_local protects it too.
+        local_guess = epsilon_card(scenario.local_epsilon)["headline"]
+        local_note = f" · what your record says: {local_guess} (local ε)"
+        local_tip = (
+            f" Local DP (ε_local = {format_epsilon(scenario.local_epsilon)}): "
+            + local_dp_words(scenario, schema)
+        )
     takeaway = frontier_takeaway(
         scenario.epsilon,
         point["accuracy"],
@@ -59,20 +69,25 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             (
                 "With no privacy noise",
                 ui.percent(refs["nonprivate_accuracy"]),
-                f"Popular items for everyone: {refs['popularity_accuracy']:.0%}",
+                f"Exact popular items for everyone: {refs['popularity_accuracy']:.0%}",
                 "The ceiling: the same model trained on the same data collected, with no noise "
                 "at all (neither the platform's nor the people's own). The floor: everyone gets "
-                "the exact list of the most popular categories, no personal data used.",
+                "the most popular categories, counted exactly from everyone's purchases: no "
+                "profile is used, but it is an exact statistic of personal data, shown to teach. "
+                "People who opt out receive a differentially private version of that list.",
             ),
             (
                 "Attacker's best guess",
                 card["headline"],
-                f"{card['strength'].capitalize()} · coin flip: 50%"
-                if scenario.k == 1
-                else f"At best, as a group of k = {scenario.k} (k-anonymity is not DP)",
+                (
+                    f"{card['strength'].capitalize()} · coin flip: 50%"
+                    if scenario.k == 1
+                    else f"At best, as a group of k = {scenario.k} (k-anonymity is not DP)"
+                )
+                + local_note,
                 "Differential privacy caps how often anyone can correctly tell whether you are "
                 "in the data, even knowing everyone else: e^ε / (1 + e^ε). It protects one "
-                "person's whole record and assumes the noise is kept secret.",
+                "person's whole record and assumes the noise is kept secret." + local_tip,
             ),
         ],
         # On a projector the chart comes right under the numbers; the sentence follows it.
@@ -101,6 +116,8 @@ def explore(table: pd.DataFrame, refs: dict) -> None:
             "first, so for one person this is group privacy, and at best: read it as "
             f"k·ε. {meaning}"
         )
+    if local_tip:
+        meaning += local_tip
     st.markdown(f"#### What ε = {format_epsilon(scenario.epsilon)} means for you\n\n{meaning}")
     st.caption(f"The guarantee: {one_line(scenario, scenario.epsilon)}")
     st.download_button(

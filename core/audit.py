@@ -94,6 +94,48 @@ def power_limit(trials: int, confidence: float = AUDIT_CONFIDENCE) -> float:
     return float(epsilon_from_rates(trials, 0, trials, confidence))
 
 
+def chance_some_audit_exceeds(n_audits: int, confidence: float = AUDIT_CONFIDENCE) -> float:
+    """The most likely that at least one of ``n_audits`` independent audits of an ε-DP mechanism
+    shows a bound above ε: 1 − confidence^n (each alone exceeds it with at most 1 − confidence)."""
+    return 1.0 - confidence**n_audits
+
+
+def one_audit_words(confidence: float = AUDIT_CONFIDENCE) -> str:
+    """What one audit's bound is, said beside it: one run of the audit, not the best of several."""
+    return (
+        f"This is one audit, with one seed: its bound holds with {confidence:.0%} confidence on "
+        "its own. Another seed gives another bound. Running several audits and quoting the "
+        "largest is not a statement at that confidence: each extra audit is one more chance to "
+        "land above the truth."
+    )
+
+
+def seed_range_words(bounds, seeds, confidence: float = AUDIT_CONFIDENCE) -> str:
+    """What a range of audit bounds over seeds is, in words.
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        ε lower bound of each separate audit (one per seed).
+    seeds : sequence of int
+        The seeds, in the same order.
+
+    The range is the lowest and the highest of separate audits. It is not a confidence interval,
+    and it is not a joint statement: each bound alone holds with ``confidence``, while the
+    highest of n can exceed the true ε with probability up to 1 − confidence^n.
+    """
+    bounds = [float(b) for b in bounds]
+    n = len(bounds)
+    chance = chance_some_audit_exceeds(n, confidence)
+    return (
+        f"{min(bounds):.2f}–{max(bounds):.2f} is the lowest and the highest ε bound of {n} "
+        f"separate audits (seeds {seeds[0]}–{seeds[-1]}), each a {confidence:.0%} lower bound "
+        f"on its own. It is not a confidence interval for ε, nor a joint {confidence:.0%} "
+        f"statement: for a mechanism that is exactly ε-DP, the highest of {n} can exceed ε with "
+        f"probability up to 1 − {confidence:g}^{n} = {chance:.0%}."
+    )
+
+
 @dataclass(frozen=True)
 class AuditResult:
     """What an audit shows: ε >= ``epsilon_lower_bound`` with ``confidence``."""
@@ -601,11 +643,12 @@ def audit_workbench(
     other training record and the canary, and noise the attacker cannot regenerate (the audit
     draws its own, not the Scenario's seeded streams). Logistic regression and random forest
     refit diffprivlib per run, too slow on the Scenario's data: they are audited on the tiny
-    worst-case data instead (:func:`audit_fitted_model`). Returns None when no model is trained.
+    worst-case data instead (:func:`audit_fitted_model`). Returns None when the setting releases
+    no model (everyone opts out).
     ``release`` makes the naive Bayes release at an ε (the app's by default; the tests pass the
     broken references to show the audit catches them on the app's own data too).
     """
-    if not bench.can_personalise:
+    if not bench.releases_model:
         return None
     if bench.nb_statistics is None:
         return audit_fitted_model(

@@ -194,6 +194,12 @@ def _print_summary(result: dict) -> None:
         f"ε spent {result['epsilon_spent']:g}: an attacker guesses membership right at most "
         f"{result['max_membership_guess']:.0%} of the time (coin flip: 50%)"
     )
+    local = result["guarantee"].get("local")
+    if local:
+        print(
+            f"Local ε {local['epsilon']:g} covers {local['covers']}; between two records of one "
+            f"person a guess is right at most {local['max_guess_between_two_records']:.0%}"
+        )
 
 
 def _progress_printer(stream):
@@ -343,6 +349,13 @@ def _run_plan(args: argparse.Namespace) -> int:
     for method, label in METHOD_LABELS.items():
         at = "pure ε" if method == "basic" else f"at δ = {plan.delta:g}"
         print(f"  {label}: ε = {report[method]:.4g} ({at})")
+    guesses = report["best_guess"]
+    print(
+        "Attacker's best guess (coin flip: 50%): "
+        f"exact for these releases ≤ {guesses['exact']['optimal']:.1%} "
+        f"(Laplace releases {guesses['exact']['pld']:.1%}); "
+        f"from the total (ε, δ) alone ≤ {guesses['from_epsilon_delta']['optimal']:.1%}"
+    )
     return 0
 
 

@@ -5,6 +5,13 @@ holds: a train split (opted-in people only, non-consented data not collected, qu
 generalised, values randomised locally if asked) and a test split treated the same way. Nothing
 here depends on the central ε or on a model's noise draw, so it is computed once per Scenario and
 reused across the whole ε frontier.
+
+Every per-person draw (consent per data category, opt-out, being held out for testing) is a coin
+of that person's own, from their key and the seed (:func:`core.person_keys.keyed_uniform`):
+independent of everyone else's and unchanged by anyone else's presence. Being held out is such a
+coin too (probability ``TEST_SHARE``), so the training-set size is a sum of independent coins,
+not a function of the public settings, and adding or removing one person changes the training
+set by at most that person (``docs/privacy.md``, "What holds on each release path").
 """
 
 from __future__ import annotations
@@ -17,19 +24,24 @@ import pandas as pd
 from core.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
 from core.encoding import encode, missing_mask, model_bounds, not_collected_values
 from core.mechanisms import laplace_truncated, randomised_response
+from core.person_keys import keyed_uniform
 from core.population import Population, generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES, Schema, load_schema
 
+# Each person is held out for testing with this probability, by their own coin.
 TEST_SHARE = 0.2
-MAX_TEST_PEOPLE = 20_000  # enough for ±0.7 pp accuracy; keeps 1M-profile frontiers fast
+# At most this many held-out people are scored (±0.7 pp accuracy; keeps 1M-profile frontiers
+# fast). Only scoring: nobody held out is ever trained on, whether scored or not.
+MAX_TEST_PEOPLE = 20_000
 # Share of ε_local a person spends on their label (the purchase category the model predicts): the
 # label is one value, the features are many columns, and without a usable label nothing is learnt.
 LOCAL_LABEL_SHARE = 0.5
 AGE_BANDS = ((18, 29, "18–29"), (30, 44, "30–44"), (45, 64, "45–64"), (65, 90, "65+"))
 
-# Independent random streams, one per control, derived from the Scenario seed.
-_STREAM_SPLIT, _STREAM_CONSENT, _STREAM_OPT_OUT, _STREAM_LOCAL_DP = range(4)
+# Independent random streams, one per control, derived from the Scenario seed. The split, consent,
+# opt-out and scoring coins are per-person coins (keyed_uniform); local DP noise is a stream.
+_STREAM_SPLIT, _STREAM_CONSENT, _STREAM_OPT_OUT, _STREAM_LOCAL_DP, _STREAM_SCORED = range(5)
 
 
 def stream(seed: int, *key: int) -> np.random.Generator:
@@ -43,6 +55,26 @@ def integer_seed(seed: int, *key: int) -> int:
     return int(state)
 
 
+def held_out(keys: np.ndarray, seed: int) -> np.ndarray:
+    """Whether each person is held out for testing: their own coin, heads with ``TEST_SHARE``.
+
+    Independent across people and of every other draw; a person's coin depends on their key and
+    the seed only, so nobody else's presence changes it.
+    """
+    return keyed_uniform(keys, seed, _STREAM_SPLIT) < TEST_SHARE
+
+
+def scored(keys: np.ndarray, seed: int) -> np.ndarray:
+    """Which of these held-out people are scored: all, or the ``MAX_TEST_PEOPLE`` whose own
+    scoring coins are smallest. Scoring only: it decides no one's place in training."""
+    if len(keys) <= MAX_TEST_PEOPLE:
+        return np.ones(len(keys), dtype=bool)
+    coins = keyed_uniform(keys, seed, _STREAM_SCORED)
+    chosen = np.zeros(len(keys), dtype=bool)
+    chosen[np.argpartition(coins, MAX_TEST_PEOPLE - 1)[:MAX_TEST_PEOPLE]] = True
+    return chosen
+
+
 @dataclass(frozen=True)
 class Split:
     """One side of the train/test split, as the platform holds it."""
@@ -53,7 +85,7 @@ class Split:
     segment: np.ndarray
     age_band: np.ndarray  # index into AGE_BANDS from the true age (-1: the data has no age)
     opted_out: np.ndarray  # bool
-    key: np.ndarray  # each person's own public key (their row in the population)
+    key: np.ndarray  # each person's own key (core.person_keys), uint64
 
 
 @dataclass(frozen=True)
@@ -148,18 +180,21 @@ def prepare(
     """
     schema = schema or load_schema()
     population = population or generate_profiles(scenario.profiles, scenario.seed, schema)
-    n = population.n_profiles
     seed = scenario.seed
 
     X = encode(population.features, schema)
     column_categories = schema.column_categories
 
-    # Consent: per person and data category, independent draws at the Scenario's rates.
-    consent_rng = stream(seed, _STREAM_CONSENT)
+    # Consent: per person and data category, independent coins at the Scenario's rates. Each is
+    # the person's own (their key and the seed), so removing someone else changes nobody's.
+    keys = population.key
     consent = np.column_stack(
-        [consent_rng.random(n) < scenario.consent(category) for category in CATEGORIES]
+        [
+            keyed_uniform(keys, seed, _STREAM_CONSENT, index) < scenario.consent(category)
+            for index, category in enumerate(CATEGORIES)
+        ]
     )
-    opted_out = stream(seed, _STREAM_OPT_OUT).random(n) < scenario.opt_out
+    opted_out = keyed_uniform(keys, seed, _STREAM_OPT_OUT) < scenario.opt_out
     # Opted-out people share nothing for personalisation.
     consent &= ~opted_out[:, None]
     # A cell the data does not hold (an empty cell in an upload) is not collected either.
@@ -212,13 +247,16 @@ def prepare(
             population.label, n_values=schema.n_classes, epsilon=local_epsilon_label, rng=rng
         )
 
-    order = stream(seed, _STREAM_SPLIT).permutation(n)
-    n_test = min(int(round(n * TEST_SHARE)), MAX_TEST_PEOPLE)
-    test_index, train_index = order[:n_test], order[n_test:]
+    # Each person's own coin holds them out for testing (never a fixed number of people: the
+    # training-set size must not be a function of public settings; docs/privacy.md).
+    test_side = held_out(keys, seed)
+    train_side = np.flatnonzero(~test_side)
+    test_index = np.flatnonzero(test_side)
+    test_index = test_index[scored(keys[test_index], seed)]
     # Opting out stops personalisation, not being counted: the popularity list counts everyone's
     # engagements (with DP noise centrally, or from their randomised reports under local DP).
-    popularity_labels = labels[train_index]
-    train_index = train_index[~opted_out[train_index]]
+    popularity_labels = labels[train_side]
+    train_index = train_side[~opted_out[train_side]]
 
     age_bands, age_band = _age_bands(population, schema)
     purchase_columns = [f.name for f in schema.features_in("purchases")]
@@ -231,7 +269,7 @@ def prepare(
             segment=population.segment[index],
             age_band=age_band[index],
             opted_out=opted_out[index],
-            key=index,
+            key=keys[index],
         )
 
     train = split(train_index, X, labels)
@@ -245,14 +283,14 @@ def prepare(
         data_collected_share=float(consent.mean()),
         category_collected_share={c: float(consent[:, i].mean()) for i, c in enumerate(CATEGORIES)},
         popularity_labels=popularity_labels,
-        popularity_true_labels=population.label[order[n_test:]],
+        popularity_true_labels=population.label[train_side],
         labels=population.label,
         purchase_unique_share=(
             _unique_share(population.features[purchase_columns].to_numpy())
             if purchase_columns
             else None
         ),
-        n_opted_out_train=int(opted_out[order[n_test:]].sum()),
+        n_opted_out_train=int(opted_out[train_side].sum()),
         local_epsilon_per_column=local_epsilon_per_column,
         local_epsilon_label=local_epsilon_label,
         exact_train=split(train_index, X_exact, population.label) if local else train,

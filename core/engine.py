@@ -8,8 +8,11 @@ noise of repeat ``r`` at ``ε`` comes from its own seeded stream, so the current
 frontier agree exactly.
 
 Budget: when some people opted out, 10% of ε releases the DP popularity list they receive and 90%
-trains the model; otherwise the model gets all of ε. Each repeat is a what-if of one release and
-gets its own explicit ``BudgetAccountant``; ``epsilon_spent`` is what one release spent.
+trains the model; otherwise the model gets all of ε. What is released and how ε is split depend on
+the public setting only (:func:`releases_model`, :func:`budget_split`), never on how many people
+the training split holds: a model is released whenever anyone may opt in, even if, by the coins,
+nobody did (it is then noise only). Each repeat is a what-if of one release and gets its own
+explicit ``BudgetAccountant``; ``epsilon_spent`` is what one release spent.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
 from core.guarantee import guarantee
-from core.mechanisms import debiased_counts
+from core.mechanisms import debias_counts
 from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
 from core.models import (
     RF_MAX_DEPTH,
@@ -47,19 +50,32 @@ from core.schema import Schema, load_schema
 
 POPULARITY_BUDGET_SHARE = 0.1
 ATTACK_SAMPLE = 2_000
-MIN_TRAIN_PEOPLE = 2
 _STREAM_NOISE, _STREAM_MODEL_SEED, _STREAM_POPULARITY, _STREAM_ATTACK = 10, 11, 12, 13
 
 Progress = Callable[[float, str], None]
 
 
-def budget_split(scenario: Scenario, epsilon: float) -> tuple[float, float]:
-    """(ε for the model, ε for the popularity list) of one release.
+def releases_model(scenario: Scenario) -> bool:
+    """Whether a release holds a model: whenever anyone may opt in (opt-out rate below 1).
 
-    Under local DP the list is computed from the randomised reports (post-processing, no central
-    ε), so the model gets all of ε.
+    A public setting decides it, never the training split's size (which is private): with few or
+    no people in training the model is still released, its noise calibrated as always.
     """
-    if scenario.opt_out > 0 and scenario.local_epsilon == 0:
+    return scenario.opt_out < 1
+
+
+def budget_split(scenario: Scenario, epsilon: float) -> tuple[float, float]:
+    """(ε for the model, ε for the popularity list) of one release, from the public setting only.
+
+    The list is released when anyone may opt out, always as a central DP histogram: under local
+    DP it counts the randomised reports, which hide what each person's record says (ε_local) but
+    not whether they sent one, so the list needs its central share too (docs/privacy.md,
+    "Local DP"). With everyone opted out (opt-out rate 1) no model is released and the list gets
+    all of ε.
+    """
+    if not releases_model(scenario):
+        return 0.0, epsilon
+    if scenario.opt_out > 0:
         return epsilon * (1 - POPULARITY_BUDGET_SHARE), epsilon * POPULARITY_BUDGET_SHARE
     return epsilon, 0.0
 
@@ -92,8 +108,9 @@ class Workbench:
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
-    def can_personalise(self) -> bool:
-        return len(self.data.train.y) >= MIN_TRAIN_PEOPLE
+    def releases_model(self) -> bool:
+        """A model is part of every release (public: the opt-out rate is below 1)."""
+        return releases_model(self.scenario)
 
 
 def build_workbench(
@@ -120,7 +137,19 @@ def build_workbench(
     nonprivate_scores = nonprivate_proba = twin = local_plain_scores = structure_scores = None
     nb_statistics = forest_data = None
     model_seed = integer_seed(scenario.seed, _STREAM_MODEL_SEED)
-    if len(train.y) >= MIN_TRAIN_PEOPLE:
+    # What the private release needs is built from any training split, empty or not: whether a
+    # model is released never depends on how many people trained it.
+    if releases_model(scenario) and scenario.model == "random_forest":
+        forest_data = ForestData.from_data(
+            train.X, train.y, train.key, schema.n_classes, model_bounds(schema)
+        )
+    if releases_model(scenario) and scenario.model == "gaussian_nb":
+        nb_statistics = NBStatistics.from_data(
+            train.X, train.y, schema.n_classes, model_bounds(schema)
+        )
+    # The references (ceiling, plain model on the reports, the forest's structure) are exact
+    # statistics, never released: they need people of two classes at least to be fitted.
+    if len(np.unique(train.y)) >= 2:
         # The ceiling: the same people and the same data collected, with no noise at all (neither
         # the central model's nor the people's own local randomisation).
         exact_train, exact_test = data.exact_train, data.exact_test
@@ -139,10 +168,7 @@ def build_workbench(
                 scenario.model, train.X, train.y, schema=schema, random_state=model_seed
             )
             local_plain_scores = plain.score(test.X, test.observed)
-        if scenario.model == "random_forest":
-            forest_data = ForestData.from_data(
-                train.X, train.y, train.key, schema.n_classes, model_bounds(schema)
-            )
+        if forest_data is not None:
             # ε = ∞: random trees with exact majority labels; no noise, nothing released.
             structure = draw_forest(
                 forest_data,
@@ -152,10 +178,6 @@ def build_workbench(
                 rng=stream(scenario.seed, _STREAM_MODEL_SEED),
             )
             structure_scores = forest_recommender(structure).score(test.X, test.observed)
-        if scenario.model == "gaussian_nb":
-            nb_statistics = NBStatistics.from_data(
-                train.X, train.y, schema.n_classes, model_bounds(schema)
-            )
     return Workbench(
         scenario=scenario,
         schema=schema,
@@ -194,9 +216,10 @@ class Draw:
 
 def fit_release(bench: Workbench, epsilon: float, repeat: int, accountant: BudgetAccountant):
     """Fit the private model of one release (draw ``repeat`` at ``epsilon``), spending on
-    ``accountant``. Returns a Recommender, or None when nobody is left to personalise for."""
+    ``accountant``. Returns a Recommender, or None when the setting releases no model (everyone
+    opts out); never None for lack of training people."""
     scenario = bench.scenario
-    if not bench.can_personalise:
+    if not bench.releases_model:
         return None
     model_epsilon, _ = budget_split(scenario, epsilon)
     key = (_epsilon_key(epsilon), repeat)
@@ -237,32 +260,32 @@ def release_popularity(
 ) -> np.ndarray | None:
     """The DP popular-items counts of one release, or None when nobody opted out.
 
-    Under local DP the counts are estimated from the people's randomised reports (no central ε).
+    Under local DP the histogram is of the people's randomised reports, then debiased
+    (post-processing): ε_local hides what each report says, the central ε whether it was sent.
     """
     scenario = bench.scenario
     if scenario.opt_out == 0:
         return None
-    if bench.data.popularity_from_reports:
-        return debiased_counts(
-            bench.data.popularity_labels,
-            n_values=bench.schema.n_classes,
-            epsilon=bench.data.local_epsilon_label,
-        )
     _, popularity_epsilon = budget_split(scenario, epsilon)
-    return dp_popularity_counts(
+    counts = dp_popularity_counts(
         bench.data.popularity_labels,
-        # With no one to personalise for, the whole budget goes to the list.
-        epsilon=popularity_epsilon if bench.can_personalise else epsilon,
+        epsilon=popularity_epsilon,
         n_classes=bench.schema.n_classes,
         random_state=integer_seed(scenario.seed, _STREAM_POPULARITY, _epsilon_key(epsilon), repeat),
         accountant=accountant,
     )
+    if bench.data.popularity_from_reports:
+        # A common shift and a positive scale of every count: the ranking served is unchanged.
+        return debias_counts(
+            counts, n_values=bench.schema.n_classes, epsilon=bench.data.local_epsilon_label
+        )
+    return counts
 
 
 def _nb_releases(bench: Workbench, epsilon: float, repeats: Sequence[int]):
     """GaussianNB only: the parameters of every repeat at ``epsilon`` and their test scores,
     sampled together (each from its own stream: the same numbers as :func:`fit_release`)."""
-    if bench.nb_statistics is None or not bench.can_personalise:
+    if bench.nb_statistics is None:
         return None
     model_epsilon, _ = budget_split(bench.scenario, epsilon)
     streams = [
@@ -306,9 +329,10 @@ def private_draws(
         if recommender is not None:
             if model_scores is None:
                 scores[:] = recommender.score(test.X, test.observed)
-            if with_attack:
+            members, non_members = bench.attack_members, bench.attack_non_members
+            # The attack is an evaluation, not a release: it needs someone on both sides.
+            if with_attack and len(members) and len(non_members):
                 train = data.train
-                members, non_members = bench.attack_members, bench.attack_non_members
                 proba_members = recommender.predict_proba(train.X[members], train.observed[members])
                 proba_non = recommender.predict_proba(
                     test.X[non_members], test.observed[non_members]
@@ -418,7 +442,8 @@ def references(bench: Workbench) -> dict[str, float]:
         }
 
     if bench.nonprivate_scores is None:
-        # Nobody to personalise for: every reference is the popular-items list.
+        # No reference model could be fitted (fewer than two classes in training): every
+        # reference is the popular-items list.
         nobody = {
             f"{prefix}_{measure}": floor[f"popularity_{measure}"]
             for prefix in ("nonprivate", "local_plain", "structure")
@@ -482,12 +507,8 @@ def evaluate(
         "hit_at_3_std": summarise(hit3)["std"],
         **references(bench),
         "epsilon_spent": float(epsilon_spent),
-        "epsilon_model": model_epsilon if bench.can_personalise else 0.0,
-        "epsilon_popularity": (
-            (popularity_epsilon if bench.can_personalise else epsilon_spent)
-            if scenario.opt_out > 0
-            else 0.0
-        ),
+        "epsilon_model": model_epsilon,
+        "epsilon_popularity": popularity_epsilon,
         "guarantee": guarantee(scenario, float(epsilon_spent)),
         "max_membership_guess": membership_guess_bound(epsilon_spent),
         "posterior_odds_factor": math.exp(min(epsilon_spent, 700)),

@@ -51,6 +51,41 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
     }
 
 
+def local_sentence(local_epsilon: float, k: int = 1, quasi_identifiers: str = "") -> str:
+    """What local DP protects, for a person: the local part of the guarantee (core.guarantee).
+
+    Everything released in local mode is learnt from the randomised reports, so it is
+    ε_local-DP for what a record says; with k > 1 the quasi-identifiers are sent true first.
+    """
+    guess = _guess_text(membership_guess_bound(local_epsilon))
+    qi = quasi_identifiers or "quasi-identifiers"
+    if k > 1:
+        return (
+            f"your device randomises your record (what you share and your purchase category) "
+            f"before sending it, except your {qi}: with k-anonymity on (k = {k}) they are sent "
+            "as they are, so that we can coarsen them together with everyone else's, and local "
+            "differential privacy does not cover them. For the rest of your record, everything "
+            "we learn and release (the recommender and the popular-items list) comes from the "
+            "randomised reports: anyone, us included, guessing between two possible records of "
+            f"yours with the same {qi} is right at most {guess} of the time. We see that you "
+            "sent something, and which kinds of data you share."
+        )
+    return (
+        "your device randomises your whole record (what you share and your purchase category) "
+        "before sending it, and everything we learn and release (the recommender and the "
+        "popular-items list) is computed from those randomised reports. So all of it is "
+        "ε_local-differentially private for what your record says, even from us: anyone guessing "
+        f"between two possible records of yours is right at most {guess} of the time. We see that "
+        "you sent something, and which kinds of data you share."
+    )
+
+
+def local_dp_words(scenario, schema) -> str:
+    """:func:`local_sentence` for ``scenario``, naming the schema's quasi-identifiers."""
+    names = _and_list([f.label.lower() for f in schema.quasi_identifiers])
+    return local_sentence(scenario.local_epsilon, scenario.k, names)
+
+
 def _guess_text(guess: float) -> str:
     """The guess bound as a percentage that never rounds up to a certainty."""
     if guess >= 0.9995:
@@ -196,9 +231,14 @@ def privacy_label(
             f"{card['sentence']} This covers {UNIT}."
         ]
     if result["epsilon_popularity"]:
+        counted = (
+            "everyone's randomised purchase-category report"
+            if scenario.local_epsilon > 0
+            else "everyone's purchase category"
+        )
         protections.append(
-            f"- The popular-items list for people who opt out counts everyone's purchase "
-            f"category, opted-out people included, and is released with differential privacy "
+            f"- The popular-items list for people who opt out counts {counted}, opted-out people "
+            f"included, and is released with differential privacy "
             f"(ε = {format_epsilon(result['epsilon_popularity'])} of the ε above)."
         )
     anonymity = result["anonymity"]
@@ -213,14 +253,9 @@ def privacy_label(
             + k_anonymity_caveat(scenario.k, epsilon)
         )
     if scenario.local_epsilon > 0:
-        local_guess = epsilon_card(scenario.local_epsilon)["headline"].replace("right", "").strip()
         protections.append(
             f"- **Local differential privacy, ε_local = "
-            f"{format_epsilon(scenario.local_epsilon)}**: your device randomises your whole record "
-            "(what you share and your purchase category) before sending it, so what we receive "
-            "about you is ε_local-differentially private even from us: anyone guessing between "
-            f"two possible records of yours is right {local_guess} of the time. We still see "
-            "that you sent something."
+            f"{format_epsilon(scenario.local_epsilon)}**: " + local_dp_words(scenario, schema)
         )
     protections.append(
         "- **Encryption** in transit and at rest protects against outsiders and stolen disks. "

@@ -44,7 +44,7 @@ MEASURES = {
     "accuracy_std": "Spread between noise draws",
     "hit_at_3": "Right within top 3",
     "nonprivate_accuracy": "No privacy noise (ceiling)",
-    "popularity_accuracy": "Popular items (floor)",
+    "popularity_accuracy": "Exact popular items (floor)",
     "accuracy_majority": "Majority tastes",
     "accuracy_minority": "Minority tastes",
     "epsilon_spent": "ε spent",

@@ -4,7 +4,8 @@
 ``DecisionTreeClassifier``s, each on the people a seeded hash sends to it. What one such release
 is made of, and where the data enters:
 
-1. the tree each person trains: ``tree_of_person(keys, n_trees, seed)``, from the seed alone;
+1. the tree each person trains: ``tree_of_person(keys, n_trees, seed)``, from their own key
+   (:mod:`core.person_keys`) and the seed alone;
 2. each tree's structure: diffprivlib's ``_FittingTree.build`` picks, at every node down to
    ``max_depth``, a feature uniformly and a threshold uniformly inside the node's cell (the
    public bounds, cut by its ancestors). No data: the structure is random and data-independent;
@@ -130,6 +131,12 @@ def random_structure(
     return features, thresholds
 
 
+def tree_assignment(data: ForestData, n_trees: int, rng: np.random.Generator) -> np.ndarray:
+    """The tree each training person lands in: a seeded hash of their own key (step 1), the seed
+    drawn first from ``rng``. Nobody else's presence moves anyone's tree."""
+    return tree_of_person(data.keys, n_trees, int(rng.integers(2**31 - 1)))
+
+
 def draw_forest(
     data: ForestData,
     *,
@@ -148,8 +155,7 @@ def draw_forest(
     rng : numpy.random.Generator
         Source of the assignment, the structure and the label noise.
     """
-    assignment_seed = int(rng.integers(2**31 - 1))
-    trees = tree_of_person(data.keys, n_trees, assignment_seed)
+    trees = tree_assignment(data, n_trees, rng)
     features, thresholds = random_structure(n_trees, max_depth, data.lower, data.upper, rng)
     n_leaves = 2**max_depth
     unlabelled = Forest(features, thresholds, np.zeros((n_trees, n_leaves), np.int64), 0)

@@ -66,6 +66,9 @@ class NBParameters:
     theta: np.ndarray  # (n_draws, n_classes, n_columns)
     var: np.ndarray  # (n_draws, n_classes, n_columns)
     class_prior: np.ndarray  # (n_draws, n_classes)
+    # The released noisy class counts (the prior is their share of their total); None when the
+    # parameters were not drawn here. Exact-loss tests read the release's densities from them.
+    class_count: np.ndarray | None = None  # (n_draws, n_classes)
 
     @property
     def n_draws(self) -> int:
@@ -76,6 +79,7 @@ class NBParameters:
             self.theta[index : index + 1],
             self.var[index : index + 1],
             self.class_prior[index : index + 1],
+            None if self.class_count is None else self.class_count[index : index + 1],
         )
 
 
@@ -142,6 +146,7 @@ def draw_parameters(
         var=var + VAR_SMOOTHING,
         # The prior is the counts' share of their own (noisy) total: no exact n is used.
         class_prior=noisy / noisy.sum(axis=1, keepdims=True),
+        class_count=noisy,
     )
 
 

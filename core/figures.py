@@ -164,7 +164,8 @@ def placeholder_figure(message: str, *, font_size: int = 15) -> go.Figure:
 
 
 CEILING_NAME = "No privacy noise (ceiling)"
-FLOOR_NAME = "Popular items, nothing personal (floor)"
+# The floor counts everyone's purchases exactly: a statistic of personal data, not free of it.
+FLOOR_NAME = "Popular items, exact count of everyone's purchases (floor)"
 STRUCTURE_NAME = "Same random trees, no noise"
 
 
@@ -553,7 +554,7 @@ def local_central_figure(table: pd.DataFrame, *, floor: float, font_size: int = 
     fig.add_hline(
         y=floor,
         line={"color": PALETTE["floor"], "dash": "dot"},
-        annotation_text=f"Popular items (floor): {floor:.0%}",
+        annotation_text=f"Exact popular items (floor): {floor:.0%}",
     )
     _layout(
         fig,

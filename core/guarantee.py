@@ -8,6 +8,7 @@ Every release is calibrated to it: the person-level diffprivlib models
 from __future__ import annotations
 
 from core.figures import format_epsilon
+from core.metrics import membership_guess_bound
 from core.scenario import Scenario
 
 UNIT = (
@@ -20,7 +21,8 @@ PUBLIC = (
     "categories (never read from the data)",
     "the setting: model, ε, consent and opt-out rates, k, local ε, and how many people the "
     "synthetic population has",
-    "not the training-set size: nothing released depends on the exact number of people trained on",
+    "not the training-set size: each person is held out for testing by a coin of their own, and "
+    "nothing released (not even which parts are released) depends on how many people trained",
 )
 SECRET_NOISE = (
     "The guarantee assumes the noise is secret. This app shows its random seed so that any view "
@@ -47,6 +49,55 @@ def k_anonymity_caveat(k: int, epsilon: float) -> str:
     )
 
 
+# What the local randomiser hides: the values sent. Which categories someone shares, whether they
+# opted out and that they sent a report are seen by the platform.
+LOCAL_UNIT = (
+    "what one person sends: every feature they share and their purchase category (the label); not "
+    "which data categories they share, whether they opted out, or that they sent a report"
+)
+LOCAL_NEIGHBOURING = (
+    "any two records of one person (local DP: every input against every other, seen by the "
+    "platform itself)"
+)
+LOCAL_COVERS = (
+    "everything released in local mode: the model and the popular-items list are computed from "
+    "the randomised reports only, so each is ε_local-DP for what a person's record says, against "
+    "anyone, the platform included; not whether they sent a report, which the platform sees (the "
+    "central ε covers that in what is released)"
+)
+
+
+def local_k_anonymity_caveat(k: int, quasi_identifiers: str = "their quasi-identifiers") -> str:
+    """What local DP still covers when k-anonymity generalises first (docs/privacy.md, "k > 1")."""
+    return (
+        f"With k-anonymity (k = {k}) each person sends {quasi_identifiers} true: the platform "
+        "chooses the generalisation and who is suppressed from everyone's true values, and only "
+        "then is the generalised record randomised. So the platform does receive those true "
+        "values, and ε_local covers the rest of the record (the other columns and the purchase "
+        "category, for two records of one person that agree on the quasi-identifiers), not the "
+        "quasi-identifiers themselves"
+    )
+
+
+def local_guarantee(scenario: Scenario, quasi_identifiers: str = "their quasi-identifiers") -> dict:
+    """The local-DP part of the guarantee of ``scenario`` (local ε > 0), as a JSON-ready dict."""
+    per_person = scenario.k == 1
+    return {
+        "epsilon": scenario.local_epsilon,
+        "unit": LOCAL_UNIT
+        if per_person
+        else LOCAL_UNIT + ", and not the quasi-identifiers (sent "
+        "true for the k-anonymity generalisation)",
+        "neighbouring": LOCAL_NEIGHBOURING,
+        "covers": LOCAL_COVERS
+        if per_person
+        else local_k_anonymity_caveat(scenario.k, quasi_identifiers),
+        "holds_per_person": per_person,
+        # Best guess between two records of one person, from a 50/50 start.
+        "max_guess_between_two_records": membership_guess_bound(scenario.local_epsilon),
+    }
+
+
 def guarantee(scenario: Scenario, epsilon_spent: float) -> dict:
     """The stated guarantee of one release of ``scenario``, as a JSON-ready dict.
 
@@ -68,14 +119,7 @@ def guarantee(scenario: Scenario, epsilon_spent: float) -> dict:
         "notes": notes,
     }
     if scenario.local_epsilon > 0:
-        result["local"] = {
-            "epsilon": scenario.local_epsilon,
-            "unit": UNIT,
-            "neighbouring": "any two records of one person (local DP: every input against every "
-            "other, seen by the platform itself)",
-            "covers": "what each person sends (their features and label); not whether they sent "
-            "a report, which the platform sees",
-        }
+        result["local"] = local_guarantee(scenario)
     return result
 
 
@@ -91,8 +135,16 @@ def one_line(scenario: Scenario, epsilon_spent: float) -> str:
             f"group privacy (at best {format_epsilon(scenario.k * epsilon_spent)})"
         )
     if scenario.local_epsilon > 0:
-        text += (
-            f"; each person's own report is also ε_local = "
-            f"{format_epsilon(scenario.local_epsilon)} locally private"
-        )
+        local = format_epsilon(scenario.local_epsilon)
+        if scenario.k == 1:
+            text += (
+                f"; everything released is computed from randomised reports, so it is also "
+                f"ε_local = {local} locally private for what each person's record says, from "
+                "the platform too (not whether they sent one)"
+            )
+        else:
+            text += (
+                f"; ε_local = {local} local privacy covers each record except its "
+                "quasi-identifiers, which are sent true for the k-anonymity generalisation"
+            )
     return text + ". It assumes the noise is secret (this app shows its seed to be reproducible)."

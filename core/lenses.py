@@ -244,7 +244,7 @@ def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[s
 def attack_rows(bench: Workbench, epsilons: Sequence[float]) -> pd.DataFrame:
     """Membership-inference attack on the private model at each ε (one draw each)."""
     rows = []
-    if not bench.can_personalise or len(bench.attack_non_members) == 0:
+    if len(bench.attack_members) == 0 or len(bench.attack_non_members) == 0:
         return pd.DataFrame(rows)
     for epsilon in epsilons:
         draw = private_draws(bench, float(epsilon), [0], with_attack=True)[0]

@@ -196,6 +196,15 @@ def debiased_counts(reported, *, n_values: int, epsilon: float) -> np.ndarray:
     Post-processing of the reports: it costs no further privacy.
     """
     counts = np.bincount(np.asarray(reported, dtype=np.int64), minlength=n_values).astype(float)
+    return debias_counts(counts, n_values=n_values, epsilon=epsilon)
+
+
+def debias_counts(counts, *, n_values: int, epsilon: float) -> np.ndarray:
+    """:func:`debiased_counts` from the count of each reported value (noisy counts included).
+
+    A common shift and a positive scale of every count: the order of the counts is unchanged.
+    """
+    counts = np.asarray(counts, dtype=float)
     p = keep_probability(epsilon, n_values)
     q = (1 - p) / (n_values - 1)
     return (counts - q * counts.sum()) / (p - q)

@@ -113,9 +113,16 @@ def fit_private(
             accountant=accountant,
         )
         norm = data_norm(schema)
+        design = unit_ball_design(X, norm)
+        if len(y) == 0:
+            # Nobody in training: the model is still released (what is released never depends
+            # on how many people trained it). diffprivlib divides its objective by n, so it needs
+            # one row; an all-zero row adds a constant to the loss and nothing to its gradient,
+            # so the fit is the sum-form objective of nobody: regulariser plus noise.
+            design, y = np.zeros((1, design.shape[1])), np.zeros(1, dtype=np.int64)
         # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
         # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
-        estimator.fit(unit_ball_design(X, norm), y)
+        estimator.fit(design, y)
         return _sklearn_recommender(
             estimator, schema.n_classes, lambda X: unit_ball_design(X, norm)
         )

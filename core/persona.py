@@ -237,7 +237,7 @@ def persona_report(bench: Workbench, persona: Persona, epsilon: float, repeats: 
         None if popularity is None else _top3(popularity - np.arange(len(popularity)) * 1e-9)
     )
     probabilities, in_top3 = [], np.zeros(schema.n_classes)
-    if not persona.opted_out and bench.can_personalise:
+    if not persona.opted_out and bench.releases_model:
         for repeat in range(max(repeats, 1)):
             accountant = release if repeat == 0 else BudgetAccountant()  # what-if: not released
             recommender = fit_release(bench, epsilon, repeat, accountant)

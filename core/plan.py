@@ -60,7 +60,8 @@ ASSUMPTIONS = {
         "ones (adaptive choices). Loose: it assumes every release hits its worst case at once."
     ),
     "advanced": (
-        "(ε, δ): the total holds except with probability δ. Computed by diffprivlib's "
+        "(ε, δ): every outcome is at most e^ε times as likely with the person as without, plus "
+        "δ. Computed by diffprivlib's "
         "BudgetAccountant.total with slack δ, which takes the smallest of k·ε and the two bounds "
         "of Kairouz, Oh & Viswanath (2015, Theorem 3.5): k·ε·tanh(ε/2) + ε·√(2k·ln(1/δ)) and "
         "k·ε·tanh(ε/2) + ε·√(2k·ln(e + ε√k/δ)). The first is never above the "
@@ -388,6 +389,75 @@ def guess_bound(epsilon: float, delta: float = 0.0) -> float:
     return min(1.0, (growth + delta) / (growth + 1.0))
 
 
+def optimal_total_variation(epsilon: float, releases: int) -> float:
+    """Total variation distance between ``releases`` ε-DP releases with and without one person,
+    for the worst such releases (randomised response): :func:`optimal_delta` at total 0.
+
+    (0, TV)-DP is what composition gives at ε' = 0, so no test tells the two apart with
+    TPR − FPR above TV, for *any* ``releases`` ε-DP releases (Kairouz, Oh & Viswanath's optimal
+    composition, adaptive choices included); randomised response reaches it.
+    """
+    _check_composition(epsilon, releases, 0.5)
+    return min(1.0, max(0.0, optimal_delta(0.0, epsilon, releases)))
+
+
+def laplace_total_variation(epsilon: float, releases: int) -> float:
+    """Total variation distance between ``releases`` Laplace mechanisms (scale 1/ε, sensitivity 1)
+    with and without one person: dp-accounting's composed privacy-loss distribution's δ at
+    ε = 0, rounded up (pessimistic discretisation)."""
+    _check_composition(epsilon, releases, 0.5)
+    single = pld_lib.from_laplace_mechanism(
+        parameter=1.0 / epsilon,
+        sensitivity=1.0,
+        value_discretization_interval=_discretisation(epsilon, releases),
+    )
+    composed = single if releases == 1 else single.self_compose(int(releases))
+    return min(1.0, max(0.0, float(composed.get_delta_for_epsilon(0.0))))
+
+
+def exact_guess(total_variation: float) -> float:
+    """Best accuracy of "is this person in the data?" with a 50/50 prior, for releases whose
+    distributions with and without the person are ``total_variation`` apart: (1 + TV) / 2."""
+    return (1.0 + total_variation) / 2.0
+
+
+# The two readings of "how often can a guess be right", one line each, for the page, CLI and docs.
+GUESS_WORDS = {
+    "from_epsilon_delta": (
+        "(e^ε + δ) / (e^ε + 1) of the composed total (ε, δ): the cap for any release that is "
+        "(ε, δ)-DP with that total, whatever produced it. It knows the releases only through "
+        "that one pair, so for many small releases it is loose."
+    ),
+    "exact": (
+        "(1 + TV) / 2, where TV is the composed privacy-loss distribution's δ at ε = 0 (the "
+        "total variation distance between everything released with and without the person): "
+        "the best any test can do. 'optimal': exact for k releases that are each ε-DP in the "
+        "worst way (randomised response), so a cap for any k ε-DP releases, the engine's "
+        "included; 'pld': exact for k Laplace mechanisms (dp-accounting, rounded up)."
+    ),
+}
+
+
+def best_guesses(epsilon: float, releases: int, delta: float, totals: Mapping[str, float]):
+    """Both readings of the attacker's best guess after ``releases`` releases at ``epsilon``.
+
+    Returns ``{"from_epsilon_delta": {method: guess}, "exact": {"optimal", "pld"},
+    "total_variation": {"optimal", "pld"}}``; see :data:`GUESS_WORDS`.
+    """
+    variation = {
+        "optimal": optimal_total_variation(epsilon, releases),
+        "pld": laplace_total_variation(epsilon, releases),
+    }
+    return {
+        "from_epsilon_delta": {
+            method: guess_bound(total, 0.0 if method == "basic" else delta)
+            for method, total in totals.items()
+        },
+        "exact": {method: exact_guess(tv) for method, tv in variation.items()},
+        "total_variation": variation,
+    }
+
+
 def plan_report(plan: Plan) -> dict[str, Any]:
     """Everything the planner computes for ``plan`` that needs no training, as plain data.
 
@@ -395,6 +465,7 @@ def plan_report(plan: Plan) -> dict[str, Any]:
     """
     totals = total_losses(plan.epsilon, plan.releases, plan.delta)
     budget = budget_table(plan.yearly_budget, plan.delta)
+    guesses = best_guesses(plan.epsilon, plan.releases, plan.delta, totals)
     return {
         "releases": plan.releases,
         "epsilon_per_release": plan.epsilon,
@@ -403,10 +474,9 @@ def plan_report(plan: Plan) -> dict[str, Any]:
         "years": plan.years,
         **totals,
         "drv_bound": drv_bound(plan.epsilon, plan.releases, plan.delta),
-        "max_membership_guess": {
-            method: guess_bound(total, 0.0 if method == "basic" else plan.delta)
-            for method, total in totals.items()
-        },
+        # Kept for callers of the first version: the loose reading, per accountant.
+        "max_membership_guess": guesses["from_epsilon_delta"],
+        "best_guess": {**guesses, "meaning": GUESS_WORDS},
         "assumptions": {
             **ASSUMPTIONS,
             "numerical_cap": NUMERICAL_NOTE,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from core import guarantee
 from core.figures import format_epsilon
-from core.plan import CADENCES, Plan, guess_bound
+from core.plan import CADENCES, Plan, best_guesses
 
 # The accountant the headline uses: true for any ε-DP release, so for the engine's releases
 # (which split ε between several noisy statistics, not one Laplace mechanism).
@@ -44,6 +44,11 @@ def _odds(epsilon: float) -> str:
     return f"{math.exp(epsilon):,.1f}"
 
 
+def _percent(guess: float) -> str:
+    """A guess as a whole percent that never rounds up to a certainty."""
+    return "99+%" if 0.99 <= guess < 1 and f"{guess:.0%}" == "100%" else f"{guess:.0%}"
+
+
 def horizon_words(plan: Plan) -> str:
     """'a year of weekly retraining' / '2.5 years of retraining 26 times a year'."""
     cadence = CADENCE_WORDS.get(plan.releases_per_year)
@@ -65,15 +70,35 @@ def headline(
     stored table (k-anonymity first): the total is then said of a stored record, not a person.
     """
     total = totals[HEADLINE_METHOD]
-    guess = guess_bound(total, plan.delta)
+    guesses = best_guesses(plan.epsilon, plan.releases, plan.delta, totals)
+    loose = guesses["from_epsilon_delta"][HEADLINE_METHOD]
+    exact = guesses["exact"][HEADLINE_METHOD]
     who = "one person" if per_person else "one stored record (not one person: see k-anonymity)"
-    meaning = (
-        f"seeing every release multiplies an attacker's odds that they are in the data by at "
-        f"most {_odds(total)} (except with probability δ), so a guess that starts as a coin flip "
-        f"is right at most {guess:.0%} of the time."
-        if guess < 0.995
-        else "the guarantee no longer stops an attacker from telling whether they are in the data."
+    # (ε, δ) bounds every event's probability, P[with] ≤ e^ε·P[without] + δ; it does not say the
+    # odds grow by at most e^ε except with probability δ (randomised response exceeds the loss
+    # 3.241 with probability 5.4e-6 > δ = 1e-6 at 52 releases of ε = 0.1).
+    likely = (
+        f"at most e^ε = {_odds(total)} times as likely"
+        if total <= 13
+        else f"up to e^{format_total(total)} times (more than 400,000 times) as likely"
     )
+    meaning = (
+        f"anything an attacker can conclude from all the releases is {likely} with them in the "
+        "data as without, plus δ."
+    )
+    if exact < 0.995:
+        meaning += (
+            f" That pair alone caps a guess that starts as a coin flip at {_percent(loose)} right, "
+            f"the guarantee for any release with this total; these {releases_words(plan.releases)}"
+            f" are each ε = {format_epsilon(plan.epsilon)}-DP, and against them the best "
+            f"possible guess is right at most {_percent(exact)} of the time (exact for the worst "
+            "such releases; Laplace releases: "
+            f"{_percent(guesses['exact']['pld'])})."
+        )
+    else:
+        meaning += (
+            " The guarantee no longer stops an attacker from telling whether they are in the data."
+        )
     return (
         f"After {horizon_words(plan)} ({releases_words(plan.releases)}) at ε = "
         f"{format_epsilon(plan.epsilon)} each, {who} has given up at most ε = "

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.person_keys import generated_keys
 from core.schema import Schema, load_schema
 
 MIN_PROFILES = 1_000
@@ -59,20 +60,35 @@ _MEAN_ORDERS = 6.0
 
 @dataclass(frozen=True)
 class Population:
-    """Synthetic people: raw features (schema names), taste segment and label.
+    """Synthetic people: raw features (schema names), taste segment, label and own key.
 
-    Categorical features are stored as integer codes into the schema's ``values``.
+    Categorical features are stored as integer codes into the schema's ``values``. ``key`` is
+    each person's own key (:mod:`core.person_keys`): it travels with their record, so removing
+    someone else never changes it.
     """
 
     features: pd.DataFrame
     segment: np.ndarray  # index into segment_names (built in: 0 = majority, 1 = minority)
     label: np.ndarray  # index into schema.classes
     seed: int
+    key: np.ndarray  # uint64, one per person, distinct
     segment_names: tuple[str, ...] = SEGMENTS
 
     @property
     def n_profiles(self) -> int:
         return len(self.label)
+
+    def subset(self, index: np.ndarray) -> Population:
+        """These people only (``index``: positions or a boolean mask), each with their own key."""
+        index = np.flatnonzero(index) if np.asarray(index).dtype == bool else np.asarray(index)
+        return Population(
+            features=self.features.iloc[index].reset_index(drop=True),
+            segment=self.segment[index],
+            label=self.label[index],
+            seed=self.seed,
+            key=self.key[index],
+            segment_names=self.segment_names,
+        )
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -171,6 +187,7 @@ def generate_profiles(n_profiles: int, seed: int, schema: Schema | None = None) 
         segment=segment,
         label=label.astype(np.int64),
         seed=int(seed),
+        key=generated_keys(n, int(seed)),
     )
 
 

@@ -372,6 +372,33 @@ def check_answer(kind: str, answer: Any, truth_probability: float | None = None)
 
 
 # -- activity 2: the room's consent choices as a Scenario ----------------------------------------
+# The consent activity is not differential privacy, so its totals are released once, when the
+# answers close, and only from this many choices. Totals updated as choices arrive would give each
+# choice away (the change from one total to the next is the newest person's choice), and a total
+# of one or two people is their choices.
+MIN_CONSENT_CHOICES = 5
+
+
+def consent_totals_shown(choices: int, revealed: bool) -> bool:
+    """Whether the room's consent totals may be shown: once revealed, from MIN_CONSENT_CHOICES."""
+    return bool(revealed) and choices >= MIN_CONSENT_CHOICES
+
+
+def consent_withheld_text(choices: int, revealed: bool) -> str:
+    """Why the consent totals are not shown (yet): one sentence for the projector and phones."""
+    people = "1 person" if choices == 1 else f"{choices} people"
+    if not revealed:
+        return (
+            f"{people} sent choices so far. The room's totals appear when the answers close, if "
+            f"at least {MIN_CONSENT_CHOICES} people sent choices: totals that changed as each "
+            "choice arrived would show that choice."
+        )
+    return (
+        f"Only {people} sent choices, fewer than {MIN_CONSENT_CHOICES}: the room's totals are "
+        "not shown, because totals of so few would show people's own choices."
+    )
+
+
 def consent_shares(answers: Iterable[Mapping]) -> dict[str, float] | None:
     """Share of the room sharing each category, and share opting out; None with no answers.
 

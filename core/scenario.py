@@ -223,7 +223,9 @@ FIELDS: tuple[Field, ...] = (
         "Local differential privacy: each person randomises their whole record (what they share "
         "and their purchase category) before sending it, with this budget, half for the "
         "category and half over the rest. 0 switches it off. The platform never receives a true "
-        "value, only randomised ones (it still sees who sent a report).",
+        "value, only randomised ones (it still sees who sent a report), with one exception: with "
+        "k-anonymity on (k > 1) the quasi-identifiers are sent true, so that the platform can "
+        "generalise them with everyone's, and local DP does not cover them.",
         "Local ε (0 = off)",
         0.01,
         100.0,

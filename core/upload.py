@@ -32,12 +32,21 @@ import pandas as pd
 
 from core.anonymity import MAX_QUASI_IDENTIFIERS
 from core.dataset import Dataset
+from core.person_keys import content_keys
 from core.population import MAX_PROFILES, Population, describe, generate_profiles
 from core.schema import CATEGORIES, Schema, load_schema, schema_from_dict
 
 MAX_UPLOAD_MB = 20  # the same limit as server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MIN_ROWS = 50
+MAX_ROWS = MAX_PROFILES  # the same limit as the "Number of people" slider
+# The mapping form has one row per column and guessing each column's type reads all its cells:
+# 10,000 columns took ~60 s to draft (and froze the browser tab). 500 columns draft in about a
+# second and leave room for the ignored columns of a database export.
+MAX_COLUMNS = 500
+# Every cell becomes a Python string while the file is read (~60 bytes each): 10 million cells
+# is about 0.6-0.9 GB for a moment. A 20 MB file of empty cells (",,,") could hold 20 million.
+MAX_CELLS = 10_000_000
 MAX_MODEL_COLUMNS = 200
 MAX_CATEGORY_VALUES = 50
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -153,6 +162,89 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
+def _read_rows(text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and numbered non-blank rows; every limit is checked as soon as it is crossed.
+
+    The header's width is checked before any row is read, and the row and cell limits while
+    reading, so a file far over a limit is refused in the time it takes to reach the limit.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    body: list[tuple[int, list[str]]] = []
+    max_rows = MAX_ROWS
+    try:
+        for number, row in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [name.strip() for name in row]
+                _check_header(header)
+                max_rows = min(MAX_ROWS, MAX_CELLS // len(header))
+                continue
+            if len(row) != len(header):
+                raise UploadError(
+                    f"Row {number} has {len(row)} fields but the header has {len(header)}. "
+                    f"Check the separator ({DELIMITERS[delimiter]} detected) and quoting on "
+                    "that line."
+                )
+            body.append((number, row))
+            if len(body) > max_rows:
+                _too_many_rows(len(header))
+    except csv.Error as error:
+        raise UploadError(f"The file is not valid CSV: {error}.") from None
+    if header is None:
+        raise UploadError("The file holds no values, only separators and blank lines.")
+    if not body:
+        raise UploadError(
+            f"The file has a header ({len(header)} columns) but no rows of data. "
+            "Add one row per person."
+        )
+    return header, body
+
+
+def _check_header(header: list[str]) -> None:
+    if len(header) < 2:
+        others = [name for d, name in DELIMITERS.items() if d in header[0]]
+        hint = f" It contains {others[0]}: is that the separator?" if others else ""
+        raise UploadError(
+            f"Only one column was found in the header ({header[0][:60]!r}).{hint} The file "
+            "needs at least two columns (features and a label), separated by commas, "
+            "semicolons, tabs or vertical bars."
+        )
+    if len(header) > MAX_COLUMNS:
+        raise UploadError(
+            f"The file has {len(header):,} columns; the limit is {MAX_COLUMNS:,}. Keep the "
+            "columns you want to use (features, quasi-identifiers, the label, a group) and "
+            "upload that."
+        )
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise UploadError(f"Column {position} has an empty name in the header row.")
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise UploadError(
+                f"The column name {name!r} appears twice in the header (columns {seen[name]} "
+                f"and {position}). Column names must be unique: rename one of them."
+            )
+        seen[name] = position
+
+
+def _too_many_rows(columns: int) -> None:
+    """Refuse a file over the row limit, or over the cell limit at its width."""
+    if MAX_ROWS * columns <= MAX_CELLS:
+        raise UploadError(
+            f"The file has more than {MAX_ROWS:,} rows of data; the limit is {MAX_ROWS:,} "
+            "people. Upload a sample of the rows."
+        )
+    rows = MAX_CELLS // columns
+    raise UploadError(
+        f"The file has more than {rows:,} rows of {columns} columns, over "
+        f"{MAX_CELLS:,} cells (rows × columns); the limit is {MAX_CELLS:,} cells, so at "
+        f"{columns} columns at most {rows:,} rows. Upload fewer rows or fewer columns."
+    )
+
+
 def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RawTable:
     """Parse uploaded bytes into a table of strings, or raise :class:`UploadError`."""
     if len(data) == 0:
@@ -169,47 +261,7 @@ def read_table(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> RawTable:
     if not text.strip():
         raise UploadError("The file holds only blank lines. Upload a CSV with a header and rows.")
     delimiter = _pick_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise UploadError(f"The file is not valid CSV: {error}.") from None
-    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
-    if not numbered:
-        raise UploadError("The file holds no values, only separators and blank lines.")
-    header = [name.strip() for name in numbered[0][1]]
-    if len(header) < 2:
-        others = [name for d, name in DELIMITERS.items() if d in header[0]]
-        hint = f" It contains {others[0]}: is that the separator?" if others else ""
-        raise UploadError(
-            f"Only one column was found in the header ({header[0][:60]!r}).{hint} The file "
-            "needs at least two columns (features and a label), separated by commas, "
-            "semicolons, tabs or vertical bars."
-        )
-    for position, name in enumerate(header, start=1):
-        if not name:
-            raise UploadError(f"Column {position} has an empty name in the header row.")
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise UploadError(
-                f"The column name {name!r} appears twice in the header (columns {seen[name]} "
-                f"and {position}). Column names must be unique: rename one of them."
-            )
-        seen[name] = position
-    body = numbered[1:]
-    if not body:
-        raise UploadError(
-            f"The file has a header ({len(header)} columns) but no rows of data. "
-            "Add one row per person."
-        )
-    if len(body) > MAX_PROFILES:
-        raise UploadError(f"The file has {len(body):,} rows; the limit is {MAX_PROFILES:,}.")
-    for number, row in body:
-        if len(row) != len(header):
-            raise UploadError(
-                f"Row {number} has {len(row)} fields but the header has {len(header)}. "
-                f"Check the separator ({DELIMITERS[delimiter]} detected) and quoting on that line."
-            )
+    header, body = _read_rows(text, delimiter)
     frame = pd.DataFrame([[cell.strip() for cell in row] for _, row in body], columns=header)
     frame.index = [number for number, _ in body]  # file row numbers, for messages
     if encoding == "UTF-8 with BOM":
@@ -495,6 +547,9 @@ def build_dataset(table: RawTable, mapping: Mapping, name: str = "Your data") ->
         segment=segment[keep],
         label=label[keep],
         seed=0,
+        # Each person's own key, from their own row (core.person_keys): deleting another row
+        # moves nobody's split, coins or tree.
+        key=content_keys(table.frame)[keep],
         segment_names=segment_names,
     )
     return Dataset(

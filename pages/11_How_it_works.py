@@ -71,18 +71,22 @@ if scenario.k > 1:
 st.caption(
     "Each release, its mechanism, its sensitivity and a proof sketch: docs/privacy.md in the "
     "project. diffprivlib's models are used with one step changed each (the exact training-set "
-    "size, empty classes, the logistic regression's intercept, the forest's rows), so that this "
+    "size, empty classes, the logistic regression's intercept, the forest's rows), and each "
+    "person's draws (consent, opt-out, held out for testing) are coins of their own, so that this "
     "guarantee holds."
 )
 
 st.markdown("#### The privacy budget")
 st.write(
     f"ε = {format_epsilon(scenario.epsilon)} is the whole budget of one release. "
-    f"When some people opt out, {POPULARITY_BUDGET_SHARE:.0%} of it releases the popular-items "
-    "list they receive (a differentially private histogram of everyone's purchase category, "
-    "opted-out people included) and the rest trains the model; otherwise the model gets all "
-    "of it. Under local DP the list is estimated from the randomised reports instead, at no "
-    "central cost. Every bound the noise depends on (for the built-in "
+    f"When the opt-out rate is above 0, {POPULARITY_BUDGET_SHARE:.0%} of it releases the "
+    "popular-items list opted-out people receive (a differentially private histogram of "
+    "everyone's purchase category, opted-out people included) and the rest trains the model; "
+    "otherwise the model gets all of it, and at an opt-out rate of 1 the list does. The settings "
+    "decide this, never how many people ended up in training: with few or none the model is "
+    "still released, noise only. Under local DP the same differentially private histogram "
+    "counts the randomised reports (they hide what each person sent, not that they sent one). "
+    "Every bound the noise depends on (for the built-in "
     "people: age 18–90, at most 60 page views, …) is fixed in a public schema before any data "
     "is seen, so nothing leaks through the bounds."
 )
@@ -111,9 +115,10 @@ st.markdown("#### Reading the charts")
 st.write(
     "**Band**: private models differ by luck of the noise; the band holds 90% of them. "
     "**Ceiling** (dashed): the same model on the same data collected, with no privacy noise at "
-    "all. **Floor** (dotted): recommending the exact most popular categories to everyone, which "
-    "needs no personal data beyond purchase counts. Ceiling and floor are exact statistics, shown "
-    "to teach, not released."
+    "all. **Floor** (dotted): recommending the most popular categories to everyone, counted "
+    "exactly from everyone's purchases: no profile is used, but the count is a statistic of "
+    "personal data. Ceiling and floor are exact statistics, shown to teach, not released; people "
+    "who opt out receive a differentially private popular-items list."
 )
 
 st.markdown("#### Words used in this app")

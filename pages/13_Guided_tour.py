@@ -23,7 +23,7 @@ index = st.session_state.setdefault("tour_step", 0)
 def _go(to: int) -> None:
     st.session_state["tour_step"] = max(0, min(len(steps) - 1, to))
     st.session_state["tour_reveal"] = False
-    ui.reset_to(steps[st.session_state["tour_step"]].scenario)
+    ui.apply_tour_step(steps[st.session_state["tour_step"]].scenario)
 
 
 step = steps[index]
@@ -31,7 +31,7 @@ st.progress((index + 1) / len(steps), text=f"Step {index + 1} of {len(steps)}: {
 if scenario != step.scenario:
     st.button(
         "Set the app to this step",
-        on_click=ui.reset_to,
+        on_click=ui.apply_tour_step,
         args=(step.scenario,),
         key="tour_apply",
         type="primary",
@@ -56,6 +56,11 @@ previous.button(
 )
 following.button(
     "Next →", on_click=_go, args=(index + 1,), disabled=index == len(steps) - 1, key="tour_next"
+)
+st.caption(
+    "Each step sets the app to its own settings (Set the app, Next, Previous). Yours are kept: "
+    "**Restore mine** in the sidebar, on every page, brings them back; **Keep these** keeps the "
+    "tour's."
 )
 st.caption(
     "Tip for facilitators: add `simple=1` to the link you give the room to hide the advanced "

@@ -6,6 +6,9 @@ import ui
 from core.anonymity import MAX_QUASI_IDENTIFIERS
 from core.schema import CATEGORIES
 from core.upload import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
     MAX_UPLOAD_MB,
     ROLES,
     Mapping,
@@ -62,11 +65,13 @@ with st.expander("Try it with a sample file first"):
     )
 
 uploaded = st.file_uploader(
-    f"Profiles (CSV, up to {MAX_UPLOAD_MB} MB)",
+    f"Profiles (CSV, up to {MAX_UPLOAD_MB} MB and {MAX_COLUMNS} columns)",
     type=["csv", "tsv", "txt"],
     key="upload_file",
     help="A header row with column names, then one row per person. Commas, semicolons, tabs or "
-    "vertical bars; UTF-8 (Latin-1 is read with a warning).",
+    "vertical bars; UTF-8 (Latin-1 is read with a warning). Limits: "
+    f"{MAX_UPLOAD_MB} MB, {MAX_COLUMNS} columns, {MAX_ROWS:,} rows and {MAX_CELLS:,} cells "
+    "(rows × columns).",
 )
 if uploaded is None:
     st.stop()

@@ -49,6 +49,7 @@ point = point.loc[plan.epsilon].to_dict()
 per_person = scenario.k == 1
 answer = headline(plan, totals, point, refs, per_person=per_person)
 total = totals[HEADLINE_METHOD]
+guesses = planner.best_guesses(plan.epsilon, plan.releases, plan.delta, totals)
 ui.headline_numbers(
     [
         (
@@ -59,9 +60,11 @@ ui.headline_numbers(
         ),
         (
             "Attacker's best guess",
-            f"≤ {planner.guess_bound(total, plan.delta):.0%} right",
-            "coin flip: 50%",
-            "With a 50/50 prior, (ε, δ)-DP caps any membership guess at (e^ε + δ)/(e^ε + 1).",
+            f"≤ {guesses['exact'][HEADLINE_METHOD]:.0%} right",
+            f"exact for these releases · from (ε, δ) alone: "
+            f"≤ {guesses['from_epsilon_delta'][HEADLINE_METHOD]:.0%} · coin flip: 50%",
+            f"With a 50/50 prior. Exact for these releases: {planner.GUESS_WORDS['exact']} "
+            f"From (ε, δ) alone: {planner.GUESS_WORDS['from_epsilon_delta']}",
         ),
         (
             "Each release still gets right",
@@ -73,9 +76,10 @@ ui.headline_numbers(
         (
             "With no privacy noise",
             ui.percent(refs["nonprivate_accuracy"]),
-            f"Popular items for everyone: {refs['popularity_accuracy']:.0%}",
+            f"Exact popular items for everyone: {refs['popularity_accuracy']:.0%}",
             "The ceiling: the same model trained on the same data collected, with no noise at "
-            "all. The floor: everyone gets the exact list of the most popular categories.",
+            "all. The floor: everyone gets the most popular categories, counted exactly from "
+            "everyone's purchases (an exact statistic of personal data, shown to teach).",
         ),
     ],
     takeaway=answer,
@@ -97,6 +101,11 @@ with st.expander("What each accountant assumes"):
     for method, label in planner.METHOD_LABELS.items():
         st.markdown(f"**{label}.** {planner.ASSUMPTIONS[method]}")
     st.markdown(planner.NUMERICAL_NOTE)
+    st.markdown(
+        "**The attacker's best guess, read two ways.** "
+        f"From (ε, δ) alone: {planner.GUESS_WORDS['from_epsilon_delta']} "
+        f"Exact for these releases: {planner.GUESS_WORDS['exact']}"
+    )
     st.markdown(
         "All of them assume the same people are in every release (the worst case for them) and "
         "each release is ε-DP for one person's whole record; people who join later have fewer "
@@ -177,6 +186,14 @@ st.download_button(
         f"Privacy over time: {plan.releases} releases at ε = {format_epsilon(plan.epsilon)}",
         sections=[
             ("The answer", answer),
+            (
+                "The attacker's best guess, read two ways",
+                f"Exact for these releases: ≤ {guesses['exact'][HEADLINE_METHOD]:.1%} "
+                f"(Laplace releases: ≤ {guesses['exact']['pld']:.1%}). "
+                f"{planner.GUESS_WORDS['exact']}\n"
+                f"From (ε, δ) alone: ≤ {guesses['from_epsilon_delta'][HEADLINE_METHOD]:.1%}. "
+                f"{planner.GUESS_WORDS['from_epsilon_delta']}",
+            ),
             ("How the losses add up", curve_text),
             ("What each accountant assumes", "\n".join(planner.ASSUMPTIONS.values())),
             ("The budget turned around", budget_text + "\n" + planner.FRESHNESS_NOTE),

@@ -14,11 +14,14 @@ from core.explain import epsilon_card
 from core.figures import format_epsilon
 from core.room_store import Activity, RoomUnavailableError
 from core.rooms import (
+    MIN_CONSENT_CHOICES,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
     ROOM_CONSENT,
     RoomError,
     consent_shares,
+    consent_totals_shown,
+    consent_withheld_text,
     epsilon_choices,
     epsilon_text,
     estimate_true_share,
@@ -54,10 +57,22 @@ def _join(code_text: str) -> None:
     try:
         room = store.room(code_text)
     except RoomError as error:
-        st.session_state["_room_error"] = str(error)
+        _cannot_enter(code_text, error)
         return
     st.session_state["room_code"] = room.code
     st.session_state.pop("_room_error", None)
+    st.session_state.pop("_room_ended", None)
+
+
+def _cannot_enter(code_text: str, error: RoomError) -> None:
+    """A closed room is the normal end of a workshop: a calm notice; anything else: an error."""
+    ended = ui_room.ended_message(store, code_text) if isinstance(code_text, str) else None
+    if ended:
+        st.session_state["_room_ended"] = ended
+        st.session_state.pop("_room_error", None)
+    else:
+        st.session_state["_room_error"] = str(error)
+        st.session_state.pop("_room_ended", None)
 
 
 def _join_form() -> None:
@@ -70,6 +85,8 @@ def _join_form() -> None:
         width="stretch",
         on_click=lambda: _join(st.session_state.get("room_code_typed", "")),
     )
+    if st.session_state.get("_room_ended"):
+        st.info(st.session_state["_room_ended"], icon=":material/waving_hand:")  # our own words
     if st.session_state.get("_room_error"):
         st.error(ui.plain(st.session_state["_room_error"]), icon=":material/error:")
 
@@ -109,7 +126,7 @@ try:
 except RoomUnavailableError as error:
     _unavailable(error)
 except RoomError as error:
-    st.error(ui.plain(str(error)), icon=":material/error:")
+    _cannot_enter(code, error)
     st.session_state.pop("room_code", None)
     st.query_params.clear()
     _join_form()
@@ -292,16 +309,18 @@ def _consent(activity: Activity) -> None:
             st.rerun()
     st.caption(
         "This activity is not randomised and not differentially private: your choices are "
-        "stored as you send them, and the projector shows only the room's totals (with few "
-        "people, a total can still give someone away). " + SERVER_SEES
+        "stored as you send them. The projector shows only the room's totals, once, when the "
+        f"answers close, and only if at least {MIN_CONSENT_CHOICES} people sent choices (a "
+        "total of a few people can still give someone away). " + SERVER_SEES
     )
 
 
 def _consent_result(activity: Activity) -> None:
-    shares = consent_shares(store.answers(activity.id))
-    if shares is None:
-        st.info("Nobody answered.")
+    answers = store.answers(activity.id)
+    if not consent_totals_shown(len(answers), activity.revealed):
+        st.info(consent_withheld_text(len(answers), activity.revealed))
         return
+    shares = consent_shares(answers)
     info = _category_info()
     lines = [f"- {info[c]['label']}: **{shares[f'consent_{c}']:.0%}**" for c in CATEGORIES]
     lines.append(f"- Opt out entirely: **{shares['opt_out']:.0%}**")

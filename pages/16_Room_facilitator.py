@@ -2,8 +2,9 @@
 
 Open a room, show its code, link and QR code, start the three activities, watch the answers
 arrive (a fragment rereads the room every 1.5 s while answers are open, on this page only),
-reveal, close the room and delete its answers. The controls live in the sidebar; the main area
-is what the room sees.
+reveal, close the room and delete its answers. The controls and the app's page list live in
+the sidebar, which starting an activity collapses; Reveal is on the main area, which is what the
+room sees.
 """
 
 import html
@@ -31,6 +32,8 @@ from core.rooms import (
     SAMPLE_QUESTIONS,
     RoomError,
     consent_shares,
+    consent_totals_shown,
+    consent_withheld_text,
     epsilon_choices,
     epsilon_text,
     estimate_true_share,
@@ -158,7 +161,15 @@ def _open_room_panel() -> None:
         key="room_hours",
     )
     st.button("Open a new room", type="primary", key="open_room", on_click=_open_room)
+    _page_list()
     ui_room.remember_browser()
+
+
+def _page_list(title: str = "The app's pages") -> None:
+    """The way to every other page (the session's settings go with it)."""
+    with st.sidebar:
+        st.markdown(f"#### {title}")
+        ui.page_list()
 
 
 if room is None:
@@ -222,13 +233,6 @@ if st.session_state["next_kind"] == RANDOMISED_RESPONSE:
 sidebar.button(
     "Start this activity", type="primary", key="start_activity", on_click=_run, args=(_start,)
 )
-if activity and not activity.revealed:
-    sidebar.button(
-        "Reveal the result (answers close)",
-        key="reveal",
-        on_click=_run,
-        args=(store.reveal, code, key, activity.id),
-    )
 with sidebar.expander("Your facilitator link (keep it private)"):
     st.markdown(
         "Whoever has it can run and close this room. This browser remembers the key; the "
@@ -238,6 +242,7 @@ with sidebar.expander("Your facilitator link (keep it private)"):
 sidebar.markdown("#### End the room")
 sure = sidebar.checkbox("Yes, close it and delete every answer", key="confirm_close")
 sidebar.button("Close the room", key="close_room", disabled=not sure, on_click=_run, args=(_close,))
+_page_list("Other pages (the room keeps running)")
 
 
 # -- the projector view --------------------------------------------------------------------------
@@ -249,6 +254,23 @@ def _join_panel() -> None:
     )
     st.image(ui_room.qr_png(link), width=230, caption="Scan to join")
     st.markdown(f"<div class='pte-join'>{html.escape(link)}</div>", unsafe_allow_html=True)
+
+
+def _facilitator_panel() -> None:
+    """Reveal stays on the projector view: starting an activity collapses the sidebar."""
+    if activity and not activity.revealed:
+        st.button(
+            "Reveal the result",
+            key="reveal",
+            type="primary",
+            help="Closes the answers and shows the result here and on every phone.",
+            on_click=_run,
+            args=(store.reveal, code, key, activity.id),
+        )
+    st.caption(
+        "Facilitator: the next activity, closing the room and the app's other pages are in "
+        "the sidebar (› at the top left)."
+    )
 
 
 def _randomised_response_view(activity: Activity, answers: list[dict]) -> None:
@@ -304,25 +326,13 @@ def _randomised_response_view(activity: Activity, answers: list[dict]) -> None:
 
 
 def _consent_view(activity: Activity, answers: list[dict]) -> None:
-    shares = consent_shares(answers)
     info = ui.current_dataset().schema.category_info
     labels = {category: value["label"] for category, value in info.items()}
-    if shares is None:
-        st.info("No choices yet: participants set what they would share on their phones.")
+    if not consent_totals_shown(len(answers), activity.revealed):
+        ui.headline_numbers([("Choices in", str(len(answers)), "from the room", "")])
+        st.info(consent_withheld_text(len(answers), activity.revealed), icon=":material/lock:")
         return
-    if not activity.revealed:
-        ui.headline_numbers(
-            [
-                ("Choices in", str(len(answers)), "from the room", ""),
-                ("Would opt out", ui.percent(shares["opt_out"]), "of the room", ""),
-            ]
-        )
-        ui.chart(
-            consent_shares_figure(shares, labels, font_size=CHART_FONT, height=CHART_HEIGHT),
-            key="consent_chart",
-            config={"displayModeBar": False},
-        )
-        return
+    shares = consent_shares(answers)
     scenario = room_scenario(answers)
     everyone = Scenario(epsilon=scenario.epsilon)
     result, full = ui.get_evaluation(scenario), ui.get_evaluation(everyone)
@@ -472,7 +482,6 @@ def projector() -> None:
             "starts soon.</div>",
             unsafe_allow_html=True,
         )
-        st.caption("Facilitator: pick an activity in the sidebar and press Start.")
         return
     if current.id != activity.id or current.revealed != activity.revealed:
         st.rerun()  # the activity changed elsewhere: redraw the controls too
@@ -491,6 +500,7 @@ def projector() -> None:
 main, join = st.columns([3.2, 1], gap="medium")
 with join:
     _join_panel()
+    _facilitator_panel()
 with main:
     projector()
 if st.session_state.pop("_store_key_cookie", False):

@@ -10,19 +10,15 @@ scenario = ui.page_setup(
     "Accuracy target",
     "Policy question first: how much accuracy do you need? This finds the smallest ε "
     "(the least privacy loss) on the frontier that delivers it.",
+    page_fields=("accuracy_target",),
 )
 table = ui.frontier_for(scenario)
 refs = ui.references_for(scenario)
 floor, ceiling = refs["popularity_accuracy"], refs["nonprivate_accuracy"]
 
-target = st.slider(
-    "I need at least this share of right first suggestions",
-    min_value=0.05,
-    max_value=0.95,
-    value=round(min(max((floor + ceiling) / 2, 0.05), 0.95), 2),
-    step=0.01,
-    format="percent",
-    key="accuracy_target",
+target = ui.page_control(
+    "accuracy_target",
+    default=round(min(max((floor + ceiling) / 2, 0.05), 0.95), 2),
     help="The accuracy your service needs. The model without privacy reaches "
     f"{ceiling:.0%}; recommending popular items reaches {floor:.0%}.",
 )
@@ -39,15 +35,20 @@ best_private = float(table.groupby("epsilon")["accuracy"].mean().max())
 left, right = st.columns(2)
 if needs_no_data:
     st.success(
-        f"No personal data needed: recommending the most popular items to everyone already gets "
-        f"{floor:.0%} right, at or above your target of {target:.0%}. No model has to learn "
-        "from anyone's data, so no ε has to be spent.",
+        f"No personalised model needed: recommending the most popular items to everyone "
+        f"already gets {floor:.0%} right, at or above your target of {target:.0%}. No model "
+        "has to learn from anyone's profile. The list itself is counted from everyone's "
+        "purchases (this figure is the exact count), so a platform would still release it "
+        "with differential privacy, spending a small ε.",
         icon=":material/check_circle:",
     )
 with left, st.container(border=True):
     st.markdown("#### On average")
     if needs_no_data:
-        st.write("Any ε, or none: popular items reach the target.")
+        st.write(
+            "Any ε: the popular-items list reaches the target; releasing it takes only "
+            "the small ε of one differentially private count."
+        )
     elif typical is None and ceiling >= target:
         st.error(
             f"Not reachable with privacy: the private model averages at most "

@@ -16,14 +16,19 @@ scenario = ui.page_setup(
         if dataset.is_builtin
         else "Compare the groups of your data's group column."
     ),
+    page_fields=("who_pays_view",),
 )
 table = ui.frontier_for(scenario)
 data = ui.get_workbench(ui.noise_free(scenario)).data
+VIEW_NAMES = {
+    "segments": "Taste segments" if dataset.is_builtin else "Groups",
+    "age_bands": "Age bands",
+}
 views = {
-    "Taste segments" if dataset.is_builtin else "Groups": {
+    "segments": {
         f"accuracy_{name}": dataset.segment_labels.get(name, name) for name in data.segment_names
     },
-    "Age bands": {
+    "age_bands": {
         f"accuracy_age_{low}_{high}": f"Ages {label}" for low, high, label in data.age_bands
     },
 }
@@ -37,17 +42,10 @@ if not views:
     )
     st.stop()
 if len(views) > 1:
-    view = st.radio(
-        "Compare",
-        list(views),
-        horizontal=True,
-        key="who_pays_view",
-        help="Segments: majority tastes vs a minority with distinct tastes (built-in data), or "
-        "the values of your data's group column. Age bands: by true age.",
-    )
+    view = ui.page_control("who_pays_view", options=list(views), format_func=VIEW_NAMES.get)
 else:
     view = next(iter(views))
-    st.caption(f"Compared: {view.lower()} (the only grouping your data has).")
+    st.caption(f"Compared: {VIEW_NAMES[view].lower()} (the only grouping your data has).")
 groups = views.get(view) or next(iter(views.values()))
 figure = segment_figure(table, groups, current_epsilon=scenario.epsilon, font_size=ui.font_size())
 ui.chart(figure, key="segments_chart")

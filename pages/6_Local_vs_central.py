@@ -8,6 +8,7 @@ import ui
 from core.controls import LOCAL_LABEL_SHARE, stream
 from core.encoding import model_bounds
 from core.figures import format_epsilon, local_central_figure
+from core.guarantee import local_k_anonymity_caveat
 from core.lenses import LENS_EPSILONS
 from core.mechanisms import laplace_truncated
 from core.persona import persona_matrix
@@ -20,6 +21,17 @@ scenario = ui.page_setup(
     "the platform never receives a true value (it still sees who sent one).",
 )
 refs = ui.references_for(scenario)
+if scenario.k > 1:
+    # k-anonymity generalises from everyone's true quasi-identifiers before any randomisation.
+    st.warning(
+        local_k_anonymity_caveat(
+            scenario.k,
+            "their "
+            + ", ".join(f.label.lower() for f in ui.current_dataset().schema.quasi_identifiers),
+        )
+        + ". Set k to 1 for local DP on the whole record.",
+        icon=":material/group:",
+    )
 table = ui.progressive(
     "Training with central and local noise at every ε",
     list(LENS_EPSILONS),

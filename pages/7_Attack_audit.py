@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.audit import one_audit_words
 from core.figures import attack_figure, format_epsilon
 from core.glossary import explain
 from core.lenses import LENS_EPSILONS
@@ -30,7 +31,7 @@ st.markdown(
 )
 audit = ui.privacy_audit(scenario)
 if audit is None:
-    st.info("Nobody is left to audit: with these settings no model is trained on anyone.")
+    st.info("No model is released in this setting (everyone opts out): nothing to audit.")
 else:
     claimed, shown = audit["claimed_epsilon"], audit["epsilon_lower_bound"]
     left, middle, right = st.columns(3)
@@ -73,7 +74,8 @@ else:
         f"{audit['evaluation_trials']:,} a side (caught {audit['true_positive_rate']:.1%} of "
         f"releases with the canary, false alarm on {audit['false_positive_rate']:.1%} without), "
         "with Clopper–Pearson intervals. With this many runs even a perfect attack could show "
-        f"no more than ε ≥ {audit['power_limit']:.2f}. Method and tests: docs/audit.md."
+        f"no more than ε ≥ {audit['power_limit']:.2f}. {one_audit_words(audit['confidence'])} "
+        "Method and tests: docs/audit.md."
     )
 
 st.subheader("Membership attack on one trained model (a heuristic, not a bound)")
@@ -87,7 +89,10 @@ table = ui.progressive(
     lambda epsilon: ui.attack_point(scenario, epsilon),
 )
 if table.empty or "model" not in table:
-    st.info("Nobody is left to attack: with these settings no model is trained on anyone.")
+    st.info(
+        "Nobody is left to attack: with these settings nobody is in training, or no opted-in "
+        "person is held out to compare them with."
+    )
     st.stop()
 private = table[table["model"] == "private"]
 worst = private.loc[private["auc"].idxmax()]

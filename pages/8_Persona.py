@@ -7,12 +7,12 @@ import streamlit as st
 import ui
 from core.figures import PALETTE, title_spec
 from core.persona import collected_table
-from core.schema import CATEGORIES
 
 scenario = ui.page_setup(
     "A persona",
     "Privacy is personal. Pick someone, choose what they share, and see what the platform "
     "collects, what the private model infers and what they are recommended.",
+    page_fields=("persona", "persona_shares"),
 )
 schema = ui.current_dataset().schema
 personas = ui.personas()
@@ -30,7 +30,7 @@ def _reset_shares():
     st.session_state["persona_shares"] = [] if persona.opted_out else list(persona.shares)
 
 
-name = st.selectbox("Person", list(personas), key="persona", on_change=_reset_shares)
+name = ui.page_control("persona", options=list(personas), on_change=_reset_shares)
 persona = personas[name]
 if "persona_shares" not in st.session_state:
     _reset_shares()
@@ -39,14 +39,7 @@ if persona.opted_out:
     st.info(f"{name} opted out of personalisation: nothing is collected for recommendations.")
     shares = ()
 else:
-    shares = tuple(
-        st.multiselect(
-            f"What {name} shares",
-            list(CATEGORIES),
-            key="persona_shares",
-            help="Each category is collected only with consent.",
-        )
-    )
+    shares = ui.page_control("persona_shares", label=f"What {name} shares")
 report = ui.persona_view(scenario, name, shares)
 
 left, right = st.columns([2, 3])

@@ -49,7 +49,14 @@ from ui.cached import (
     use_dataset,
     warm_default_caches,
 )
-from ui.chrome import PAGES, keep_settings, page_setup, page_url_path, unknown_page_requested
+from ui.chrome import (
+    PAGES,
+    keep_settings,
+    page_list,
+    page_setup,
+    page_url_path,
+    unknown_page_requested,
+)
 from ui.display import (
     PROJECTOR_CHART_HEIGHT,
     _cell,
@@ -61,8 +68,10 @@ from ui.display import (
     plain,
 )
 from ui.state import (
+    apply_tour_step,
     control,
     is_projector,
+    page_control,
     reset_all,
     reset_to,
     sidebar_controls,
@@ -73,6 +82,7 @@ __all__ = [
     "EPSILON_STOPS",
     "PAGES",
     "PROJECTOR_CHART_HEIGHT",
+    "apply_tour_step",
     "attack_point",
     "chart",
     "chart_placeholder",
@@ -96,6 +106,8 @@ __all__ = [
     "local_central_point",
     "noise_free",
     "opt_out_row",
+    "page_control",
+    "page_list",
     "page_setup",
     "page_url_path",
     "percent",

@@ -19,9 +19,12 @@ from ui.display import plain
 from ui.state import (
     _init_state,
     _link_notices,
+    _scenario_from_state,
     _sync_url,
     is_projector,
+    set_page_fields,
     sidebar_controls,
+    tour_notice,
     url_params,
 )
 
@@ -60,6 +63,12 @@ def _page_links(scenario: Scenario) -> None:
     params = url_params(scenario)
     for path, label, icon in PAGES:
         st.page_link(path, label=label, icon=icon, query_params=params)
+
+
+def page_list() -> None:
+    """The app's page list, carrying the session's settings, for pages that draw their own
+    sidebar (Run a room): a way to every other page without the browser's Back button."""
+    _page_links(_scenario_from_state())
 
 
 def _data_line(dataset: Dataset) -> None:
@@ -106,10 +115,17 @@ _PROJECTOR_CSS = (
 )
 
 
-def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scenario:
+def page_setup(
+    title: str,
+    subtitle: str,
+    in_page: tuple[str, ...] = (),
+    page_fields: tuple[str, ...] = (),
+) -> Scenario:
     """Top of every page: config, shared controls, URL sync, notices; returns the Scenario.
 
-    ``in_page`` names shared controls the page draws itself with :func:`control`.
+    ``in_page`` names shared controls the page draws itself with :func:`control`;
+    ``page_fields`` the page's own settings (:mod:`core.page_fields`), drawn with
+    :func:`ui.state.page_control` and kept in this page's URL.
     """
     projector = is_projector()
     if "_scenario_ready" not in st.session_state:
@@ -125,11 +141,14 @@ def page_setup(title: str, subtitle: str, in_page: tuple[str, ...] = ()) -> Scen
         ),
     )
     _init_state()
+    set_page_fields(page_fields)
     links = st.sidebar.container()
     _data_line(current_dataset())
+    tour = st.sidebar.container()
     scenario = sidebar_controls(in_page)
     with links:
         _page_links(scenario)
+    tour_notice(scenario, tour)
     _sync_url(scenario)
     _style(bool(st.session_state.get("projector")))
     st.title(title)

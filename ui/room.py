@@ -33,7 +33,7 @@ import segno
 import streamlit as st
 
 from core.room_store import RoomStore, RoomUnavailableError
-from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, new_secret
+from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, RoomError, new_secret
 from core.storage import Actor, database_url
 from ui.display import plain
 
@@ -123,6 +123,21 @@ def _room_store_at(url: str) -> RoomStore:
 
 def get_room_store() -> RoomStore:
     return _room_store_at(database_url())
+
+
+def ended_message(store: RoomStore, code: str) -> str | None:
+    """A calm sentence for a phone when room ``code`` was closed by its facilitator (the normal
+    end of a workshop, not an error); None for any other reason a room cannot be read."""
+    try:
+        room = store.room(code, allow_closed=True)
+    except RoomError:
+        return None
+    if not room.closed:
+        return None
+    return (
+        f"Room {room.code} has closed: the workshop is over and every answer has been deleted. "
+        "Thank you for taking part. To join another room, type its code below."
+    )
 
 
 def base_url() -> str:

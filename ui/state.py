@@ -2,13 +2,16 @@
 
 The shared sidebar is built once from the Scenario table (widget keys = field names). A session's
 first run takes its values from the URL, read leniently (a bad value falls back to its default
-with a notice); later runs keep them across pages; every run writes the URL back.
+with a notice); later runs keep them across pages; every run writes the URL back. A page's own
+settings (:mod:`core.page_fields`: the accuracy target, the persona, the Who pays view) do the
+same, drawn by :func:`page_control` and written into the URL of their page only.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.page_fields import PAGE_FIELDS_BY_NAME, parse_page_params
 from core.presets import load_presets
 from core.scenario import (
     EPSILON_STOPS,
@@ -19,13 +22,15 @@ from core.scenario import (
     Scenario,
     parse_lenient,
 )
-from ui.cached import current_dataset
+from ui.cached import current_dataset, personas
 
 PROFILE_STOPS = (1_000, 2_000, 5_000, 10_000, 20_000, 40_000, 100_000, 200_000, 500_000, 1_000_000)
 LOCAL_EPSILON_STOPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 UI_FLAGS = ("projector", "simple", "preset")
 TRUE_WORDS = ("1", "true", "yes", "on")
 _LAST_SCENARIO = "_last_scenario"  # not a widget key: survives every page switch
+_PAGE_FIELDS = "_page_fields"  # the page fields of the page running now (page_setup sets it)
+_BEFORE_TOUR = "_settings_before_tour"  # the user's own Scenario while the tour's is applied
 
 
 def _init_state() -> None:
@@ -38,7 +43,13 @@ def _init_state() -> None:
         st.session_state["projector"] = params.get("projector", "0").lower() in TRUE_WORDS
         # Facilitator flag: the link given to a room hides advanced controls and presets.
         st.session_state["simple"] = params.get("simple", "0").lower() in TRUE_WORDS
-        st.session_state["_notices"] = notices
+        # A session starts on the built-in people, so their personas are the names a link can use.
+        page_values, page_notices = parse_page_params(
+            params, choices={"persona": tuple(personas())}
+        )
+        for name, value in page_values.items():  # a multiselect holds a list
+            st.session_state[name] = list(value) if isinstance(value, tuple) else value
+        st.session_state["_notices"] = notices + page_notices
         st.session_state["_notices_scenario"] = scenario
         st.session_state["_scenario_ready"] = True
     else:
@@ -47,7 +58,7 @@ def _init_state() -> None:
         # Re-assigning keeps a value that is still there; the last Scenario built in this session
         # (kept under a non-widget key, which Streamlit never cleans up) restores one that is not.
         remembered = st.session_state.get(_LAST_SCENARIO)
-        for name in (*FIELDS_BY_NAME, *UI_FLAGS):
+        for name in (*FIELDS_BY_NAME, *UI_FLAGS, *PAGE_FIELDS_BY_NAME):
             if name in st.session_state:
                 st.session_state[name] = st.session_state[name]
             elif remembered is not None and name in FIELDS_BY_NAME:
@@ -199,10 +210,121 @@ def url_params(scenario: Scenario) -> dict[str, str]:
     return params
 
 
+def _page_params() -> dict[str, str]:
+    """The running page's own fields that have a value (the page's link only, not the others)."""
+    return {
+        name: PAGE_FIELDS_BY_NAME[name].format(st.session_state[name])
+        for name in st.session_state.get(_PAGE_FIELDS, ())
+        if st.session_state.get(name) is not None
+    }
+
+
 def _sync_url(scenario: Scenario) -> None:
-    params = url_params(scenario)
+    params = url_params(scenario) | _page_params()
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
+
+
+def set_page_fields(names: tuple[str, ...]) -> None:
+    """Declare the running page's own fields (before the URL is written; see page_setup)."""
+    unknown = set(names) - set(PAGE_FIELDS_BY_NAME)
+    if unknown:
+        raise ValueError(
+            f"Unknown page fields {sorted(unknown)}; known: {list(PAGE_FIELDS_BY_NAME)}"
+        )
+    st.session_state[_PAGE_FIELDS] = tuple(names)
+
+
+def page_control(
+    name: str,
+    container=st,
+    *,
+    default=None,
+    options=None,
+    label: str | None = None,
+    help: str | None = None,
+    format_func=str,
+    on_change=None,
+):
+    """Draw one page field's widget from the page-field table; return its value.
+
+    ``default`` is used when neither the link nor this session has a value; ``options`` are the
+    choices on this page (a subset of the table's, or the data's personas). The page's URL is
+    written again with the value.
+    """
+    spec = PAGE_FIELDS_BY_NAME[name]
+    options = list(spec.choices if options is None else options)
+    value = st.session_state.get(name)
+    if spec.widget in ("radio", "selectbox") and value not in options:
+        st.session_state.pop(name, None)  # e.g. age bands on data without ages: the first view
+    if name not in st.session_state and default is not None:
+        st.session_state[name] = list(default) if spec.kind is tuple else default
+    common = {"key": name, "help": help or spec.help, "on_change": on_change}
+    label = label or spec.label
+    if spec.widget == "slider":
+        container.slider(
+            label,
+            min_value=float(spec.minimum),
+            max_value=float(spec.maximum),
+            step=float(spec.step),
+            format="percent",
+            **common,
+        )
+    elif spec.widget == "radio":
+        container.radio(label, options, horizontal=True, format_func=format_func, **common)
+    elif spec.widget == "selectbox":
+        container.selectbox(label, options, format_func=format_func, **common)
+    else:
+        container.multiselect(label, options, format_func=format_func, **common)
+    _sync_url(_scenario_from_state())
+    value = st.session_state[name]
+    return tuple(value) if spec.kind is tuple else value
+
+
+# -- the guided tour sets the app to its steps; the user's own settings are kept to restore ----
+def apply_tour_step(scenario: Scenario) -> None:
+    """Callback: set every control to a tour step's Scenario, keeping the user's own first."""
+    if _BEFORE_TOUR not in st.session_state:
+        st.session_state[_BEFORE_TOUR] = Scenario(
+            **{spec.name: st.session_state[spec.name] for spec in FIELDS}
+        )
+    reset_to(scenario)
+
+
+def restore_before_tour() -> None:
+    """Callback: every control back to what the user had set before the tour changed it."""
+    reset_to(st.session_state.pop(_BEFORE_TOUR, None))
+
+
+def keep_tour_settings() -> None:
+    """Callback: keep the tour's settings as the user's own (forget the ones before it)."""
+    st.session_state.pop(_BEFORE_TOUR, None)
+
+
+def tour_notice(scenario: Scenario, container) -> None:
+    """While the tour's settings replace the user's: say so, and offer to restore them."""
+    before = st.session_state.get(_BEFORE_TOUR)
+    if before is None:
+        return
+    if before == scenario:  # back to the user's own by hand: nothing left to restore
+        st.session_state.pop(_BEFORE_TOUR, None)
+        return
+    changed = [
+        f"{spec.label} {spec.format(getattr(scenario, spec.name))} "
+        f"(yours: {spec.format(getattr(before, spec.name))})"
+        for spec in FIELDS
+        if getattr(scenario, spec.name) != getattr(before, spec.name)
+    ]
+    box = container.container(border=True)
+    box.markdown(
+        "**The Guided tour set these settings.** "
+        + "; ".join(changed[:4])
+        + ("; …" if len(changed) > 4 else "")
+        + "."
+    )
+    restore, keep = box.columns(2)
+    restore.button("Restore mine", key="restore_before_tour", on_click=restore_before_tour)
+    keep.button("Keep these", key="keep_tour_settings", on_click=keep_tour_settings)
 
 
 def is_projector() -> bool:

@@ -26,6 +26,8 @@ def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     text = " ".join(c.value for c in at.caption)
     assert f"{expected.trials_per_side:,} independent releases a side" in text
     assert "popular-items list, which this audit does not test" in text
+    # One audit, one seed: the page does not let its bound read like the best of several.
+    assert "This is one audit, with one seed" in text
     assert any(
         f"The audit shows ε ≥ {expected.epsilon_lower_bound:.2f} with 95% confidence" in s.value
         for s in at.success

@@ -179,3 +179,22 @@ def test_logistic_regression_frontier_has_every_draw_computed_on_workers(no_exce
     here = frontier(workbench_for(scenario), [scenario.epsilon], scenario.repeats)
     shown = trace(chart_specs(at)[0], "Your setting")["y"][0]
     assert shown == pytest.approx(here["accuracy"].mean(), abs=1e-12)
+
+
+def test_local_mode_states_the_local_guarantee(no_exceptions):
+    """Local DP with everyone opted out: the headline and 'what ε means' state what ε_local
+    protects (the list is learnt from the reports), and the guarantee line is never ε = 0."""
+    import html
+
+    at = open_page(local_epsilon=1, opt_out=1, profiles=2000, repeats=2)
+    no_exceptions(at)
+    headline = html.unescape(_headline(at))
+    assert "what your record says: ≤ 73% right (local ε)" in headline
+    text = " ".join(m.value for m in at.markdown)
+    assert "computed from those randomised reports" in text
+    captions = " ".join(c.value for c in at.caption)
+    assert "The guarantee: ε = 1 differential privacy" in captions
+    assert "also ε_local = 1 locally private" in captions
+    assert "ε = 0 " not in captions
+    # The floor is named for what it is (issue 19, item 5).
+    assert "counted exactly from everyone's purchases" in headline

@@ -109,3 +109,15 @@ def test_privacy_label_follows_the_settings(query, expected, no_exceptions):
     assert expected in _markdown(at)
     at.select_slider(key="epsilon").set_value(0.1).run()
     assert "ε = 0.1" in _markdown(at)
+
+
+def test_local_vs_central_says_quasi_identifiers_are_sent_true_with_k(no_exceptions):
+    """With k > 1 the Local vs central page warns that the quasi-identifiers are sent true for
+    the generalisation (local DP does not cover them); with k = 1 it does not (issue 19, item 4)."""
+    at = open_page("pages/6_Local_vs_central.py", **SMALL, k=5)
+    no_exceptions(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "each person sends their age, gender, postcode region true" in warning
+    assert "not the quasi-identifiers themselves" in warning
+    plain = open_page("pages/6_Local_vs_central.py", **SMALL)
+    assert not any("sent true" in w.value or "sends their" in w.value for w in plain.warning)

@@ -4,6 +4,17 @@ import pytest
 
 from tests.app.conftest import chart_specs, open_page, trace
 
+TARGET = "pages/1_Accuracy_target.py"
+WHO_PAYS = "pages/2_Who_pays.py"
+PERSONA = "pages/8_Persona.py"
+SMALL = {"profiles": 5000, "repeats": 3}
+
+
+def _param(at, name):
+    value = at.query_params.get(name)
+    return value[-1] if isinstance(value, list) else value
+
+
 PAGES = [
     "pages/1_Accuracy_target.py",
     "pages/2_Who_pays.py",
@@ -60,12 +71,15 @@ def test_accuracy_target_out_of_reach_says_so(no_exceptions):
     )
 
 
-def test_accuracy_target_below_the_popular_items_needs_no_personal_data(no_exceptions):
-    """A target the popular-items list already reaches needs no ε: it says so, not 'ε 0.05'."""
+def test_accuracy_target_below_the_popular_items_needs_no_personalised_model(no_exceptions):
+    """A target the popular-items list already reaches needs no model: it says so, not 'ε 0.05',
+    and does not call the list free of personal data (it counts everyone's purchases)."""
     at = open_page("pages/1_Accuracy_target.py", profiles=5000, repeats=3)
     at.slider(key="accuracy_target").set_value(0.05).run()
     no_exceptions(at)
-    assert any("No personal data needed" in s.value for s in at.success)
+    assert any("No personalised model needed" in s.value for s in at.success)
+    assert any("counted from everyone's purchases" in s.value for s in at.success)
+    assert not any("No personal data" in s.value for s in at.success)
     assert not at.metric
     assert any("A planning step" in c.value for c in at.caption)
 
@@ -75,7 +89,7 @@ def test_who_pays_switches_groups(no_exceptions):
     at = open_page("pages/2_Who_pays.py")
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert "Minority tastes" in names
-    at.radio(key="who_pays_view").set_value("Age bands").run()
+    at.radio(key="who_pays_view").set_value("age_bands").run()
     no_exceptions(at)
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert any(name.startswith("Age") for name in names)
@@ -110,3 +124,79 @@ def test_presets_apply_every_field(no_exceptions):
     assert at.select_slider(key="epsilon").value == preset.scenario.epsilon
     assert at.slider(key="k").value == preset.scenario.k
     assert at.slider(key="consent_location").value == pytest.approx(0.5)
+
+
+# -- a page's own settings round-trip through its URL ---------------------------------------------
+def test_accuracy_target_round_trips_through_the_url(no_exceptions):
+    """A link with accuracy_target opens at that target, and moving it rewrites the link."""
+    at = open_page(TARGET, accuracy_target=0.42, **SMALL)
+    no_exceptions(at)
+    assert at.slider(key="accuracy_target").value == pytest.approx(0.42)
+    assert _param(at, "accuracy_target") == "0.42"
+    at.slider(key="accuracy_target").set_value(0.3).run()
+    assert _param(at, "accuracy_target") == "0.3"
+    again = open_page(TARGET, **{k: _param(at, k) for k in at.query_params})
+    assert again.slider(key="accuracy_target").value == pytest.approx(0.3)
+    assert [m.value for m in again.metric] == [m.value for m in at.metric]
+
+
+def test_who_pays_view_round_trips_through_the_url(no_exceptions):
+    """who_pays_view=age_bands opens the age bands; the link keeps the view."""
+    at = open_page(WHO_PAYS, who_pays_view="age_bands", **SMALL)
+    no_exceptions(at)
+    assert at.radio(key="who_pays_view").value == "age_bands"
+    assert any(t["name"].startswith("Age") for t in chart_specs(at)[0]["data"])
+    assert _param(at, "who_pays_view") == "age_bands"
+    at.radio(key="who_pays_view").set_value("segments").run()
+    assert _param(at, "who_pays_view") == "segments"
+
+
+def test_persona_and_shares_round_trip_through_the_url(no_exceptions):
+    """persona=Tom&persona_shares=location,browsing opens Tom sharing just those two."""
+    at = open_page(PERSONA, persona="Tom", persona_shares="location,browsing", **SMALL)
+    no_exceptions(at)
+    assert at.selectbox(key="persona").value == "Tom"
+    assert at.multiselect(key="persona_shares").value == ["location", "browsing"]
+    assert _param(at, "persona") == "Tom"
+    assert _param(at, "persona_shares") == "location,browsing"
+    at.multiselect(key="persona_shares").set_value([]).run()
+    assert _param(at, "persona_shares") == "none"
+    again = open_page(PERSONA, **{k: _param(at, k) for k in at.query_params})
+    assert again.multiselect(key="persona_shares").value == []
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "value", "widget", "default"),
+    [
+        (TARGET, "accuracy_target", "2", "slider", None),
+        (TARGET, "accuracy_target", "lots", "slider", None),
+        (WHO_PAYS, "who_pays_view", "<b>x</b>", "radio", "segments"),
+        (PERSONA, "persona", "Nobody", "selectbox", "Maria"),
+        (PERSONA, "persona_shares", "location,passwords", "multiselect", None),
+    ],
+)
+def test_bad_page_settings_in_a_link_fall_back_with_a_notice(
+    page, name, value, widget, default, no_exceptions
+):
+    """A bad page setting in a link falls back to the page's default with a notice naming it."""
+    at = open_page(page, **{name: value}, **SMALL)
+    no_exceptions(at)
+    notices = [w.value for w in at.warning if name in w.value]
+    assert notices and "Using the default" in notices[0]
+    shown = getattr(at, widget)(key=name).value
+    if default is not None:
+        assert shown == default
+    assert _param(at, name) != value
+
+
+def test_page_settings_survive_a_page_switch_and_stay_on_their_page(no_exceptions):
+    """The target set on its page is kept after a visit to Explore, whose link does not carry it."""
+    at = open_page(TARGET, **SMALL)
+    at.slider(key="accuracy_target").set_value(0.33).run()
+    at.switch_page("app.py").run()
+    no_exceptions(at)
+    assert "accuracy_target" not in at.query_params
+    at.switch_page(TARGET).run()
+    no_exceptions(at)
+    assert at.slider(key="accuracy_target").value == pytest.approx(0.33)
+    assert _param(at, "accuracy_target") == "0.33"

@@ -62,6 +62,15 @@ def test_headline_answers_with_the_core_numbers(weekly, no_exceptions):
     assert f"{planner.guess_bound(totals['optimal'], 1e-6):.0%}" in text
 
 
+def test_best_guess_tile_is_exact_with_the_epsilon_delta_cap_beside_it(weekly):
+    """The tile shows the exact best guess for these releases (≤ 64%), the (ε, δ) reading (≤ 96%)
+    beside it, and the takeaway says which is which."""
+    page = html.unescape(" ".join(m.value for m in weekly.markdown))
+    assert "≤ 64% right" in page
+    assert "from (ε, δ) alone: ≤ 96%" in page
+    assert "right at most 64% of the time" in page
+
+
 def test_loss_chart_is_the_core_curve(weekly):
     """Every accountant's line is planner.loss_curve of the page's plan."""
     spec = chart_specs(weekly)[0]

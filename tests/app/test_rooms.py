@@ -7,6 +7,7 @@ import pytest
 
 from core.room_store import RoomStore
 from core.rooms import (
+    MIN_CONSENT_CHOICES,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
     ROOM_CONSENT,
@@ -17,6 +18,7 @@ from core.rooms import (
 from core.scenario import Scenario
 from core.storage import DB_NAME, ScenarioStore, owner_of_room
 from tests.app.conftest import chart_specs, open_page, values
+from ui.chrome import PAGES
 
 PARTICIPANT = "pages/15_Room.py"
 FACILITATOR = "pages/16_Room_facilitator.py"
@@ -191,24 +193,93 @@ def test_closing_deletes_answers_and_tells_participants(no_exceptions, rooms):
     assert at.button(key="open_room")
     phone.run()
     no_exceptions(phone)
-    assert any("closed by its facilitator" in e.value for e in phone.error)
+    # The normal end of a workshop: a calm notice, no red error box.
+    assert not phone.error, [e.value for e in phone.error] + [i.value for i in phone.info]
+    assert any(f"Room {code} has closed" in i.value for i in phone.info), texts(phone)
+    assert phone.text_input(key="room_code_typed")  # and the way into another room
+
+
+def test_a_link_to_a_closed_room_is_a_calm_notice(no_exceptions, rooms):
+    """Opening a closed room's link (a phone that reloads later) says it closed, not an error."""
+    code, key = rooms.open_room()
+    rooms.close_room(code, key)
+    phone = participant(code)
+    no_exceptions(phone)
+    assert not phone.error
+    assert any(f"Room {code} has closed" in i.value for i in phone.info)
+
+
+def test_facilitator_page_lists_the_app_pages(no_exceptions):
+    """Before a room opens and while it runs, the sidebar lists every page of the app, with the
+    session's settings in each link: a way back that is not the browser's Back button."""
+    at = open_page(FACILITATOR, epsilon=0.5)
+    no_exceptions(at)
+    labels = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert "Explore" in labels and "Save & compare" in labels and len(labels) == len(PAGES)
+    at.button(key="open_room").click().run()
+    start(at, RANDOMISED_RESPONSE)
+    no_exceptions(at)
+    links = at.sidebar.get("page_link")
+    assert [link.proto.label for link in links] == labels
+    assert all("epsilon=0.5" in link.proto.query_string for link in links)
+
+
+def test_reveal_is_on_the_projector_view(no_exceptions):
+    """Start collapses the sidebar for the room, so Reveal is in the main view, not in it."""
+    at, _, _ = open_room(no_exceptions)
+    assert not [b for b in at.button if b.key == "reveal"]  # nothing to reveal yet
+    start(at, RANDOMISED_RESPONSE)
+    assert at.button(key="reveal")
+    assert "reveal" not in [b.key for b in at.sidebar.button]
+    assert any("sidebar" in c.value and "top left" in c.value for c in at.caption)
+    at.button(key="reveal").click().run()
+    no_exceptions(at)
+    assert "How sure about one person?" in texts(at)
+
+
+def _send_consent(code: str, shared: tuple[str, ...], no_exceptions) -> None:
+    phone = participant(code)
+    for category in shared:
+        next(t for t in phone.toggle if t.key.startswith(f"consent_{category}_")).set_value(True)
+    if not shared:
+        next(t for t in phone.toggle if t.key.startswith("consent_opt_out_")).set_value(True)
+    phone.button[0].click().run()  # the form's submit button
+    no_exceptions(phone)
+    assert "Your answer is in" in texts(phone)
+
+
+def test_consent_totals_wait_for_the_reveal_and_enough_people(no_exceptions, rooms):
+    """Live, the projector shows only how many chose, never totals (their changes would show each
+    choice as it arrives); revealed, totals of fewer than MIN_CONSENT_CHOICES are withheld."""
+    at, code, _ = open_room(no_exceptions)
+    start(at, ROOM_CONSENT)
+    _send_consent(code, ("location",), no_exceptions)
+    at.run()
+    no_exceptions(at)
+    assert "Choices in" in texts(at) and "Would opt out" not in texts(at)
+    assert not chart_specs(at)  # no bars of one person's choices
+    assert any("when the answers close" in i.value for i in at.info)
+    for _ in range(MIN_CONSENT_CHOICES - 2):
+        _send_consent(code, ("location",), no_exceptions)
+    at.button(key="reveal").click().run()
+    no_exceptions(at)
+    assert not chart_specs(at) and "The room's choices" not in texts(at)
+    assert any(f"fewer than {MIN_CONSENT_CHOICES}" in i.value for i in at.info)
+    assert not at.get("link_button") and not [b for b in at.button if b.key == "save_room_scenario"]
+    phone = participant(code)
+    no_exceptions(phone)
+    assert any(f"fewer than {MIN_CONSENT_CHOICES}" in i.value for i in phone.info)
+    assert "What the room would share" not in texts(phone)
 
 
 def test_consent_activity_becomes_a_scenario(no_exceptions, data_dir):
     """The room's choices become a Scenario: cost, who pays, a link to the explorer, a save."""
     at, code, _ = open_room(no_exceptions)
     start(at, ROOM_CONSENT)
-    choices = [("location", "purchases"), ("location",), ()]
+    choices = [("location", "purchases"), ("location",), (), ("location",), ()]
+    assert len(choices) == MIN_CONSENT_CHOICES
     for shared in choices:
-        phone = participant(code)
-        for category in shared:
-            button = next(t for t in phone.toggle if t.key.startswith(f"consent_{category}_"))
-            button.set_value(True)
-        if not shared:
-            next(t for t in phone.toggle if t.key.startswith("consent_opt_out_")).set_value(True)
-        phone.button[0].click().run()  # the form's submit button
-        no_exceptions(phone)
-        assert "Your answer is in" in texts(phone)
+        _send_consent(code, shared, no_exceptions)
     at.run()
     no_exceptions(at)
     assert "Choices in" in texts(at)
@@ -217,12 +288,12 @@ def test_consent_activity_becomes_a_scenario(no_exceptions, data_dir):
     page = html.unescape(texts(at))  # the headline row is HTML-escaped
     assert "The room's choices" in page and "Everyone shares all" in page
     [link] = at.get("link_button")
-    assert "consent_location=0.67" in link.proto.url and "opt_out=0.33" in link.proto.url
+    assert "consent_location=0.6" in link.proto.url and "opt_out=0.4" in link.proto.url
     assert "consent_demographics=0" in link.proto.url
     at.button(key="save_room_scenario").click().run()
     no_exceptions(at)
     [saved] = ScenarioStore(data_dir / DB_NAME).list()
-    assert saved.room_code == code and saved.scenario.consent_purchases == 0.33
+    assert saved.room_code == code and saved.scenario.consent_purchases == 0.2
 
 
 def test_pick_epsilon_on_the_frontier(no_exceptions):

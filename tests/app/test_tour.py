@@ -38,3 +38,32 @@ def test_projector_flag_from_the_url(no_exceptions):
     at = open_page(projector=1)
     no_exceptions(at)
     assert at.toggle(key="projector").value is True
+
+
+def test_tour_steps_keep_the_users_settings_to_restore(no_exceptions):
+    """Next sets the step's settings and says so on every page; Restore brings the user's back."""
+    at = open_page(PAGE, epsilon=20, opt_out=0.3, profiles=5000, repeats=3)
+    at.button(key="tour_next").click().run()
+    no_exceptions(at)
+    step = load_steps()[1].scenario
+    assert at.select_slider(key="epsilon").value == step.epsilon
+    assert any("The Guided tour set these settings" in m.value for m in at.sidebar.markdown)
+    at.switch_page("app.py").run()  # leaving the tour: still said, still restorable
+    no_exceptions(at)
+    assert any("(yours: 20)" in m.value for m in at.sidebar.markdown)
+    at.button(key="restore_before_tour").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == 20
+    assert at.slider(key="opt_out").value == 0.3
+    assert at.session_state["profiles"] == 5000
+    assert not [b for b in at.button if b.key == "restore_before_tour"]
+
+
+def test_keeping_the_tours_settings_forgets_the_users(no_exceptions):
+    """Keep these: the tour's settings become the user's, and the notice goes."""
+    at = open_page(PAGE, epsilon=20, profiles=5000, repeats=3)
+    at.button(key="tour_next").click().run()
+    at.button(key="keep_tour_settings").click().run()
+    no_exceptions(at)
+    assert at.select_slider(key="epsilon").value == load_steps()[1].scenario.epsilon
+    assert not [b for b in at.button if b.key == "restore_before_tour"]

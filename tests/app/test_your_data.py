@@ -54,6 +54,11 @@ def test_page_explains_and_waits_for_a_file(no_exceptions):
         (b"a,b,a\n1,2,3\n", "appears twice"),
         (b"PK\x03\x04" + bytes(300), "Excel workbook"),
         (b"a:b:c\n1:2:3\n", "Only one column"),
+        # Once froze the tab for minutes; now refused from its header.
+        (
+            (",".join(f"c{i}" for i in range(10_000)) + "\n" + "1," * 9_999 + "1\n").encode(),
+            "10,000 columns; the limit is 500",
+        ),
     ],
 )
 def test_bad_files_show_a_message_and_the_app_keeps_working(data, expected, no_exceptions):

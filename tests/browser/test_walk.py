@@ -52,8 +52,9 @@ ADVANCED = "Advanced: model, people, noise"
 SHOWN_NAMES = (*FIELDS_BY_NAME, "projector")
 BY_PATH = {path: (name, title, chart) for path, name, title, chart in PAGES}
 BY_PATH["Privacy_over_time"] = ("privacy_over_time", "Privacy over time", True)
-# The facilitator's room page has its own sidebar (no shared controls, no page links) and keeps
-# the room, not the Scenario, in its URL: the walk visits it and comes back with the Back button.
+# The facilitator's room page has its own sidebar (no shared controls; the page list, carrying the
+# session's settings) and keeps the room, not the Scenario, in its URL: the walk visits it and
+# comes back through its page list.
 ROOM = "Room_facilitator"
 BY_PATH[ROOM] = ("room_facilitator", "Run a workshop room", False)
 SCENARIO_PARAMS = (*FIELDS_BY_NAME, "projector")
@@ -241,19 +242,19 @@ def test_walk_from_every_page(page: Page, app_url: str, screenshot_dir, index: i
     sidebar = page.locator('[data-testid="stSidebar"]')
     at = WALK.index(start)
     cycle = WALK[at + 1 :] + WALK[:at] + [start]
-    previous = path
+    previous, previous_label = path, next(label for _, p, label in WALK if p == path)
     for _, stop, label in cycle:
         sidebar.get_by_role("link", name=label, exact=True).first.click()
         if stop == ROOM:
             wait_for_app(page, chart=False)
             expect(page.locator(EXCEPTION)).to_have_count(0)
             expect(page.get_by_role("heading", name=BY_PATH[ROOM][1])).to_be_visible()
-            page.go_back()
+            sidebar.get_by_role("link", name=previous_label, exact=True).first.click()
             wait_for_app(page, chart=False)
-            stop = previous
+            stop, label = previous, previous_label
         _settle(page, stop)
         check_stop(page, stop, params, shown)
-        previous = stop
+        previous, previous_label = stop, label
     screenshots(page, path, screenshot_dir)
 
 

@@ -285,3 +285,24 @@ def test_neighbours_event_probabilities_fail_for_an_absent_class_released_exactl
     release = absent_class_release(DP_TEST_EPSILON)
     frequencies = _event_frequencies(release, without, with_, seed=0)
     assert "prior_0 == 0" in _violations(frequencies)
+
+
+def test_the_seed_range_says_what_it_is():
+    """A range of bounds over seeds is the lowest and highest of separate audits, each a 95%
+    bound alone, not a joint statement: the chance the highest of 5 exceeds a true ε is
+    1 − 0.95^5, and docs/audit.md says so beside its table."""
+    from pathlib import Path
+
+    from core.audit import chance_some_audit_exceeds, seed_range_words
+
+    assert chance_some_audit_exceeds(5) == pytest.approx(0.2262190625)
+    assert chance_some_audit_exceeds(1) == pytest.approx(0.05)
+    words = seed_range_words([0.72, 0.59, 0.65, 0.61, 0.70], [0, 1, 2, 3, 4])
+    assert words.startswith("0.59–0.72 is the lowest and the highest ε bound of 5 separate audits")
+    assert "each a 95% lower bound on its own" in words
+    assert "not a confidence interval" in words and "nor a joint 95% statement" in words
+    assert "1 − 0.95^5 = 23%" in words
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert "ε_lb over seeds 0–4" not in docs
+    assert "lowest and the highest ε bound of 5 separate audits" in docs
+    assert "1 − 0.95^5 = 23%" in docs

@@ -198,3 +198,19 @@ def test_audit_json_is_cores_audit_of_the_scenario(capsys):
 def test_audit_rejects_bad_trials(capsys, trials):
     assert main(["audit", "--trials", trials]) == 2
     assert "'trials' option must be a whole number from 4 to 1,000,000" in capsys.readouterr().err
+
+
+def test_plan_json_gives_both_readings_of_the_best_guess(runs):
+    """plan --json carries the exact best guess (1 + TV)/2 beside the (ε, δ) cap, with words
+    saying which is the guarantee for any release and which is exact for these releases."""
+    results, _, _ = runs
+    code, stdout, stderr = results[PLAN_JSON]
+    assert code == 0, stderr
+    guesses = json.loads(stdout)["best_guess"]
+    assert guesses["exact"]["optimal"] == pytest.approx(0.640, abs=0.001)
+    assert guesses["exact"]["pld"] == pytest.approx(0.639, abs=0.002)
+    assert guesses["from_epsilon_delta"]["optimal"] == pytest.approx(0.962, abs=0.001)
+    tv = guesses["total_variation"]["optimal"]
+    assert guesses["exact"]["optimal"] == pytest.approx((1 + tv) / 2)
+    assert "any release that is (ε, δ)-DP" in guesses["meaning"]["from_epsilon_delta"]
+    assert "exact for k Laplace mechanisms" in guesses["meaning"]["exact"]

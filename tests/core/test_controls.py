@@ -9,10 +9,12 @@ from core.controls import (
     TEST_SHARE,
     integer_seed,
     prepare,
+    scored,
     stream,
 )
 from core.encoding import not_collected_values
 from core.mechanisms import keep_probability
+from core.person_keys import generated_keys
 from core.population import generate_profiles
 from core.scenario import Scenario
 from core.schema import CATEGORIES
@@ -89,10 +91,26 @@ def test_everyone_opting_out_leaves_no_training_data(population, schema):
 
 
 def test_split_sizes(population, schema):
-    """The test split is TEST_SHARE of the people (capped) and the train split is the rest."""
+    """Each person is held out by their own coin: the test split holds about TEST_SHARE of the
+    people (within 4 binomial sd; its size is not fixed by the settings) and training the rest."""
     data = _prepare(population, schema)
-    assert len(data.test.y) == min(round(N_PROFILES * TEST_SHARE), MAX_TEST_PEOPLE)
+    sd = (N_PROFILES * TEST_SHARE * (1 - TEST_SHARE)) ** 0.5
+    assert abs(len(data.test.y) - N_PROFILES * TEST_SHARE) < 4 * sd
     assert len(data.train.y) + len(data.test.y) == N_PROFILES
+    # Another seed holds out other people, and a different number of them.
+    other = prepare(Scenario(profiles=N_PROFILES, seed=32), population, schema)
+    assert len(other.test.y) != len(data.test.y)
+    assert len(set(other.test.key) & set(data.test.key)) < 0.3 * len(data.test.y)
+
+
+def test_at_most_max_test_people_are_scored():
+    """Above MAX_TEST_PEOPLE held out, exactly that many are scored, chosen by their own coins
+    (the same ones every time); below it, everyone held out is scored."""
+    keys = generated_keys(MAX_TEST_PEOPLE + 5_000, 1)
+    chosen = scored(keys, 4)
+    assert chosen.sum() == MAX_TEST_PEOPLE
+    np.testing.assert_array_equal(chosen, scored(keys, 4))
+    assert scored(keys[:1_000], 4).all()
 
 
 def test_prepare_is_deterministic(population, schema):

@@ -5,13 +5,16 @@ import math
 
 import numpy as np
 import pytest
+from diffprivlib.accountant import BudgetAccountant
 
 from core.engine import (
     POPULARITY_BUDGET_SHARE,
     budget_split,
     evaluate,
+    fit_release,
     frontier,
     references,
+    release_popularity,
     workbench_for,
 )
 from core.scenario import Scenario
@@ -324,3 +327,115 @@ def test_every_distinct_epsilon_gets_its_own_noise_stream():
     assert _epsilon_key(1e-12) != _epsilon_key(3e-12)
     assert _epsilon_key(0.1) == _epsilon_key(0.3 - 0.2)
     assert _epsilon_key(0.01) >= 0
+
+
+def test_local_mode_never_states_epsilon_zero():
+    """Local DP with everyone opted out releases a popular-items list learnt from everyone's
+    reports: evaluate() states central ε = 1 (the list's DP histogram, whole budget) and
+    ε_local = 1 covering that list, never ε = 0 and a 50% guess (issue 19, item 3)."""
+    result = evaluate(Scenario(local_epsilon=1.0, opt_out=1.0, **SMALL))
+    assert result["n_train"] == 0
+    assert result["epsilon_spent"] == pytest.approx(1.0)
+    assert result["epsilon_popularity"] == pytest.approx(1.0)
+    assert result["guarantee"]["epsilon"] == pytest.approx(1.0)
+    assert result["max_membership_guess"] == pytest.approx(math.e / (1 + math.e))
+    local = result["guarantee"]["local"]
+    assert local["epsilon"] == 1.0
+    assert "popular-items list" in local["covers"] and local["holds_per_person"]
+    assert local["max_guess_between_two_records"] == pytest.approx(math.e / (1 + math.e))
+    assert "consent" not in local["unit"] and "that they sent a report" in local["unit"]
+
+
+@pytest.mark.parametrize("opt_out", [0.3, 1.0])
+def test_local_popular_list_is_a_dp_histogram_of_the_reports(opt_out):
+    """Under local DP the list spends central ε (10%, or all of it with nobody to personalise
+    for) on a DP histogram of the randomised reports: it is noisy, not the exact debiased
+    counts, whose total would give away how many reports were sent."""
+    from diffprivlib.accountant import BudgetAccountant
+
+    from core.engine import release_popularity
+    from core.mechanisms import debiased_counts
+
+    bench = workbench_for(Scenario(local_epsilon=1.0, opt_out=opt_out, **SMALL))
+    accountant = BudgetAccountant()
+    counts = release_popularity(bench, 1.0, 0, accountant)
+    spent = 0.1 if opt_out < 1 else 1.0
+    assert accountant.total()[0] == pytest.approx(spent)
+    exact = debiased_counts(
+        bench.data.popularity_labels,
+        n_values=bench.schema.n_classes,
+        epsilon=bench.data.local_epsilon_label,
+    )
+    assert not np.allclose(counts, exact)
+    expected_split = (0.9, 0.1) if opt_out < 1 else (0.0, 1.0)
+    assert budget_split(Scenario(local_epsilon=1.0, opt_out=opt_out), 1.0) == pytest.approx(
+        expected_split
+    )
+
+
+def test_local_dp_with_k_generalises_from_true_values_and_says_so():
+    """Local DP with k > 1: the generalisation is chosen from everyone's true quasi-identifiers
+    (the same as without local DP), and the guarantee says the local part does not cover them
+    (issue 19, item 4: stated, not changed; docs/privacy.md says why)."""
+    from core.controls import prepare
+
+    with_local = prepare(Scenario(k=5, local_epsilon=1.0, profiles=5_000))
+    without = prepare(Scenario(k=5, profiles=5_000))
+    assert with_local.anonymisation.levels == without.anonymisation.levels
+    np.testing.assert_array_equal(
+        with_local.anonymisation.suppressed, without.anonymisation.suppressed
+    )
+    result = evaluate(Scenario(k=5, local_epsilon=1.0, **SMALL))
+    local = result["guarantee"]["local"]
+    assert not local["holds_per_person"]
+    assert "sends their quasi-identifiers true" in local["covers"]
+    assert "not the quasi-identifiers themselves" in local["covers"]
+    plain = evaluate(Scenario(local_epsilon=1.0, **SMALL))["guarantee"]["local"]
+    assert plain["holds_per_person"] and "quasi-identifiers" not in plain["covers"]
+    from core.scenario import FIELDS_BY_NAME
+
+    assert "the quasi-identifiers are sent true" in FIELDS_BY_NAME["local_epsilon"].help
+
+
+def _release_structure(bench, epsilon: float) -> dict:
+    """What one release of ``bench`` holds and what each part spent (draw 0)."""
+    model_accountant, list_accountant = BudgetAccountant(), BudgetAccountant()
+    model = fit_release(bench, epsilon, 0, model_accountant)
+    counts = release_popularity(bench, epsilon, 0, list_accountant)
+    result = evaluate(bench.scenario.replace(epsilon=epsilon, repeats=2), bench)
+    return {
+        "model": None if model is None else type(model).__name__,
+        "model scores": None
+        if model is None
+        else model.score(bench.data.test.X, bench.data.test.observed).shape,
+        "list": None if counts is None else counts.shape,
+        "spent on the model": model_accountant.total()[0],
+        "spent on the list": list_accountant.total()[0],
+        "reported": (result["epsilon_model"], result["epsilon_popularity"]),
+        "spent": result["epsilon_spent"],
+    }
+
+
+@pytest.mark.parametrize("opt_out", [0.0, 0.6])
+@pytest.mark.parametrize("model", ["gaussian_nb", "logistic_regression", "random_forest"])
+def test_what_is_released_does_not_depend_on_the_training_set_size(population_5k, model, opt_out):
+    """|train| = 0, 1, 2, 3: the same released objects (a model and, with opt-out, the list) and
+    the same ε split, read off the accountants and the report. The training-set size is private:
+    before, fewer than 2 people in training meant no model and the whole ε on the list."""
+    scenario = Scenario(model=model, opt_out=opt_out, seed=8, profiles=1_000)
+    base = population_5k.subset(np.arange(300))
+    trainable = set(workbench_for(scenario, base).data.train.key)
+    others = [i for i, key in enumerate(base.key) if key not in trainable]
+    candidates = [i for i, key in enumerate(base.key) if key in trainable][:3]
+    structures = []
+    for n_train in range(4):
+        people = base.subset(np.sort(others + candidates[:n_train]))
+        bench = workbench_for(scenario, people)
+        assert len(bench.data.train.y) == n_train
+        structures.append(_release_structure(bench, 1.0))
+    assert all(s == structures[0] for s in structures), structures
+    expected = budget_split(scenario, 1.0)
+    assert structures[0]["model"] is not None
+    assert structures[0]["spent on the model"] == pytest.approx(expected[0])
+    assert structures[0]["spent on the list"] == pytest.approx(expected[1])
+    assert (structures[0]["list"] is None) == (opt_out == 0)

@@ -181,9 +181,12 @@ def labels(schema):
     plain = Scenario(**SMALL)
     guarded = Scenario(k=5, local_epsilon=5.0, opt_out=0.2, consent_location=0.5, **SMALL)
     central = Scenario(k=5, opt_out=0.2, **SMALL)
+    # Local DP with everyone opted out: only the popular-items list, learnt from the reports.
+    local = Scenario(local_epsilon=1.0, opt_out=1.0, **SMALL)
+    named = (("plain", plain), ("guarded", guarded), ("central", central), ("local", local))
     return {
         name: (scenario, result, dict(privacy_label(scenario, result, schema)))
-        for name, scenario in (("plain", plain), ("guarded", guarded), ("central", central))
+        for name, scenario in named
         for result in [evaluate(scenario)]
     }
 
@@ -208,20 +211,45 @@ def test_privacy_label_mentions_k_anonymity_only_when_k_above_one(labels):
 def test_privacy_label_mentions_local_dp_only_when_on(labels):
     """Local differential privacy appears only when local_epsilon > 0, with its ε."""
     assert "Local differential privacy" not in "".join(labels["plain"][2].values())
+    protection = labels["local"][2]["How it is protected"]
+    assert "Local differential privacy, ε_local = 1" in protection
+    assert "randomises your whole record" in protection
+    assert "computed from those randomised reports" in protection
+    assert "We see that you sent something" in protection
+
+
+def test_privacy_label_says_local_dp_skips_the_quasi_identifiers_with_k(labels):
+    """Local DP with k > 1: the label says the quasi-identifiers are sent true for the
+    generalisation and local DP does not cover them (issue 19, item 4)."""
     protection = labels["guarded"][2]["How it is protected"]
     assert "Local differential privacy, ε_local = 5" in protection
-    assert "randomises your whole record" in protection
-    assert "We still see that you sent something" in protection
+    assert "randomises your whole record" not in protection
+    assert "except your age, gender and postcode region" in protection
+    assert "local differential privacy does not cover them" in protection
 
 
-def test_privacy_label_mentions_the_popularity_budget_only_with_central_opt_out(labels):
-    """The DP popular-items list is described only when someone opted out and it spends central
-    ε (under local DP it comes from the randomised reports instead)."""
+def test_privacy_label_mentions_the_popularity_budget_only_with_opt_out(labels):
+    """The DP popular-items list is described only when someone opted out; it spends central ε,
+    under local DP too (a histogram of the randomised reports)."""
     phrase = "is released with differential privacy (ε = 0.1 of the ε above)"
     assert phrase not in labels["plain"][2]["How it is protected"]
-    assert phrase not in labels["guarded"][2]["How it is protected"]
+    assert phrase in labels["guarded"][2]["How it is protected"]
+    assert "randomised purchase-category report" in labels["guarded"][2]["How it is protected"]
     assert phrase in labels["central"][2]["How it is protected"]
     assert "opted-out people included" in labels["central"][2]["How it is protected"]
+
+
+def test_local_mode_never_states_epsilon_zero(labels):
+    """Local DP with everyone opted out releases a list learnt from everyone's reports: the label
+    states central ε = 1 (the list's DP histogram) and ε_local = 1, never ε = 0 or "at most 50%"
+    (issue 19, item 3)."""
+    scenario, result, sections = labels["local"]
+    protection = sections["How it is protected"]
+    assert result["epsilon_spent"] == pytest.approx(1.0)
+    assert "Differential privacy, ε = 1**" in protection
+    assert "ε = 0" not in protection and "at most 50%" not in protection
+    assert "is released with differential privacy (ε = 1 of the ε above)" in protection
+    assert "right at most 73% of the time" in protection
 
 
 def test_privacy_label_states_group_privacy_under_k_anonymity(labels):

@@ -74,7 +74,7 @@ def test_frontier_figure_has_band_mean_ceiling_floor_and_current(frontier_fig):
     assert names[0] == "Private model: 90% of noise draws"
     assert names[1] == "Private model (average)"
     assert names[2] == "No privacy noise (ceiling): 55%"
-    assert names[3] == "Popular items, nothing personal (floor): 19%"
+    assert names[3] == "Popular items, exact count of everyone's purchases (floor): 19%"
     assert names[4] == "Your setting"
     assert frontier_fig.data[0].fill == "toself"
 
@@ -383,3 +383,27 @@ def frontier_figure_height(font_size: int = 15) -> int:
         font_size=font_size,
     )
     return fig.layout.height
+
+
+FLOOR_WORDS_GONE = ("nothing personal", "no personal data")
+
+
+def test_the_floor_is_not_called_free_of_personal_data():
+    """The popular-items floor is an exact count of everyone's purchases: no page, core module,
+    data file or doc calls it free of personal data, and the legend says what it counts."""
+    from pathlib import Path
+
+    from core.figures import FLOOR_NAME
+
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "app.py", root / "README.md"]
+    folders = (("pages", "*.py"), ("core", "*.py"), ("ui", "*.py"), ("data", "*.json"))
+    for folder, pattern in folders:
+        files += sorted((root / folder).glob(pattern))
+    files += sorted((root / "docs").glob("*.md"))
+    for path in files:
+        text = path.read_text(encoding="utf-8").lower()
+        for words in FLOOR_WORDS_GONE:
+            assert words not in text, f"{path.name} still says {words!r}"
+    assert "everyone's purchases" in FLOOR_NAME
+    assert "exact" in FLOOR_NAME

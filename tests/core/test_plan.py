@@ -300,3 +300,76 @@ def test_plan_report_matches_the_functions():
         assert method in report["assumptions"]
     weekly = report["yearly_budget"]["epsilon_per_release"]["weekly"]
     assert weekly["basic"] == pytest.approx(1 / 52, rel=1e-3)
+
+
+# -- the attacker's best guess, read two ways (issue 19, item 6) ----------------------------------
+def _rr_total_variation(epsilon: float, releases: int) -> float:
+    """TV between k randomised-response answers with and without the person, from two binomials
+    (independent of core.plan's privacy-loss formula)."""
+    from scipy.stats import binom
+
+    keep = math.exp(epsilon) / (1 + math.exp(epsilon))
+    j = np.arange(releases + 1)
+    return 0.5 * float(
+        np.abs(binom.pmf(j, releases, keep) - binom.pmf(j, releases, 1 - keep)).sum()
+    )
+
+
+def _laplace_total_variation_sampled(epsilon: float, releases: int, samples: int = 400_000):
+    """TV between k Laplace(0, 1/ε) and k Laplace(1, 1/ε) draws, E_P[(1 − e^(−L))₊] by sampling
+    the privacy loss L = Σ ε(|x − 1| − |x|) (independent of dp-accounting)."""
+    rng = np.random.default_rng(19)
+    loss = np.zeros(samples)
+    for _ in range(releases):
+        x = rng.laplace(0.0, 1.0 / epsilon, samples)
+        loss += epsilon * (np.abs(x - 1) - np.abs(x))
+    values = np.clip(-np.expm1(-loss), 0.0, None)
+    return float(values.mean()), float(values.std() / math.sqrt(samples))
+
+
+def test_tight_best_guess_for_a_year_of_weekly_releases():
+    """52 releases at ε = 0.1, δ = 1e-6: the exact best guess (1 + TV)/2 is about 64% (randomised
+    response 64.0%, Laplace 63.9%), the (ε, δ) reading of the composed total about 96%; both
+    computed here independently of core.plan's formulas."""
+    tv_rr = _rr_total_variation(0.1, 52)
+    tv_laplace, standard_error = _laplace_total_variation_sampled(0.1, 52)
+    assert plan.optimal_total_variation(0.1, 52) == pytest.approx(tv_rr, rel=1e-9)
+    # dp-accounting rounds up (pessimistic), never below the sampled value's noise.
+    assert plan.laplace_total_variation(0.1, 52) == pytest.approx(
+        tv_laplace, abs=4 * standard_error
+    )
+    guesses = plan.best_guesses(0.1, 52, 1e-6, total_losses(0.1, 52, 1e-6))
+    assert guesses["exact"]["optimal"] == pytest.approx((1 + tv_rr) / 2, rel=1e-9)
+    assert guesses["exact"]["optimal"] == pytest.approx(0.640, abs=0.001)
+    assert guesses["exact"]["pld"] == pytest.approx(0.639, abs=0.002)
+    total = optimal_composition(0.1, 52, 1e-6)
+    loose = (math.exp(total) + 1e-6) / (math.exp(total) + 1)
+    assert guesses["from_epsilon_delta"]["optimal"] == pytest.approx(loose, rel=1e-12)
+    assert guesses["from_epsilon_delta"]["optimal"] == pytest.approx(0.962, abs=0.001)
+
+
+@pytest.mark.parametrize(("epsilon", "releases"), [(0.01, 1), (0.1, 12), (1.0, 52), (5.0, 365)])
+def test_exact_guess_never_exceeds_the_epsilon_delta_reading(epsilon, releases):
+    """(1 + TV)/2 is at most the (ε, δ) cap of the same releases' total, and Laplace at most the
+    worst ε-DP release (randomised response), up to dp-accounting's rounding up."""
+    totals = total_losses(epsilon, releases, 1e-6)
+    guesses = plan.best_guesses(epsilon, releases, 1e-6, totals)
+    assert guesses["exact"]["optimal"] <= guesses["from_epsilon_delta"]["optimal"] + 1e-12
+    assert guesses["exact"]["pld"] <= guesses["exact"]["optimal"] + 1e-3
+    assert guesses["exact"]["optimal"] == pytest.approx(
+        (1 + _rr_total_variation(epsilon, releases)) / 2, abs=1e-9
+    )
+
+
+def test_the_loss_exceeds_the_total_with_more_than_delta_probability():
+    """Why "odds multiplied by at most e^ε' except with probability δ" is not what (ε', δ) means:
+    for 52 randomised-response releases at ε = 0.1 the privacy loss exceeds ε' = 3.241 with
+    probability about 5.4e-6 > δ = 1e-6, while the releases are still (3.241, 1e-6)-DP."""
+    from scipy.stats import binom
+
+    total = optimal_composition(0.1, 52, 1e-6)
+    flips = np.arange(53)
+    loss = 0.1 * (52 - 2 * flips)
+    chance = binom.pmf(flips[loss > total], 52, 1 / (1 + math.exp(0.1))).sum()
+    assert chance == pytest.approx(5.4e-6, rel=0.05)
+    assert optimal_delta(total, 0.1, 52) <= 1e-6

@@ -95,3 +95,19 @@ def test_local_note_and_guarantee_words():
     assert "afresh for every release" in local_note(0.5)
     summary = planner.event_summary(np.r_[0, 1, 2, 3], 0.1, 1e-6)
     assert guarantee.UNIT in unit_sentences(summary, 0.1, 1e-6)["guarantee"]
+
+
+def test_headline_gives_both_guesses_and_says_what_epsilon_delta_means():
+    """A year of weekly releases at ε = 0.1: the headline gives the exact best guess (64%) beside
+    the (ε, δ) cap (96%), says which is which, and no longer reads (ε, δ) as "odds multiplied by
+    at most e^ε except with probability δ"."""
+    plan = Plan(epsilon=0.1, releases_per_year=52, years=1, delta=1e-6)
+    totals = planner.total_losses(0.1, 52, 1e-6)
+    text = headline(plan, totals, POINT, REFS)
+    assert "right at most 64% of the time" in text
+    assert "coin flip at 96% right, the guarantee for any release with this total" in text
+    assert "exact for the worst such releases; Laplace releases: 64%" in text
+    assert "plus δ" in text
+    assert "except with probability δ" not in text
+    assert not any("except with probability" in words for words in planner.ASSUMPTIONS.values())
+    assert "multiplies an attacker's odds" not in text

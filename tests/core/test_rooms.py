@@ -227,3 +227,23 @@ def test_epsilon_choices_count_every_stop():
     assert summary.counts[1.0] == 2 and summary.counts[0.5] == 1 and summary.total == 4
     assert summary.median == 1.0
     assert rooms.epsilon_choices([]).median is None
+
+
+@pytest.mark.parametrize(
+    ("choices", "revealed", "shown"),
+    [
+        (0, False, False),
+        (1, False, False),
+        (rooms.MIN_CONSENT_CHOICES, False, False),  # never live: changes would show each choice
+        (60, False, False),
+        (rooms.MIN_CONSENT_CHOICES - 1, True, False),
+        (rooms.MIN_CONSENT_CHOICES, True, True),
+        (60, True, True),
+    ],
+)
+def test_consent_totals_only_once_revealed_and_from_the_minimum(choices, revealed, shown):
+    """Consent totals are released once, on reveal, and only from MIN_CONSENT_CHOICES choices."""
+    assert rooms.consent_totals_shown(choices, revealed) is shown
+    if not shown:
+        text = rooms.consent_withheld_text(choices, revealed)
+        assert str(choices) in text and str(rooms.MIN_CONSENT_CHOICES) in text

@@ -8,9 +8,12 @@ from hypothesis import strategies as st
 
 from core.engine import evaluate, frontier, workbench_for
 from core.lenses import homogeneity_example, k_point, local_central_point
-from core.population import describe, generate_profiles
+from core.population import MAX_PROFILES, describe, generate_profiles
 from core.scenario import Scenario
 from core.upload import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
     MAX_UPLOAD_BYTES,
     ColumnMapping,
     Mapping,
@@ -146,6 +149,46 @@ def test_file_over_the_size_limit():
     """A file over the upload limit is refused with the limit."""
     message = _error(b"a,b\n" + b"1,2\n" * (MAX_UPLOAD_BYTES // 4 + 1))
     assert "limit is 20 MB" in message
+
+
+def _wide(columns: int, rows: int = 3) -> bytes:
+    header = ",".join(f"c{i}" for i in range(columns))
+    row = ",".join("1" for _ in range(columns))
+    return (header + "\n" + (row + "\n") * rows).encode()
+
+
+def test_file_over_the_column_limit_names_limit_and_count():
+    """10,000 columns (which once froze the tab) are refused from the header, naming both."""
+    message = _error(_wide(10_000))
+    assert "10,000 columns" in message and f"the limit is {MAX_COLUMNS:,}" in message
+
+
+def test_file_at_the_column_limit_is_read():
+    """Exactly the column limit is allowed."""
+    assert len(read_table(_wide(MAX_COLUMNS)).columns) == MAX_COLUMNS
+
+
+def test_file_over_the_row_limit(monkeypatch):
+    """More rows than the people slider allows are refused with the limit (checked while reading;
+    the limit is lowered here so the test reads 1,001 rows, not a million)."""
+    assert MAX_ROWS == MAX_PROFILES
+    monkeypatch.setattr("core.upload.MAX_ROWS", 1_000)
+    message = _error(b"a,b\n" + b"1,2\n" * 1_001)
+    assert "more than 1,000 rows" in message and "the limit is 1,000 people" in message
+    assert read_table(b"a,b\n" + b"1,2\n" * 1_000).frame.shape == (1_000, 2)
+
+
+def test_file_over_the_cell_limit():
+    """Rows × columns over the cell limit (10 million; a 20 MB file can hold 20 million empty
+    cells) is refused, naming the limit, the width and the rows allowed at that width."""
+    columns = MAX_COLUMNS
+    rows = MAX_CELLS // columns + 1
+    data = (",".join(f"c{i}" for i in range(columns)) + "\n").encode()
+    data += (b"1" + b"," * (columns - 1) + b"\n") * rows
+    assert len(data) < MAX_UPLOAD_BYTES
+    message = _error(data)
+    assert f"the limit is {MAX_CELLS:,} cells" in message
+    assert f"{columns} columns at most {MAX_CELLS // columns:,} rows" in message
 
 
 @pytest.mark.parametrize(
