@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench lint format
+.PHONY: install run test bench lint format postgres postgres-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# A throwaway local PostgreSQL (the one CI uses): prints the URL to export for the tests
+# (PTE_TEST_POSTGRES_URL) or to give the app (PTE_DATABASE_URL). `make postgres-stop` stops it.
+postgres:
+	scripts/postgres.sh start
+
+postgres-stop:
+	scripts/postgres.sh stop

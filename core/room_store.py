@@ -1,4 +1,4 @@
-"""Workshop rooms, their activities and answers, in the project's SQLite file.
+"""Workshop rooms, their activities and answers, in the shared store (core/database.py).
 
 What is stored, and nothing more: a room's code, the SHA-256 of its facilitator key, its times;
 each activity's kind, question and coin; each answer as the activity's canonical answer (for
@@ -10,15 +10,25 @@ does not link the same browser across rooms.
 
 Expiry is enforced on every read; a facilitator can close a room, which deletes its answers.
 Every facilitator action takes the key and checks it against the stored hash in constant time.
+
+With several app replicas on one PostgreSQL, these rules hold in the database, not in one
+process: one answer per browser is the UNIQUE constraint (``INSERT … ON CONFLICT DO NOTHING``);
+an answer goes in inside a transaction that holds the room's row with a shared lock after checking
+it is open, unexpired and on that activity, while closing, revealing and starting an activity take
+the same row exclusively. So an answer is either in before a close (and deleted by it) or refused
+after it, on every replica.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.database import ACTIVITIES, ANSWERS, ROOMS, Database
 from core.rooms import (
     ACTIVITY_KINDS,
     BROWSER_TOKEN_PATTERN,
@@ -35,7 +45,6 @@ from core.rooms import (
     normalise_room_code,
     secret_matches,
 )
-from core.storage import Database
 
 CODE_ATTEMPTS = 20  # a clash among 8.9e8 codes is rare; twenty in a row means something is wrong
 
@@ -72,8 +81,37 @@ class FacilitatorKeyError(RoomError):
     """A facilitator action without the room's key, or with a wrong one."""
 
 
+class RoomUnavailableError(RoomError):
+    """The database could not be reached; nothing was stored. The phone shows the message."""
+
+
+_ROOM_COLUMNS = (
+    ROOMS.c.code,
+    ROOMS.c.created_at,
+    ROOMS.c.expires_at,
+    ROOMS.c.closed_at,
+    ROOMS.c.current_activity,
+    ROOMS.c.key_hash,
+)
+_ACTIVITY_COLUMNS = (
+    ACTIVITIES.c.id,
+    ACTIVITIES.c.room_code,
+    ACTIVITIES.c.kind,
+    ACTIVITIES.c.question,
+    ACTIVITIES.c.truth_probability,
+    ACTIVITIES.c.created_at,
+    ACTIVITIES.c.revealed_at,
+)
+
+
 class RoomStore(Database):
     """Rooms, activities and answers. See the module docstring for what is (not) stored."""
+
+    unavailable_error = RoomUnavailableError
+    unavailable_message = (
+        "The room's database did not answer just now, so this was not saved. "
+        "Send it again in a few seconds."
+    )
 
     # -- rooms -------------------------------------------------------------------------------
     def open_room(self, hours: float = DEFAULT_ROOM_HOURS) -> tuple[str, str]:
@@ -91,12 +129,15 @@ class RoomStore(Database):
                 with self._write() as connection:
                     self._purge_expired(connection, created)
                     connection.execute(
-                        "INSERT INTO rooms (code, key_hash, created_at, expires_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (code, hash_secret(key), created, expires),
+                        ROOMS.insert().values(
+                            code=code,
+                            key_hash=hash_secret(key),
+                            created_at=created,
+                            expires_at=expires,
+                        )
                     )
                 return code, key
-            except sqlite3.IntegrityError:
+            except sa.exc.IntegrityError:
                 continue
         raise RoomError("Could not find a free room code; try again.")
 
@@ -106,24 +147,30 @@ class RoomStore(Database):
 
     @staticmethod
     def _purge_expired(connection, now: str) -> None:
-        connection.execute(
-            "DELETE FROM answers WHERE activity_id IN (SELECT a.id FROM activities a "
-            "JOIN rooms r ON r.code = a.room_code WHERE r.expires_at <= ?)",
-            (now,),
+        expired_activities = (
+            sa.select(ACTIVITIES.c.id)
+            .join(ROOMS, ROOMS.c.code == ACTIVITIES.c.room_code)
+            .where(ROOMS.c.expires_at <= now)
         )
+        connection.execute(ANSWERS.delete().where(ANSWERS.c.activity_id.in_(expired_activities)))
 
-    def room(self, code: str, *, allow_closed: bool = False) -> Room:
-        """The room with ``code`` (typed leniently); RoomError if unknown, expired or closed."""
-        code = normalise_room_code(code)
-        with self._connect() as connection:
-            row = connection.execute(
-                "SELECT code, created_at, expires_at, closed_at, current_activity FROM rooms "
-                "WHERE code = ?",
-                (code,),
-            ).fetchone()
+    def _room_row(self, connection, code: str, *, lock: str | None = None):
+        """The room's row; ``lock`` "share" or "update" holds it until the transaction ends."""
+        query = sa.select(*_ROOM_COLUMNS).where(ROOMS.c.code == code)
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share")
+        return connection.execute(query).one_or_none()
+
+    def _check_room(self, row, code: str, *, allow_closed: bool) -> Room:
         if row is None:
             raise RoomError(f"There is no room {code}. Check the code on the projector.")
-        room = Room(row[0], row[1], row[2], row[3] is not None, row[4])
+        room = Room(
+            row.code,
+            row.created_at,
+            row.expires_at,
+            row.closed_at is not None,
+            row.current_activity,
+        )
         if self.now() >= room.expires_at:
             raise RoomError(
                 f"Room {code} expired at {room.expires_at[11:16]} UTC on {room.expires_at[:10]}. "
@@ -133,23 +180,32 @@ class RoomStore(Database):
             raise RoomError(f"Room {code} has been closed by its facilitator.")
         return room
 
+    def room(self, code: str, *, allow_closed: bool = False) -> Room:
+        """The room with ``code`` (typed leniently); RoomError if unknown, expired or closed."""
+        code = normalise_room_code(code)
+        with self._read() as connection:
+            row = self._room_row(connection, code)
+        return self._check_room(row, code, allow_closed=allow_closed)
+
     def is_facilitator(self, code: str, key: object) -> bool:
         """Whether ``key`` is the facilitator key of room ``code`` (constant-time compare)."""
         code = normalise_room_code(code)
-        with self._connect() as connection:
-            row = connection.execute(
-                "SELECT key_hash FROM rooms WHERE code = ?", (code,)
-            ).fetchone()
-        return row is not None and secret_matches(key, row[0])
+        with self._read() as connection:
+            row = self._room_row(connection, code)
+        return row is not None and secret_matches(key, row.key_hash)
 
-    def _require_facilitator(self, code: str, key: object) -> Room:
-        room = self.room(code, allow_closed=True)
+    def _require_facilitator(self, connection, code: str, key: object, *, lock=None) -> Room:
+        """The room, after checking ``key`` against its stored hash (in ``connection``'s
+        transaction, the row locked as ``lock`` says)."""
+        code = normalise_room_code(code)
+        row = self._room_row(connection, code, lock=lock)
+        room = self._check_room(row, code, allow_closed=True)
         if not key:
             raise FacilitatorKeyError(
                 f"This link has no facilitator key for room {room.code}: only the facilitator "
                 "link (with &key=…) can run the room."
             )
-        if not self.is_facilitator(room.code, key):
+        if not secret_matches(key, row.key_hash):
             raise FacilitatorKeyError(
                 f"That is not the facilitator key of room {room.code}. Use the facilitator link "
                 "you got when you opened the room."
@@ -158,16 +214,19 @@ class RoomStore(Database):
 
     def close_room(self, code: str, key: object) -> int:
         """Close the room and delete all its answers; return how many answers were deleted."""
-        room = self._require_facilitator(code, key)
         with self._write() as connection:
+            room = self._require_facilitator(connection, code, key, lock="update")
             deleted = connection.execute(
-                "DELETE FROM answers WHERE activity_id IN "
-                "(SELECT id FROM activities WHERE room_code = ?)",
-                (room.code,),
+                ANSWERS.delete().where(
+                    ANSWERS.c.activity_id.in_(
+                        sa.select(ACTIVITIES.c.id).where(ACTIVITIES.c.room_code == room.code)
+                    )
+                )
             ).rowcount
             connection.execute(
-                "UPDATE rooms SET closed_at = COALESCE(closed_at, ?) WHERE code = ?",
-                (self.now(), room.code),
+                ROOMS.update()
+                .where(ROOMS.c.code == room.code)
+                .values(closed_at=sa.func.coalesce(ROOMS.c.closed_at, self.now()))
             )
         return deleted
 
@@ -181,50 +240,56 @@ class RoomStore(Database):
         truth_probability: float | None = None,
     ) -> int:
         """Start an activity (it becomes the room's current one); return its id."""
-        room = self._require_facilitator(code, key)
-        if room.closed:
-            raise RoomError(f"Room {room.code} is closed; open a new room to start again.")
-        if kind not in ACTIVITY_KINDS:
-            raise RoomError(f"Unknown activity {kind!r}; allowed: {', '.join(ACTIVITY_KINDS)}.")
         if kind == RANDOMISED_RESPONSE:
             question = check_question(question)
-            allowed = sorted(c.truth_probability for c in COINS.values())
-            if truth_probability not in allowed:
-                raise RoomError(
-                    f"The coin's truth probability must be one of {allowed}. "
-                    f"Got {truth_probability!r} instead."
-                )
-        else:
-            question, truth_probability = "", None
         with self._write() as connection:
+            room = self._require_facilitator(connection, code, key, lock="update")
+            if room.closed:
+                raise RoomError(f"Room {room.code} is closed; open a new room to start again.")
+            if kind not in ACTIVITY_KINDS:
+                raise RoomError(f"Unknown activity {kind!r}; allowed: {', '.join(ACTIVITY_KINDS)}.")
+            if kind == RANDOMISED_RESPONSE:
+                allowed = sorted(c.truth_probability for c in COINS.values())
+                if truth_probability not in allowed:
+                    raise RoomError(
+                        f"The coin's truth probability must be one of {allowed}. "
+                        f"Got {truth_probability!r} instead."
+                    )
+            else:
+                question, truth_probability = "", None
             identifier = connection.execute(
-                "INSERT INTO activities (room_code, kind, question, truth_probability, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                (room.code, kind, question, truth_probability, self.now()),
-            ).lastrowid
+                ACTIVITIES.insert()
+                .values(
+                    room_code=room.code,
+                    kind=kind,
+                    question=question,
+                    truth_probability=truth_probability,
+                    created_at=self.now(),
+                )
+                .returning(ACTIVITIES.c.id)
+            ).scalar_one()
             connection.execute(
-                "UPDATE rooms SET current_activity = ? WHERE code = ?", (identifier, room.code)
+                ROOMS.update().where(ROOMS.c.code == room.code).values(current_activity=identifier)
             )
         return int(identifier)
 
     def reveal(self, code: str, key: object, activity_id: int) -> None:
         """Reveal an activity's result to the participants (answers close)."""
-        room = self._require_facilitator(code, key)
         with self._write() as connection:
+            room = self._require_facilitator(connection, code, key, lock="update")
             changed = connection.execute(
-                "UPDATE activities SET revealed_at = COALESCE(revealed_at, ?) "
-                "WHERE id = ? AND room_code = ?",
-                (self.now(), int(activity_id), room.code),
+                ACTIVITIES.update()
+                .where(ACTIVITIES.c.id == int(activity_id), ACTIVITIES.c.room_code == room.code)
+                .values(revealed_at=sa.func.coalesce(ACTIVITIES.c.revealed_at, self.now()))
             ).rowcount
         if not changed:
             raise RoomError(f"Room {room.code} has no activity {activity_id}.")
 
-    def _activity_row(self, connection, activity_id: int):
+    @staticmethod
+    def _activity_row(connection, activity_id: int):
         return connection.execute(
-            "SELECT id, room_code, kind, question, truth_probability, created_at, revealed_at "
-            "FROM activities WHERE id = ?",
-            (int(activity_id),),
-        ).fetchone()
+            sa.select(*_ACTIVITY_COLUMNS).where(ACTIVITIES.c.id == int(activity_id))
+        ).one_or_none()
 
     @staticmethod
     def _activity(row) -> Activity:
@@ -232,21 +297,24 @@ class RoomStore(Database):
 
     def current_activity(self, code: str, *, allow_closed: bool = False) -> Activity | None:
         """The room's current activity (None before the first); RoomError for a bad room."""
-        room = self.room(code, allow_closed=allow_closed)
-        if room.current_activity is None:
-            return None
-        with self._connect() as connection:
+        code = normalise_room_code(code)
+        with self._read() as connection:
+            room = self._check_room(
+                self._room_row(connection, code), code, allow_closed=allow_closed
+            )
+            if room.current_activity is None:
+                return None
             return self._activity(self._activity_row(connection, room.current_activity))
 
     def activities(self, code: str, key: object) -> list[Activity]:
         """Every activity of the room, oldest first (facilitator only)."""
-        room = self._require_facilitator(code, key)
-        with self._connect() as connection:
+        with self._read() as connection:
+            room = self._require_facilitator(connection, code, key)
             rows = connection.execute(
-                "SELECT id, room_code, kind, question, truth_probability, created_at, "
-                "revealed_at FROM activities WHERE room_code = ? ORDER BY id",
-                (room.code,),
-            ).fetchall()
+                sa.select(*_ACTIVITY_COLUMNS)
+                .where(ACTIVITIES.c.room_code == room.code)
+                .order_by(ACTIVITIES.c.id)
+            ).all()
         return [self._activity(row) for row in rows]
 
     # -- answers ---------------------------------------------------------------------------------
@@ -258,18 +326,34 @@ class RoomStore(Database):
             raise RoomError("This browser has no valid token; reload the page and try again.")
         return hash_secret(f"{room_code}:{browser_token}")
 
+    def _insert_answer_once(self, values: dict):
+        """INSERT … ON CONFLICT (activity_id, voter_hash) DO NOTHING, in the back end's dialect."""
+        dialect = postgresql if self.backend == "postgresql" else sqlite
+        return (
+            dialect.insert(ANSWERS)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["activity_id", "voter_hash"])
+        )
+
     def submit_answer(self, code: str, activity_id: int, browser_token: str, answer: dict) -> None:
         """Record one browser's answer to the room's current activity, once.
 
         RoomError (nothing stored) when the room is unknown, expired or closed, the activity is
         not the current one or already revealed, the answer is malformed, or this browser has
-        already answered: its first answer counts, a replay or a flood adds nothing.
+        already answered: its first answer counts, a replay or a flood adds nothing. When the
+        database cannot be reached: RoomUnavailableError, nothing stored, and sending again is
+        safe (an answer whose commit did land is then refused as already given, never doubled).
         """
-        room = self.room(code)
-        voter = self._voter(room.code, browser_token)
+        code = normalise_room_code(code)
+        voter = self._voter(code, browser_token)
         with self._write() as connection:
+            # The room's row held (shared) until commit: a close, reveal or next activity on any
+            # replica waits for this answer, or this answer sees what it did.
+            room = self._check_room(
+                self._room_row(connection, code, lock="share"), code, allow_closed=False
+            )
             row = self._activity_row(connection, activity_id)
-            if row is None or row[1] != room.code:
+            if row is None or row.room_code != room.code:
                 raise RoomError(f"Room {room.code} has no activity {activity_id}.")
             activity = self._activity(row)
             if activity.id != room.current_activity:
@@ -277,46 +361,54 @@ class RoomStore(Database):
             if activity.revealed:
                 raise RoomError("Answers are closed: the facilitator has revealed the result.")
             canonical = check_answer(activity.kind, answer)
+            # RETURNING, not rowcount: the driver reports -1 rows for a compiled ON CONFLICT.
             inserted = connection.execute(
-                "INSERT INTO answers (activity_id, voter_hash, answer_json, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (activity_id, voter_hash) DO NOTHING",
-                (activity.id, voter, json.dumps(canonical, sort_keys=True), self.now()),
-            ).rowcount
-        if not inserted:
+                self._insert_answer_once(
+                    {
+                        "activity_id": activity.id,
+                        "voter_hash": voter,
+                        "answer_json": json.dumps(canonical, sort_keys=True),
+                        "created_at": self.now(),
+                    }
+                ).returning(ANSWERS.c.id)
+            ).first()
+        if inserted is None:
             raise RoomError("You have already answered this one: your first answer counts.")
 
     def has_answered(self, activity_id: int, browser_token: str) -> bool:
-        with self._connect() as connection:
-            room = connection.execute(
-                "SELECT room_code FROM activities WHERE id = ?", (int(activity_id),)
-            ).fetchone()
-            if room is None:
+        with self._read() as connection:
+            room_code = connection.execute(
+                sa.select(ACTIVITIES.c.room_code).where(ACTIVITIES.c.id == int(activity_id))
+            ).scalar_one_or_none()
+            if room_code is None:
                 return False
-            voter = self._voter(room[0], browser_token)
+            voter = self._voter(room_code, browser_token)
             row = connection.execute(
-                "SELECT 1 FROM answers WHERE activity_id = ? AND voter_hash = ?",
-                (int(activity_id), voter),
-            ).fetchone()
+                sa.select(sa.literal(1)).where(
+                    ANSWERS.c.activity_id == int(activity_id), ANSWERS.c.voter_hash == voter
+                )
+            ).first()
         return row is not None
 
     def answers(self, activity_id: int) -> list[dict]:
         """The answers to an activity (canonical dicts, in arrival order; no voter)."""
-        with self._connect() as connection:
-            rows = connection.execute(
-                "SELECT answer_json FROM answers WHERE activity_id = ? ORDER BY id",
-                (int(activity_id),),
-            ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        with self._read() as connection:
+            texts = connection.execute(
+                sa.select(ANSWERS.c.answer_json)
+                .where(ANSWERS.c.activity_id == int(activity_id))
+                .order_by(ANSWERS.c.id)
+            ).scalars()
+            return [json.loads(text) for text in texts]
 
     def answer_count(self, activity_id: int) -> int:
-        with self._connect() as connection:
+        with self._read() as connection:
             return connection.execute(
-                "SELECT COUNT(*) FROM answers WHERE activity_id = ?", (int(activity_id),)
-            ).fetchone()[0]
+                sa.select(sa.func.count()).where(ANSWERS.c.activity_id == int(activity_id))
+            ).scalar_one()
 
     def stored_voters(self) -> list[str]:
         """Every voter value stored (for tests: they must be hashes, never tokens)."""
-        with self._connect() as connection:
-            return [
-                row[0] for row in connection.execute("SELECT voter_hash FROM answers ORDER BY id")
-            ]
+        with self._read() as connection:
+            return list(
+                connection.execute(sa.select(ANSWERS.c.voter_hash).order_by(ANSWERS.c.id)).scalars()
+            )

@@ -17,7 +17,7 @@ from core.export import (
 )
 from core.figures import overlay_figure
 from core.presets import load_presets
-from core.storage import StorageError
+from core.storage import StorageError, new_owner_key
 from ui import room as ui_room
 
 scenario = ui.page_setup(
@@ -26,7 +26,8 @@ scenario = ui.page_setup(
     "six saved settings or presets side by side. Downloads work offline.",
 )
 store = ui.get_store()
-# Everyone reads and copies; only a scenario's creator (or its room's facilitator) changes it.
+# Everyone reads and copies; only a scenario's creator (its browser or its owner key) or its
+# room's facilitator changes it.
 actor = ui_room.actor()
 ui_room.remember_browser()
 
@@ -35,11 +36,23 @@ with st.form("save_form", clear_on_submit=True, border=True):
     name = st.text_input("Name", max_chars=80, key="save_name")
     note = st.text_area("Note (optional)", max_chars=2000, key="save_note")
     if st.form_submit_button("Save", type="primary"):
+        owner_key = new_owner_key()
         try:
-            store.save(name, scenario, note, actor=actor)
-            st.success(f"Saved as {ui.plain(name.strip())}.")
+            store.save(name, scenario, note, actor=actor, owner_key=owner_key)
         except StorageError as error:
             st.error(ui.plain(str(error)))
+        else:
+            ui_room.add_owner_key(owner_key)
+            actor = ui_room.actor()
+            st.success(f"Saved as {ui.plain(name.strip())}.")
+            # Shown once, like a room's facilitator key: only its hash is stored.
+            st.info(
+                "**Your owner key** for it, shown only now. Keep it: with it you can rename or "
+                "delete this scenario from any browser, even after this one forgets you "
+                "(cookies cleared, another device).",
+                icon=":material/key:",
+            )
+            st.code(owner_key, language=None)
 
 saved = store.list()
 
@@ -111,12 +124,46 @@ else:
         "Pick one", list(by_id), format_func=lambda i: by_id[i].name, key="saved_pick"
     )
     chosen = by_id[chosen_id]
+
+    def _use_key(saved_id: int, room_code: str | None) -> None:
+        # The typed key gives this session the owner's (or the room facilitator's) rights.
+        typed = st.session_state.get("owner_key_input", "").strip()
+        st.session_state["owner_key_input"] = ""
+        if not typed:
+            return
+        try:
+            if room_code and ui_room.get_room_store().is_facilitator(room_code, typed):
+                ui_room.mark_facilitator(room_code)
+            elif store.owner_key_matches(saved_id, typed):
+                ui_room.add_owner_key(typed)
+            else:
+                st.session_state["_saved_message"] = (
+                    "error",
+                    "That key is not this scenario's owner key"
+                    + (f" nor the facilitator key of room {room_code}" if room_code else "")
+                    + ". Keys are case-sensitive; paste the whole key.",
+                )
+                return
+        except (StorageError, ValueError) as error:
+            st.session_state["_saved_message"] = ("error", str(error))
+            return
+        st.session_state["_saved_message"] = ("success", "Key accepted: you can change it now.")
+
     editable = actor.can_edit(chosen)
     if not editable:
         st.caption(
-            "Only its creator"
+            "Only its creator (the browser that saved it, or whoever has its owner key)"
             + (" or the room's facilitator" if chosen.room_code else "")
             + " can rename or delete it. Load it and save it under another name to keep a copy."
+        )
+        st.text_input(
+            "Owner key"
+            + (" or the room's facilitator key" if chosen.room_code else "")
+            + " (if it is yours)",
+            type="password",
+            key="owner_key_input",
+            on_change=_use_key,
+            args=(chosen.id, chosen.room_code),
         )
     load, rename, delete = st.columns(3)
     load.button(

@@ -12,7 +12,7 @@ import streamlit as st
 import ui
 from core.explain import epsilon_card
 from core.figures import format_epsilon
-from core.room_store import Activity
+from core.room_store import Activity, RoomUnavailableError
 from core.rooms import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
@@ -93,10 +93,19 @@ def _join_form() -> None:
 
 # -- which room: the link's, or the one typed ----------------------------------------------------
 if "room_code" not in st.session_state and "_room_link_read" not in st.session_state:
-    st.session_state["_room_link_read"] = True
     linked = st.query_params.get("room")
     if linked:
+        try:
+            store.room(linked, allow_closed=True)
+        except RoomUnavailableError as error:
+            # Keep the link: join once the database answers again (a restart, a blip).
+            ui_room.wait_for_database(
+                str(error), lambda: store.room(linked, allow_closed=True), every_s=WAIT_POLL_S
+            )
+        except RoomError:
+            pass  # _join says what is wrong with the code
         _join(linked)
+    st.session_state["_room_link_read"] = True
 code = st.session_state.get("room_code")
 if code is None:
     _join_form()
@@ -105,8 +114,17 @@ if code is None:
 if st.query_params.get("room") != code:
     st.query_params.from_dict({"room": code})  # a reload stays in the room; no token in it
 
+
+def _unavailable(error: RoomUnavailableError) -> None:
+    """Nothing was stored; the phone keeps its room and token and reloads once the database is
+    back."""
+    ui_room.wait_for_database(str(error), lambda: store.current_activity(code), every_s=WAIT_POLL_S)
+
+
 try:
     activity = store.current_activity(code)
+except RoomUnavailableError as error:
+    _unavailable(error)
 except RoomError as error:
     _cannot_enter(code, error)
     st.session_state.pop("room_code", None)
@@ -132,6 +150,8 @@ def _waiting(seen: tuple) -> None:
         try:
             current = store.current_activity(code)
             now = (current.id, current.revealed) if current else None
+        except RoomUnavailableError:
+            return  # the database is away for a moment: keep waiting, ask again next time
         except RoomError:
             now = "gone"
         if now != seen:
@@ -359,16 +379,19 @@ RESULT = {
 }
 
 _message()
-if activity is None:
-    st.info("You are in. Waiting for the facilitator to start the first activity…")
-    _waiting(None)
-elif activity.revealed:
-    RESULT[activity.kind](activity)
-    st.caption("Waiting for the next activity…")
-    _waiting((activity.id, True))
-elif store.has_answered(activity.id, token):
-    st.success("Your answer is in. Waiting for the facilitator to reveal the result…")
-    _waiting((activity.id, False))
-else:
-    ANSWER[activity.kind](activity)
+try:
+    if activity is None:
+        st.info("You are in. Waiting for the facilitator to start the first activity…")
+        _waiting(None)
+    elif activity.revealed:
+        RESULT[activity.kind](activity)
+        st.caption("Waiting for the next activity…")
+        _waiting((activity.id, True))
+    elif store.has_answered(activity.id, token):
+        st.success("Your answer is in. Waiting for the facilitator to reveal the result…")
+        _waiting((activity.id, False))
+    else:
+        ANSWER[activity.kind](activity)
+except RoomUnavailableError as error:
+    _unavailable(error)
 ui_room.remember_browser()

@@ -19,7 +19,7 @@ from core.room_figures import (
     epsilon_choices_figure,
     randomised_response_figure,
 )
-from core.room_store import Activity
+from core.room_store import Activity, RoomUnavailableError
 from core.rooms import (
     ACTIVITY_KINDS,
     COINS,
@@ -108,6 +108,12 @@ if facilitator:
     try:
         room = store.room(facilitator[0], allow_closed=True)
         activity = store.current_activity(room.code, allow_closed=True)
+    except RoomUnavailableError as error:
+        ui_room.wait_for_database(
+            str(error),
+            lambda: store.current_activity(facilitator[0], allow_closed=True),
+            every_s=LIVE_REFRESH_S,
+        )
     except RoomError as error:
         st.session_state["_facilitator_error"] = str(error)
         st.session_state.pop("_facilitator", None)
@@ -462,6 +468,11 @@ VIEWS = {
 def projector() -> None:
     try:
         current = store.current_activity(code)
+        answers = store.answers(current.id) if current is not None else []
+    except RoomUnavailableError as error:
+        # A database restart: say so and keep the timer; the next tick redraws the room.
+        st.warning(ui.plain(str(error)), icon=":material/sync_problem:")
+        return
     except RoomError as error:
         st.error(ui.plain(str(error)))
         return
@@ -479,7 +490,6 @@ def projector() -> None:
     st.markdown(
         f"<div class='pte-projector-question'>{html.escape(title)}</div>", unsafe_allow_html=True
     )
-    answers = store.answers(current.id)
     VIEWS[current.kind](current, answers)
     state = "revealed" if current.revealed else "answers open · updates every 1.5 s"
     count = "1 answer" if len(answers) == 1 else f"{len(answers)} answers"

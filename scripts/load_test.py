@@ -845,8 +845,9 @@ class ProtocolPage:
         return msg
 
 
-async def open_stream(base_url: str, session_id: str | None = None):
-    """The page's WebSocket, as the browser opens it (``session_id``: a reconnect)."""
+async def open_stream(base_url: str, session_id: str | None = None, cookie: str | None = None):
+    """The page's WebSocket, as the browser opens it (``session_id``: a reconnect; ``cookie``:
+    the Cookie header the browser would send, which the app reads as ``st.context.cookies``)."""
     from websockets.asyncio.client import connect
 
     # The subprotocol header carries ("streamlit", XSRF token, session to resume); the token
@@ -860,6 +861,7 @@ async def open_stream(base_url: str, session_id: str | None = None):
         ping_interval=None,  # browsers never ping; the server's pings are answered
         max_size=2**24,
         open_timeout=LANDING_TIMEOUT_S,
+        additional_headers={"Cookie": cookie} if cookie else None,
     )
 
 

@@ -19,3 +19,15 @@ def schema() -> Schema:
 def population_5k(schema: Schema) -> Population:
     """5,000 people from seed 7; tests must not modify it."""
     return generate_profiles(5_000, 7, schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The store's database URL, once on a SQLite file and once on a real PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scenarios.sqlite3'}"
+        return
+    from tests.postgres import fresh_schema_url
+
+    with fresh_schema_url() as url:
+        yield url

@@ -27,7 +27,7 @@ from core.persona import Persona, load_personas, persona_report, personas_from
 from core.population import Population
 from core.scenario import EPSILON_STOPS, Scenario
 from core.schema import CATEGORIES
-from core.storage import DB_NAME, ScenarioStore, data_dir
+from core.storage import ScenarioStore, database_url
 from ui.display import chart_placeholder, plain
 
 
@@ -114,14 +114,15 @@ def get_evaluation(scenario: Scenario) -> dict:
 
 
 @st.cache_resource(max_entries=4)
-def _store_at(path: str) -> ScenarioStore:
-    # Holds only the file path; every operation opens its own connection.
-    return ScenarioStore(path)
+def _store_at(url: str) -> ScenarioStore:
+    # One per database for the process: SQLite opens a connection per operation, PostgreSQL
+    # keeps a small pool.
+    return ScenarioStore(url)
 
 
 def get_store() -> ScenarioStore:
-    """The saved-scenario store in the data directory ($PTE_DATA_DIR or var/)."""
-    return _store_at(str(data_dir() / DB_NAME))
+    """The saved-scenario store: $PTE_DATABASE_URL, else SQLite in $PTE_DATA_DIR or var/."""
+    return _store_at(database_url())
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------

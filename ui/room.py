@@ -32,9 +32,10 @@ from urllib.parse import urlencode, urlsplit
 import segno
 import streamlit as st
 
-from core.room_store import RoomStore
+from core.room_store import RoomStore, RoomUnavailableError
 from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, RoomError, new_secret
-from core.storage import DB_NAME, Actor, data_dir
+from core.storage import Actor, database_url
+from ui.display import plain
 
 TOKEN_COOKIE = "pte_browser"
 TOKEN_COOKIE_MAX_AGE_S = 7 * 24 * 3600
@@ -100,19 +101,28 @@ def mark_facilitator(code: str) -> None:
     st.session_state["_facilitated_rooms"] = set(facilitated_rooms()) | {code}
 
 
+def owner_keys() -> frozenset[str]:
+    """Owner keys of saved scenarios this session was given at save or has typed in."""
+    return frozenset(st.session_state.get("_owner_keys", ()))
+
+
+def add_owner_key(key: str) -> None:
+    st.session_state["_owner_keys"] = set(owner_keys()) | {key}
+
+
 def actor() -> Actor:
     """Who this session is, for the saved scenarios' ownership rules."""
-    return Actor(browser_token(), facilitated_rooms())
+    return Actor(browser_token(), facilitated_rooms(), owner_keys())
 
 
 @st.cache_resource(max_entries=4)
-def _room_store_at(path: str) -> RoomStore:
-    # Holds only the file path; every operation opens its own connection.
-    return RoomStore(path)
+def _room_store_at(url: str) -> RoomStore:
+    # One per database for the process (see ui.cached._store_at).
+    return RoomStore(url)
 
 
 def get_room_store() -> RoomStore:
-    return _room_store_at(str(data_dir() / DB_NAME))
+    return _room_store_at(database_url())
 
 
 def ended_message(store: RoomStore, code: str) -> str | None:
@@ -169,3 +179,28 @@ HIDE_SIDEBAR_CSS = (
     '[data-testid="stExpandSidebarButton"] { display: none; }'
     "</style>"
 )
+
+
+def wait_for_database(message: str, check, every_s: float) -> None:
+    """The database is away (a restart, a network blip): say so, keep the page (room, token, key)
+    and rerun it by itself once ``check()`` stops raising RoomUnavailableError. Stops the run."""
+    st.warning(plain(message), icon=":material/sync_problem:")
+
+    @st.fragment(run_every=every_s)
+    def retry() -> None:
+        # The first (inline) run only arms the timer: a rerun from here would loop at once.
+        if not st.session_state.pop("_database_retry_armed", False):
+            st.session_state["_database_retry_armed"] = True
+            return
+        try:
+            check()
+        except RoomUnavailableError:
+            st.session_state["_database_retry_armed"] = True
+            return
+        except ValueError:
+            pass  # the database answers (with another error the page itself will show)
+        st.rerun()
+
+    retry()
+    remember_browser()
+    st.stop()

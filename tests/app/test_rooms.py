@@ -405,3 +405,38 @@ def test_settings_survive_a_visit_to_a_room_page(no_exceptions, room_page):
     at.switch_page("app.py").run()
     no_exceptions(at)
     assert at.select_slider(key="epsilon").value == 0.5
+
+
+def test_a_database_outage_asks_the_phone_to_send_again(no_exceptions, rooms, monkeypatch):
+    """While the database does not answer (a PostgreSQL restart), a phone's answer gets a clear
+    'send it again' message, the phone stays in the room with its buttons, nothing is stored;
+    sent again once the database is back, it counts once."""
+    from core.room_store import RoomUnavailableError
+
+    at, code, _ = open_room(no_exceptions)
+    start(at, RANDOMISED_RESPONSE)
+    phone = participant(code)
+    activity = rooms.current_activity(code).id
+
+    def unavailable(*args, **kwargs):
+        raise RoomUnavailableError(RoomStore.unavailable_message)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RoomStore, "submit_answer", unavailable)
+        button_starting(phone, "rr_yes").click().run()
+        no_exceptions(phone)
+        assert "did not answer just now" in texts(phone) and "Send it again" in texts(phone)
+        assert rooms.answer_count(activity) == 0
+        patch.setattr(RoomStore, "current_activity", unavailable)
+        phone.run()  # every read fails too: a message, no traceback, still in the room
+        no_exceptions(phone)
+        assert "did not answer just now" in texts(phone)
+        assert phone.query_params.get("room") in (code, [code])
+        at.run()  # the projector says so and keeps going
+        no_exceptions(at)
+        assert "did not answer just now" in texts(at)
+    phone.run()
+    button_starting(phone, "rr_yes").click().run()
+    no_exceptions(phone)
+    assert "Your answer is in" in texts(phone)
+    assert rooms.answer_count(activity) == 1

@@ -113,3 +113,50 @@ def test_markup_in_names_is_shown_as_text(no_exceptions):
     assert at.dataframe[0].value["Name"].tolist() == [hostile]
     label = at.checkbox(key="confirm_delete").label
     assert "\\<img" in label and "\\[link\\]" in label and "\\*\\*bold" in label
+
+
+def test_owner_key_shown_at_save_lets_a_new_browser_delete_it(no_exceptions, data_dir):
+    """The key shown once at save gives the owner back their rights from a browser without the
+    old cookie (issue 20, item 10): without it delete stays disabled, a wrong key is refused."""
+    first = open_page(PAGE, profiles=5000, repeats=3)
+    first.text_input(key="save_name").input("Mine")
+    first.button[0].click().run()
+    no_exceptions(first)
+    [shown] = [c.value for c in first.code]
+    assert "owner key" in " ".join(i.value for i in first.info).lower()
+    assert shown not in (data_dir / "scenarios.sqlite3").read_bytes().decode("latin-1")
+
+    later = open_page(PAGE, profiles=5000, repeats=3)  # a new session: no cookie, a new token
+    no_exceptions(later)
+    later.checkbox(key="confirm_delete").check().run()
+    assert later.button(key="delete_saved").disabled
+    later.text_input(key="owner_key_input").input("x" * 22).run()
+    no_exceptions(later)
+    assert any("not this scenario's owner key" in e.value for e in later.error)
+    assert later.button(key="delete_saved").disabled
+    later.text_input(key="owner_key_input").input(shown).run()
+    no_exceptions(later)
+    assert any("Key accepted" in s.value for s in later.success)
+    later.checkbox(key="confirm_delete").check().run()
+    later.button(key="delete_saved").click().run()
+    no_exceptions(later)
+    assert any("Nothing saved yet" in i.value for i in later.info)
+
+
+def test_room_facilitator_key_gives_the_rights_over_the_room_scenario(no_exceptions, data_dir):
+    """A room's saved scenario: typing the room's facilitator key on this page (from a session
+    that never opened the facilitator page) lets that person rename it."""
+    from core.room_store import RoomStore
+    from core.scenario import Scenario
+    from core.storage import DB_NAME, ScenarioStore, owner_of_room
+
+    code, key = RoomStore(data_dir / DB_NAME).open_room()
+    ScenarioStore(data_dir / DB_NAME).save("Our room", Scenario(), owner=owner_of_room(code))
+    at = open_page(PAGE, profiles=5000, repeats=3)
+    assert at.button(key="rename_saved").disabled
+    at.text_input(key="owner_key_input").input(key).run()
+    no_exceptions(at)
+    at.text_input(key="rename_to").input("Our room, renamed").run()
+    at.button(key="rename_saved").click().run()
+    no_exceptions(at)
+    assert at.dataframe[0].value["Name"].tolist() == ["Our room, renamed"]

@@ -1,6 +1,6 @@
-"""Rooms in SQLite: keys, expiry, closing, one answer per browser, concurrency, no identifiers."""
+"""Rooms on SQLite and PostgreSQL: keys, expiry, closing, one answer per browser, concurrency,
+no identifiers, and two stores (two replicas) on one database."""
 
-import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -33,8 +33,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path, clock) -> RoomStore:
-    return RoomStore(tmp_path / "scenarios.sqlite3", clock=clock)
+def store(database_url, clock):
+    store = RoomStore(database_url, clock=clock)
+    yield store
+    store.dispose()
 
 
 @pytest.fixture
@@ -68,7 +70,8 @@ def test_only_hashes_are_stored(store, room):
     code, key, activity = room
     token = new_secret()
     store.submit_answer(code, activity, token, {"said_yes": True})
-    dump = "\n".join(sqlite3.connect(store.path).iterdump())
+    dump = store.dump()
+    assert code in dump and "Ever lied?" in dump  # the dump really holds the tables
     assert key not in dump and token not in dump
     assert store.stored_voters() and all(len(v) == 64 for v in store.stored_voters())
 
@@ -254,9 +257,9 @@ def test_bad_activities_are_refused(store, question, probability, match):
         store.start_activity(code, key, "poll")
 
 
-def test_rooms_and_scenarios_share_one_file(tmp_path):
-    """Opening either store on a file migrates it for both."""
-    path = tmp_path / "scenarios.sqlite3"
+def test_rooms_and_scenarios_share_one_file(database_url):
+    """Opening either store on a database migrates it for both."""
+    path = database_url
     ScenarioStore(path)
     code, key = RoomStore(path).open_room()
     assert RoomStore(path).is_facilitator(code, key)
@@ -276,3 +279,121 @@ def test_one_browser_is_linkable_within_a_room_only(store):
         voters.append(store.stored_voters()[-2:])
     (a1, a2), (b1, b2) = voters
     assert a1 == a2 and b1 == b2 and a1 != b1
+
+
+# -- two replicas: two stores, one database ----------------------------------------------------
+@pytest.fixture
+def replicas(database_url, clock):
+    """Two stores on one database, as two app processes behind a load balancer have."""
+    pair = [RoomStore(database_url, clock=clock) for _ in range(2)]
+    yield pair
+    for one in pair:
+        one.dispose()
+
+
+def test_an_answer_on_one_replica_is_seen_and_closed_on_the_other(replicas):
+    """Answer through A, read through B; close on B deletes for A; A then refuses answers."""
+    a, b = replicas
+    code, key = a.open_room()
+    activity = b.start_activity(code, key, RANDOMISED_RESPONSE, "Ever lied?", 0.5)
+    a.submit_answer(code, activity, new_secret(), {"said_yes": True})
+    b.submit_answer(code, activity, new_secret(), {"said_yes": False})
+    assert a.answers(activity) == b.answers(activity) == [{"said_yes": True}, {"said_yes": False}]
+    assert b.close_room(code, key) == 2
+    assert a.answer_count(activity) == 0
+    with pytest.raises(RoomError, match="closed by its facilitator"):
+        a.submit_answer(code, activity, new_secret(), {"said_yes": True})
+
+
+def test_one_browser_racing_on_two_replicas_counts_once(replicas):
+    """The same browser answering through both replicas at once: one row (the UNIQUE constraint)."""
+    a, b = replicas
+    code, key = a.open_room()
+    activity = a.start_activity(code, key, PICK_EPSILON)
+    token = new_secret()
+    barrier = threading.Barrier(10)
+    accepted, refused, errors = [], [], []
+
+    def answer(store: RoomStore) -> None:
+        barrier.wait()
+        try:
+            store.submit_answer(code, activity, token, {"epsilon": 1.0})
+            accepted.append(1)
+        except RoomError:
+            refused.append(1)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=answer, args=(replicas[i % 2],)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert (len(accepted), len(refused)) == (1, 9)
+    assert b.answer_count(activity) == 1
+
+
+def test_close_on_one_replica_while_the_other_takes_answers(replicas):
+    """Answers stream in through A while B closes: afterwards none is left and every answer
+    after the close was refused; no answer slips in after the delete."""
+    a, b = replicas
+    code, key = a.open_room()
+    activity = a.start_activity(code, key, PICK_EPSILON)
+    stop = threading.Event()
+    outcomes = {"stored": 0, "refused": 0}
+    errors = []
+
+    def stream() -> None:
+        while not stop.is_set():
+            try:
+                a.submit_answer(code, activity, new_secret(), {"epsilon": 2.0})
+                outcomes["stored"] += 1
+            except RoomError as error:
+                assert "closed" in str(error)
+                outcomes["refused"] += 1
+                return
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+                return
+
+    threads = [threading.Thread(target=stream) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    while outcomes["stored"] < 20 and not errors:
+        threading.Event().wait(0.01)
+    b.close_room(code, key)
+    for thread in threads:
+        thread.join(timeout=30)
+    stop.set()
+    assert not errors, errors
+    assert outcomes["refused"] == 4  # each stream ends on a refusal after the close
+    assert a.answer_count(activity) == b.answer_count(activity) == 0
+
+
+def test_expiry_holds_on_every_replica(database_url, clock):
+    """A room past its expiry is refused by a replica that did not open it."""
+    a, b = RoomStore(database_url, clock=clock), RoomStore(database_url, clock=clock)
+    code, key = a.open_room(hours=1)
+    activity = a.start_activity(code, key, PICK_EPSILON)
+    clock.now += timedelta(hours=1)
+    with pytest.raises(RoomError, match="expired"):
+        b.submit_answer(code, activity, new_secret(), {"epsilon": 1.0})
+    with pytest.raises(RoomError, match="expired"):
+        b.start_activity(code, key, PICK_EPSILON)
+    a.dispose()
+    b.dispose()
+
+
+def test_a_store_opened_while_the_database_is_away_reports_it_per_operation(tmp_path):
+    """Opening a store on an unreachable database does not raise (a replica starting during a
+    restart); each operation says the database did not answer, with nothing stored."""
+    from core.room_store import RoomUnavailableError
+    from core.storage import DatabaseUnavailableError, ScenarioStore
+
+    url = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"  # port 9: discard
+    rooms = RoomStore(url)
+    with pytest.raises(RoomUnavailableError, match="did not answer just now"):
+        rooms.room("K7Q-2MF")
+    with pytest.raises(DatabaseUnavailableError, match="nothing was saved"):
+        ScenarioStore(url).list()

@@ -1,4 +1,5 @@
-"""SQLite saved scenarios: round trips, clear errors, concurrency, crash safety, old files."""
+"""Saved scenarios on SQLite and PostgreSQL: round trips, clear errors, concurrency, crash
+safety, old files, owners and owner keys."""
 
 import signal
 import sqlite3
@@ -10,14 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from core.database import ALEMBIC_USER_VERSION, SCENARIOS, head_revision
 from core.scenario import Scenario
 from core.storage import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
+    LEGACY_MIGRATIONS,
+    LEGACY_VERSION,
     Actor,
     ScenarioStore,
     StorageError,
+    new_owner_key,
     owner_of_browser,
     owner_of_room,
 )
@@ -26,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store(tmp_path) -> ScenarioStore:
-    return ScenarioStore(tmp_path / "scenarios.sqlite3")
+def store(database_url):
+    store = ScenarioStore(database_url)
+    yield store
+    store.dispose()
 
 
 def test_save_list_load_rename_delete(store):
@@ -44,10 +50,24 @@ def test_save_list_load_rename_delete(store):
 
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     """PTE_DATA_DIR moves the database; it is created on first use."""
+    monkeypatch.delenv("PTE_DATABASE_URL", raising=False)
     monkeypatch.setenv("PTE_DATA_DIR", str(tmp_path / "nested" / "dir"))
     store = ScenarioStore()
     store.save("x", Scenario())
+    assert store.backend == "sqlite"
     assert (tmp_path / "nested" / "dir" / "scenarios.sqlite3").exists()
+
+
+def test_database_url_from_environment(database_url, tmp_path, monkeypatch):
+    """PTE_DATABASE_URL selects the database (SQLite or PostgreSQL) over the data directory."""
+    monkeypatch.setenv("PTE_DATA_DIR", str(tmp_path / "unused"))
+    monkeypatch.setenv("PTE_DATABASE_URL", database_url)
+    store = ScenarioStore()
+    store.save("x", Scenario(epsilon=4))
+    assert store.backend == database_url.split(":")[0].split("+")[0]
+    assert [s.scenario.epsilon for s in ScenarioStore(database_url).list()] == [4]
+    assert not (tmp_path / "unused" / "scenarios.sqlite3").exists()
+    store.dispose()
 
 
 @pytest.mark.parametrize(
@@ -86,12 +106,12 @@ def test_hostile_text_is_stored_verbatim(store):
 def test_corrupt_row_is_skipped_with_a_clear_error(store):
     """A row whose JSON is out of range does not break the list; loading it names it."""
     good = store.save("good", Scenario())
-    with sqlite3.connect(store.path) as connection:
-        connection.execute(
-            "INSERT INTO scenarios (name, note, scenario_json, created_at, updated_at) "
-            "VALUES ('bad', '', '{\"epsilon\": -1}', 'x', 'x')"
-        )
-        bad = connection.execute("SELECT id FROM scenarios WHERE name = 'bad'").fetchone()[0]
+    with store.engine.begin() as connection:
+        bad = connection.execute(
+            SCENARIOS.insert()
+            .values(name="bad", scenario_json='{"epsilon": -1}', created_at="x", updated_at="x")
+            .returning(SCENARIOS.c.id)
+        ).scalar_one()
     assert [s.id for s in store.list()] == [good]
     with pytest.raises(StorageError, match="'bad' cannot be read.*epsilon"):
         store.load(bad)
@@ -127,10 +147,10 @@ def test_twenty_threads_save_and_load_at_once(store):
     assert store.integrity_check() == "ok"
 
 
-def test_kill_during_saves_leaves_whole_rows(tmp_path):
+def test_kill_during_saves_leaves_whole_rows(database_url):
     """SIGKILL in the middle of a stream of saves: integrity ok, every row whole or absent."""
-    path = tmp_path / "scenarios.sqlite3"
-    ScenarioStore(path)
+    path = database_url
+    ScenarioStore(path).dispose()
     script = textwrap.dedent(
         f"""
         import sys
@@ -160,7 +180,7 @@ def test_kill_during_saves_leaves_whole_rows(tmp_path):
 
 
 def test_old_schema_file_is_upgraded(tmp_path):
-    """A database written by schema version 1 opens and gains the new column."""
+    """A SQLite file written by schema version 1 (before Alembic) opens and gains every column."""
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as connection:
         connection.execute(
@@ -175,22 +195,47 @@ def test_old_schema_file_is_upgraded(tmp_path):
     store = ScenarioStore(path)
     [saved] = store.list()
     assert saved.scenario.epsilon == 3 and saved.updated_at == saved.created_at
+    assert saved.owner is None and saved.owner_key_hash is None
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == ALEMBIC_USER_VERSION
+        [(revision,)] = connection.execute("SELECT version_num FROM alembic_version")
+    assert revision == head_revision()
 
 
-def test_newer_schema_is_refused(tmp_path):
-    """A file from a newer release is not silently misread."""
+def test_newer_legacy_schema_is_refused(tmp_path):
+    """A SQLite file with a newer user_version and no Alembic table is not silently misread."""
     path = tmp_path / "new.sqlite3"
     with sqlite3.connect(path) as connection:
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        connection.execute(f"PRAGMA user_version = {ALEMBIC_USER_VERSION + 1}")
     with pytest.raises(StorageError, match="newer version"):
         ScenarioStore(path)
 
 
-def test_saved_scenarios_survive_a_restart(tmp_path):
-    """A new store on the same file (a restarted server) sees every saved scenario."""
-    path = tmp_path / "scenarios.sqlite3"
+def test_newer_revision_is_refused(database_url):
+    """A database migrated by a newer release (an unknown Alembic revision) is refused."""
+    store = ScenarioStore(database_url)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    store.dispose()
+    with pytest.raises(StorageError, match="newer version.*9999"):
+        ScenarioStore(database_url)
+
+
+def test_schema_is_the_tables_core_declares(database_url):
+    """The migrations build exactly the tables and columns core/database.py queries."""
+    from core.database import METADATA
+
+    store = ScenarioStore(database_url)
+    inspector = sa.inspect(store.engine)
+    for table in METADATA.sorted_tables:
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        assert columns == set(table.columns.keys()), table.name
+    store.dispose()
+
+
+def test_saved_scenarios_survive_a_restart(database_url):
+    """A new store on the same database (a restarted server) sees every saved scenario."""
+    path = database_url
     ScenarioStore(path).save("kept", Scenario(epsilon=0.2), note="before restart")
     [saved] = ScenarioStore(path).list()
     assert (saved.name, saved.scenario.epsilon, saved.note) == ("kept", 0.2, "before restart")
@@ -243,7 +288,7 @@ def test_scenarios_saved_before_owners_stay_editable(tmp_path):
     """Rows from schema 2 (no owner) open with owner None and anyone may still change them."""
     path = tmp_path / "v2.sqlite3"
     with sqlite3.connect(path) as connection:
-        for statement in MIGRATIONS[:2]:
+        for statement in LEGACY_MIGRATIONS[:2]:
             connection.executescript(statement)
         connection.execute(
             "INSERT INTO scenarios (name, note, scenario_json, created_at, updated_at) "
@@ -255,3 +300,123 @@ def test_scenarios_saved_before_owners_stay_editable(tmp_path):
     [saved] = store.list()
     assert saved.owner is None and BOB.can_edit(saved)
     store.rename(saved.id, "renamed", actor=BOB)
+
+
+def test_rows_without_an_owner_stay_editable(store):
+    """On either back end, a row with no owner (saved before owners) is anyone's to change."""
+    identifier = store.save("old", Scenario(epsilon=3))
+    assert store.load(identifier).owner is None
+    store.rename(identifier, "renamed", actor=BOB)
+    store.delete(identifier, actor=BOB)
+
+
+def test_legacy_version_is_the_baseline_revision():
+    """The pre-Alembic SQLite steps end where the baseline revision starts (schema 3)."""
+    assert LEGACY_VERSION == 3
+
+
+# -- owner keys: the owner's way back after the cookie is gone (issue 20, item 10) ----------------
+def test_owner_key_lets_the_creator_change_it_from_a_new_browser(store):
+    """Saved with an owner key: after the cookie is lost (a new browser token), the key alone
+    renames, overwrites and deletes it; a wrong key or no key does not."""
+    key = new_owner_key()
+    identifier = store.save("Mine", Scenario(epsilon=0.5), actor=ALICE, owner_key=key)
+    saved = store.load(identifier)
+    assert saved.owner_key_hash and key not in saved.owner_key_hash  # only a hash is stored
+    assert key not in store.dump()
+    new_browser = Actor("alice-new-browser-" + "n" * 20)  # the old cookie is gone
+    assert not new_browser.can_edit(saved)
+    with pytest.raises(StorageError, match="or whoever has its owner key can delete"):
+        store.delete(identifier, actor=new_browser)
+    wrong = Actor(new_browser.browser_token, owner_keys=frozenset({new_owner_key()}))
+    with pytest.raises(StorageError, match="can rename"):
+        store.rename(identifier, "Taken", actor=wrong)
+    holder = Actor(new_browser.browser_token, owner_keys=frozenset({key}))
+    assert holder.can_edit(saved)
+    store.rename(identifier, "Mine, renamed", actor=holder)
+    store.save("Mine, renamed", Scenario(epsilon=2), overwrite=True, actor=holder)
+    assert store.load(identifier).scenario.epsilon == 2
+    assert store.load(identifier).owner_key_hash == saved.owner_key_hash  # overwrite keeps it
+    store.delete(identifier, actor=holder)
+    assert store.list() == []
+
+
+def test_a_key_opens_only_its_own_scenario(store):
+    """One scenario's owner key gives no rights over another's."""
+    first_key, second_key = new_owner_key(), new_owner_key()
+    first = store.save("First", Scenario(), actor=ALICE, owner_key=first_key)
+    second = store.save("Second", Scenario(), actor=BOB, owner_key=second_key)
+    holder = Actor("someone-else-" + "s" * 20, owner_keys=frozenset({first_key}))
+    assert holder.can_edit(store.load(first)) and not holder.can_edit(store.load(second))
+    with pytest.raises(StorageError, match="Only the browser that saved it"):
+        store.delete(second, actor=holder)
+
+
+def test_room_scenario_with_an_owner_key_outlives_the_facilitator_session(store):
+    """A room's scenario saved with a key: the facilitator's rights come with the room's key in
+    the session; the owner key gives them back from anywhere once that session is gone."""
+    key = new_owner_key()
+    identifier = store.save(
+        "Room K7Q-2MF", Scenario(), owner=owner_of_room("K7Q-2MF"), owner_key=key
+    )
+    later = Actor("facilitator-next-day-" + "d" * 10)  # no facilitated rooms any more
+    with pytest.raises(StorageError, match="Only the facilitator of room K7Q-2MF"):
+        store.delete(identifier, actor=later)
+    store.delete(identifier, actor=Actor(later.browser_token, owner_keys=frozenset({key})))
+    assert store.list() == []
+
+
+def test_two_stores_saving_one_name_at_once_keep_one_row(database_url):
+    """Two stores (two replicas) racing to save the same name: one row, the other gets a clear
+    message (the unique constraint decides, not a check in Python)."""
+    stores = [ScenarioStore(database_url) for _ in range(2)]
+    outcomes: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def save(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(stores[index % 2].save("Same", Scenario(seed=index)))
+        except StorageError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [o for o in outcomes if isinstance(o, int)]
+    errors = [o for o in outcomes if isinstance(o, StorageError)]
+    assert len(ids) == 1 and len(errors) == 7
+    assert all("already exists" in str(e) for e in errors)
+    assert [s.name for s in stores[0].list()] == ["Same"]
+    for one in stores:
+        one.dispose()
+
+
+def test_replicas_starting_together_migrate_once(database_url):
+    """Six stores opening one new database at once (replicas starting together): the schema is
+    built once (an advisory lock on PostgreSQL, the write lock on SQLite), no store fails."""
+    from core.room_store import RoomStore
+
+    opened, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def open_store(index: int) -> None:
+        barrier.wait()
+        try:
+            opened.append((RoomStore if index % 2 else ScenarioStore)(database_url))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_store, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    with opened[0].engine.connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    assert versions == [(head_revision(),)]
+    for store in opened:
+        store.dispose()
