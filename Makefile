@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Test processes (pytest-xdist): one per core of the 2-core CI machine. The browser tests share
-# one Streamlit server and run on one of them (xdist_group "browser", tests/browser/conftest.py).
+# Test processes (pytest-xdist): one per core of the 2-core CI machine. Each browser module runs
+# whole on one worker (an xdist group, tests/browser/conftest.py); the rest go test by test.
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 

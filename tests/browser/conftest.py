@@ -8,9 +8,11 @@ scenarios and rooms in its temporary ``PTE_DATA_DIR``, the caches of core calls)
 real server keeps between its visitors; tests must not assume an empty store. A test that needs
 a server with a special environment starts its own with ``start_server`` (below).
 
-Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test in this folder is in the
-xdist group ``browser``, so all of them run on one worker with the one server and browser while
-the other worker takes the AppTest and core tests.
+Under ``pytest -n 2 --dist loadgroup`` (``make test``) each browser module is one xdist group:
+its tests run in order on one worker, the largest modules start first, and each of the (at most
+two) workers that runs browser tests starts its own server and browser on first use, shared by
+every browser module it runs. The browser tests mostly wait (on the server, on Chromium, on
+settling), so two modules at once overlap their waits.
 
 Nothing here downloads a browser: the Debian Chromium at ``/usr/bin/chromium`` is used as is.
 """
@@ -28,15 +30,15 @@ from scripts.streamlit_server import CHROMIUM_ARGS, StreamlitServer
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SERVER_START_TIMEOUT_S = 60
-XDIST_GROUP = "browser"
 
 
 def pytest_collection_modifyitems(items):
-    """Every test in this folder (new modules included) goes to the one worker of the group."""
+    """Each module of this folder (new ones included) is an xdist group of its own, unless it
+    names one."""
     here = Path(__file__).parent
     for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group(XDIST_GROUP))
+        if here in item.path.parents and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
 
 
 @pytest.fixture(scope="session")
