@@ -184,7 +184,7 @@ def work_own_controls(page: Page, path: str) -> None:
             remove.first.click()
             _settle(page, path)
     elif path == "Saved_and_compare":
-        page.get_by_label("Name").fill("Walk")
+        page.get_by_label("Name", exact=True).fill("Walk")
         page.get_by_role("button", name="Save").click()
         _settle(page, path)
         expect(page.get_by_text("Saved as")).to_be_visible()
