@@ -1,11 +1,17 @@
 # Two entry points: `make run` starts the app, `make test` runs ruff and the whole test suite.
-# Both create .venv on first use and reinstall when pyproject.toml changes.
+# Both create .venv on first use and reinstall when pyproject.toml changes. `make check` is the
+# inner loop: ruff, tests/core and a smoke run of every page (tests/app/test_smoke.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench lint format postgres postgres-stop
+# Test processes (pytest-xdist): one per core of the 2-core CI machine. Each browser module runs
+# whole on one worker (an xdist group, tests/browser/conftest.py); the rest go test by test.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+.PHONY: install run test check bench lint format postgres postgres-stop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +26,17 @@ install: $(STAMP)
 run: install
 	$(BIN)/streamlit run serve.py
 
+# The 15 slowest tests are listed before pytest's closing line ("N passed in …"), so a
+# test that got slow is seen.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(PYTEST) --durations=15
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PYTEST) tests/core tests/app/test_smoke.py
 
 bench: install
 	$(BIN)/python scripts/benchmark.py

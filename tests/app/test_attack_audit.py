@@ -6,6 +6,8 @@ from core.scenario import Scenario
 from tests.app.conftest import open_page
 
 SMALL = {"profiles": 5000, "repeats": 3}
+# One setting for the tests that read the audit and the attack: the second finds both cached.
+AUDITED = {**SMALL, "opt_out": 0.2}
 
 
 def _metrics(at) -> dict[str, str]:
@@ -14,9 +16,9 @@ def _metrics(at) -> dict[str, str]:
 
 def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
     """The page's "audit shows ε ≥" is core.audit's figure for the same setting and seed."""
-    at = open_page("pages/7_Attack_audit.py", **SMALL, opt_out=0.2)
+    at = open_page("pages/7_Attack_audit.py", **AUDITED)
     no_exceptions(at)
-    scenario = Scenario(**SMALL, opt_out=0.2)
+    scenario = Scenario(**AUDITED)
     model_epsilon, _ = budget_split(scenario, scenario.epsilon)
     expected = audit_workbench(workbench_for(scenario), model_epsilon, seed=scenario.seed)
     shown = _metrics(at)
@@ -49,7 +51,7 @@ def test_audit_reruns_from_the_cache_without_error(no_exceptions):
 
 def test_membership_attack_is_labelled_a_heuristic(no_exceptions):
     """The one-model attack's ε is called a heuristic, never a proof or a bound."""
-    at = open_page("pages/7_Attack_audit.py", **SMALL)
+    at = open_page("pages/7_Attack_audit.py", **AUDITED)
     no_exceptions(at)
     columns = list(at.dataframe[0].value.columns)
     assert "ε estimate from this attack (heuristic)" in columns

@@ -56,13 +56,15 @@ def capture_whole_page(
 ) -> Path:
     """Screenshot the whole page at ``width``: the viewport grows to the content's height.
 
-    The viewport is set to ``width`` × ``height`` first (the page lays itself out for that
-    screen, e.g. a phone's), then made as tall as the main area or the sidebar needs.
+    The viewport is set to ``width`` × ``height`` first unless it has that size already (the
+    page lays itself out for that screen, e.g. a phone's), then made as tall as the main area or
+    the sidebar needs.
     The viewport is left at ``width`` × ``height`` afterwards.
     """
-    page.set_viewport_size({"width": width, "height": height})
-    wait_for_app(page, chart=chart)
-    page.wait_for_timeout(300)  # charts re-lay themselves out after a resize
+    if page.viewport_size != {"width": width, "height": height}:  # else laid out already
+        page.set_viewport_size({"width": width, "height": height})
+        wait_for_app(page, chart=chart)
+        page.wait_for_timeout(300)  # charts re-lay themselves out after a resize
     tall = int(page.evaluate(CONTENT_HEIGHT_JS))
     page.set_viewport_size({"width": width, "height": max(height, tall)})
     wait_for_app(page, chart=chart)

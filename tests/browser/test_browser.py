@@ -140,7 +140,7 @@ def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
     """Save the current settings, compare them with a preset and download the offline report."""
     page.goto(f"{app_url}/Saved_and_compare?epsilon=2&profiles=5000&repeats=3")
     wait_for_app(page)
-    page.get_by_label("Name").fill("Browser test <b>save</b>")
+    page.get_by_label("Name", exact=True).fill("Browser test <b>save</b>")
     page.get_by_role("button", name="Save").click()
     wait_for_app(page)
     expect(page.get_by_text("Saved as")).to_be_visible()

@@ -1,17 +1,24 @@
-"""A newcomer's walk across pages: move the controls on a page, visit every other page, come back.
+"""A newcomer's walk across pages: move the controls on every page, follow the links, come back.
 
 The single-page tests passed while the most common path crashed (move ε on Explore, then open
 another page: ``KeyError 'epsilon'``), because Streamlit drops widget state when a page changes.
-This walk follows a person instead of a page. For each page of ``ui.PAGES`` it opens a deep link
-with small data (``?profiles=2000&repeats=3`` keeps it fast), moves ε by keyboard and two of the
-other shared controls (rotating, so every shared control is moved on two or three pages), works
-the page's own controls, then visits every other page once through the sidebar links in a cycle
-that ends back at the page. At every stop: no exception box, and every Scenario field shown (the
-widgets' values, a slider's ``aria-valuetext``), the URL's query parameters and the sidebar links'
-query parameters equal what was set. Back at the start, screenshots at 1400x1000, 1280x720 and
-390x844 go to the screenshot directory (walk_<page>_<size>.png).
+This walk follows a person instead of a page, in one pass of two laps from a deep link with
+small data (``?profiles=2000&repeats=3`` keeps it fast). Lap one: on every page of ``ui.PAGES``
+in turn, move two of the shared controls other than ε (rotating, so every shared control is
+moved on two or three pages), work the page's own controls, move ε last by keyboard (on Explore
+a fragment run, the crash above), then follow the sidebar link to the next page. Lap two: every
+page once more through the sidebar links, nothing moved. At every stop: no exception box, and
+every Scenario field shown (the widgets' values, a slider's ``aria-valuetext``), the URL's
+query parameters and the sidebar links' query parameters equal what was set. The facilitator's
+room page (its own sidebar, no page links) is visited on both laps and left with the Back
+button. After its moves, each page is captured at 1400x1000 (walk_<page>_1400x1000.png in the
+screenshot directory); test_accessibility.py captures every page at three sizes in both themes.
 
-Cost: 14 pages x (3-4 moves + 14 stops); about five minutes on a 2-core machine.
+The walk used to start over from every page (15 cycles of 16 stops, about 240 page visits); its
+page switches were the same neighbours in the same order, so one pass keeps every switch after
+every page's moves, and the second lap shows every page the values set on the others.
+
+Cost: 15 pages x (3-4 moves) + 32 stops.
 """
 
 from __future__ import annotations
@@ -79,7 +86,8 @@ LINK_HREFS_JS = """() => [...document.querySelectorAll(
 
 
 WALK = [(script, ui.page_url_path(script), label) for script, label, _ in ui.PAGES]
-STARTS = [stop for stop in WALK if stop[1] != ROOM]
+# Which pair of ROTATING controls each page moves (the facilitator's room page moves none).
+MOVE_INDEX = {path: index for index, (_, path, _) in enumerate(s for s in WALK if s[1] != ROOM)}
 
 
 def params_of(url: str) -> dict[str, str]:
@@ -116,12 +124,13 @@ def _open_advanced(page: Page) -> None:
 
 
 def move_slider(page: Page, name: str, path: str) -> None:
-    """One keyboard step of the slider keyed ``name``, away from the end it sits at."""
+    """One keyboard step of the slider keyed ``name``: down, or up from the bottom (the walk's
+    moves add up, and fewer people and draws keep it fast)."""
     slider = page.locator(f".st-key-{name}").get_by_role("slider")
-    value, top = float(slider.get_attribute("value")), float(slider.get_attribute("max"))
+    value, bottom = float(slider.get_attribute("value")), float(slider.get_attribute("min"))
     before = params_of(page.url).get(name)
     slider.focus()
-    page.keyboard.press("ArrowLeft" if value >= top else "ArrowRight")
+    page.keyboard.press("ArrowRight" if value <= bottom else "ArrowLeft")
     if name in FIELDS_BY_NAME:
         _wait_for_param(page, name, before)
     _settle(page, path)
@@ -176,7 +185,7 @@ def work_own_controls(page: Page, path: str) -> None:
             remove.first.click()
             _settle(page, path)
     elif path == "Saved_and_compare":
-        page.get_by_label("Name").fill("Walk")
+        page.get_by_label("Name", exact=True).fill("Walk")
         page.get_by_role("button", name="Save").click()
         _settle(page, path)
         expect(page.get_by_text("Saved as")).to_be_visible()
@@ -197,65 +206,71 @@ def check_stop(page: Page, path: str, params: dict[str, str], shown: dict[str, s
         assert params_of(href) == params, f"sidebar link {href} {where}"
 
 
-SIZES = ((1400, 1000), (1280, 720), (390, 844))  # desktop, projector, phone
 GROW_TO_CONTENT_JS = """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
     '[data-testid="stMain"], [data-testid="stSidebarContent"]'
 )].map((e) => e.scrollHeight))"""
 
 
-def screenshots(page: Page, path: str, directory: Path) -> None:
-    """The page as it is now at each size: the viewport grown to the content (the app scrolls
-    inside a fixed shell, so a full-page shot would stop at the viewport)."""
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        _settle(page, path)
-        tall = page.evaluate(GROW_TO_CONTENT_JS)
-        page.set_viewport_size({"width": width, "height": int(tall)})
-        _settle(page, path)
-        name = BY_PATH[path][0]
-        page.screenshot(path=directory / f"walk_{name}_{width}x{height}.png", full_page=True)
-    page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
+def screenshot(page: Page, path: str, directory: Path, width: int = 1400, height: int = 1000):
+    """The page as it is now: the viewport grown to the content (the app scrolls inside a
+    fixed shell, so a full-page shot would stop at the viewport), then set back."""
+    tall = page.evaluate(GROW_TO_CONTENT_JS)
+    page.set_viewport_size({"width": width, "height": int(tall)})
+    _settle(page, path)
+    name = BY_PATH[path][0]
+    page.screenshot(path=directory / f"walk_{name}_{width}x{height}.png", full_page=True)
+    page.set_viewport_size({"width": width, "height": height})
 
 
-@pytest.mark.parametrize(
-    ("index", "start"), list(enumerate(STARTS)), ids=[path or "Explore" for _, path, _ in STARTS]
-)
-def test_walk_from_every_page(page: Page, app_url: str, screenshot_dir, index: int, start):
-    """Move ε, two shared controls and the page's own; every other page keeps them; come back."""
-    _script, path, _label = start
+def _follow_link(page: Page, stop: str, label: str, previous: str) -> str:
+    """Click the sidebar link to ``stop``; from the room page come back through its page list.
+    Returns the page the browser is on afterwards."""
+    page.locator('[data-testid="stSidebar"]').get_by_role(
+        "link", name=label, exact=True
+    ).first.click()
+    if stop != ROOM:
+        return stop
+    wait_for_app(page, chart=False)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.get_by_role("heading", name=BY_PATH[ROOM][1])).to_be_visible()
+    # Run a room lists the app's pages: leave it through that list, not the browser's Back.
+    previous_label = next(name for _, at, name in WALK if at == previous)
+    page.locator('[data-testid="stSidebar"]').get_by_role(
+        "link", name=previous_label, exact=True
+    ).first.click()
+    wait_for_app(page, chart=False)
+    return previous
+
+
+def test_walk_every_page(page: Page, app_url: str, screenshot_dir):
+    """On every page: move ε, two shared controls and the page's own, go on to the next page;
+    every stop (and every page a lap later) keeps every value set."""
+    path = WALK[0][1]
     page.goto(f"{app_url}/{path}?{WALK_START}")
     _settle(page, path)
-    initial = params_of(page.url)
-
-    moved = [*_moves_for(index), "epsilon"]
-    for name in moved[:-1]:
-        move_shared(page, name, path)
-    work_own_controls(page, path)
-    # ε last: on Explore it reruns only its fragment, and a page switch right after a fragment
-    # run is what lost the Scenario (any full rerun in between hid the bug).
-    move_slider(page, "epsilon", path)
-
-    params = params_of(page.url)
-    for name in moved:
-        assert params.get(name) != initial.get(name), f"{name} did not move: {page.url}"
-    shown = page.evaluate(SHOWN_JS, list(SHOWN_NAMES))
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    at = WALK.index(start)
-    cycle = WALK[at + 1 :] + WALK[:at] + [start]
-    previous, previous_label = path, next(label for _, p, label in WALK if p == path)
-    for _, stop, label in cycle:
-        sidebar.get_by_role("link", name=label, exact=True).first.click()
-        if stop == ROOM:
-            wait_for_app(page, chart=False)
-            expect(page.locator(EXCEPTION)).to_have_count(0)
-            expect(page.get_by_role("heading", name=BY_PATH[ROOM][1])).to_be_visible()
-            sidebar.get_by_role("link", name=previous_label, exact=True).first.click()
-            wait_for_app(page, chart=False)
-            stop, label = previous, previous_label
-        _settle(page, stop)
-        check_stop(page, stop, params, shown)
-        previous, previous_label = stop, label
-    screenshots(page, path, screenshot_dir)
+    laps = WALK[1:] + WALK[:1]
+    moved_on = set()
+    # Lap one moves on every page, then follows the link to the next; lap two only follows.
+    for _, stop, label in laps + laps:
+        if path not in moved_on:
+            moved_on.add(path)
+            before = params_of(page.url)
+            moved = [*_moves_for(MOVE_INDEX[path]), "epsilon"]
+            for name in moved[:-1]:
+                move_shared(page, name, path)
+            work_own_controls(page, path)
+            # ε last: on Explore it reruns only its fragment, and a page switch right after a
+            # fragment run is what lost the Scenario (any full rerun in between hid the bug).
+            move_slider(page, "epsilon", path)
+            params = params_of(page.url)
+            for name in moved:
+                assert params.get(name) != before.get(name), f"{name} did not move: {page.url}"
+            shown = page.evaluate(SHOWN_JS, list(SHOWN_NAMES))
+            screenshot(page, path, screenshot_dir)
+        path = _follow_link(page, stop, label, path)
+        _settle(page, path)
+        check_stop(page, path, params, shown)
+    assert moved_on == set(MOVE_INDEX)
 
 
 def test_epsilon_move_then_who_pays(page: Page, app_url: str):

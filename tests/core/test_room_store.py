@@ -184,7 +184,13 @@ def test_closing_deletes_answers_and_refuses_new_ones(store, room):
         store.start_activity(code, key, PICK_EPSILON)
 
 
-@pytest.mark.parametrize("key", [None, "", "guess", new_secret(), "'; DROP TABLE rooms; --"])
+# The ids name the cases: a fresh secret differs in every process, and pytest-xdist needs its
+# workers to collect the same test names.
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "guess", new_secret(), "'; DROP TABLE rooms; --"],
+    ids=["none", "empty", "guess", "another_fresh_key", "sql"],
+)
 def test_facilitator_actions_need_the_key(store, room, key):
     """Missing or wrong keys are refused with a message; nothing changes."""
     code, _, activity = room
