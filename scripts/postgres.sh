@@ -47,7 +47,8 @@ fi
 # As root, run every server command as `postgres`; otherwise as ourselves.
 as_owner() {
   if [[ "$(id -u)" == 0 ]]; then
-    runuser -u postgres -- "$@"
+    # From / : the postgres user may not enter the caller's folder (pg_ctl complains otherwise).
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
