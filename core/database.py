@@ -209,9 +209,33 @@ def _sqlite_engine(url: sa.URL) -> Engine:
     return engine
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+URL_EXAMPLES = "sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user@host:5432/database"
+
+
+def parse_database_url(url: str) -> sa.URL:
+    """``url`` as a SQLAlchemy URL of a supported back end, else a StorageError naming the
+    setting, what is allowed and what was received (the password never shown)."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+        raise StorageError(
+            f"The database URL ({DATABASE_URL_ENV}) must look like {URL_EXAMPLES}. "
+            f"Got a value that is not a URL ({scheme}) instead."
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise StorageError(
+            f"The database URL ({DATABASE_URL_ENV}) must name one of "
+            f"{', '.join(SUPPORTED_BACKENDS)} ({URL_EXAMPLES}). "
+            f"Got {parsed.render_as_string(hide_password=True)} instead."
+        )
+    return parsed
+
+
 def create_engine(url: str) -> Engine:
     """An engine for ``url`` set up for this store (SQLite pragmas, PostgreSQL pool)."""
-    parsed = sa.make_url(url)
+    parsed = parse_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database:
             raise StorageError("A SQLite database URL needs a file path (sqlite:///path).")

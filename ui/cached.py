@@ -27,7 +27,7 @@ from core.persona import Persona, load_personas, persona_report, personas_from
 from core.population import Population
 from core.scenario import EPSILON_STOPS, Scenario
 from core.schema import CATEGORIES
-from core.storage import ScenarioStore, database_url
+from core.storage import ScenarioStore, StorageError, database_url
 from ui.display import chart_placeholder, plain
 
 
@@ -113,6 +113,15 @@ def get_evaluation(scenario: Scenario) -> dict:
     return _evaluation(scenario, current_dataset())
 
 
+def open_store(opener):
+    """``opener(database_url())``, or the store's message and a stop of this page run."""
+    try:
+        return opener(database_url())
+    except StorageError as error:
+        st.error(str(error), icon=":material/database:")
+        st.stop()
+
+
 @st.cache_resource(max_entries=4)
 def _store_at(url: str) -> ScenarioStore:
     # One per database for the process: SQLite opens a connection per operation, PostgreSQL
@@ -121,8 +130,11 @@ def _store_at(url: str) -> ScenarioStore:
 
 
 def get_store() -> ScenarioStore:
-    """The saved-scenario store: $PTE_DATABASE_URL, else SQLite in $PTE_DATA_DIR or var/."""
-    return _store_at(database_url())
+    """The saved-scenario store: $PTE_DATABASE_URL, else SQLite in $PTE_DATA_DIR or var/.
+
+    A store that cannot be opened (a bad URL, a database that does not answer) stops this page
+    with the reason; the other pages keep working."""
+    return open_store(_store_at)
 
 
 # -- the lenses, cached one setting at a time so a progress bar can follow them --------------------

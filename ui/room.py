@@ -34,7 +34,8 @@ import streamlit as st
 
 from core.room_store import RoomStore, RoomUnavailableError
 from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, RoomError, new_secret
-from core.storage import Actor, database_url
+from core.storage import Actor
+from ui.cached import open_store
 from ui.display import plain
 
 TOKEN_COOKIE = "pte_browser"
@@ -122,7 +123,7 @@ def _room_store_at(url: str) -> RoomStore:
 
 
 def get_room_store() -> RoomStore:
-    return _room_store_at(database_url())
+    return open_store(_room_store_at)
 
 
 def ended_message(store: RoomStore, code: str) -> str | None:

@@ -160,3 +160,18 @@ def test_room_facilitator_key_gives_the_rights_over_the_room_scenario(no_excepti
     at.button(key="rename_saved").click().run()
     no_exceptions(at)
     assert at.dataframe[0].value["Name"].tolist() == ["Our room, renamed"]
+
+
+@pytest.mark.parametrize("page", ["pages/12_Saved_and_compare.py", "pages/15_Room.py"])
+def test_a_bad_database_url_is_a_message_not_a_traceback(monkeypatch, no_exceptions, page):
+    """PTE_DATABASE_URL that is not a supported database URL: the store's pages say so and stop;
+    Explore still runs."""
+    monkeypatch.setenv("PTE_DATABASE_URL", "mysql://someone:secret@db.example/pte")
+    at = open_page(page, profiles=2_000, repeats=2)
+    no_exceptions(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "PTE_DATABASE_URL" in errors and "postgresql" in errors
+    assert "secret" not in errors
+    explore = open_page(profiles=2_000, repeats=2)
+    no_exceptions(explore)
+    assert explore.get("plotly_chart")

@@ -1,6 +1,7 @@
 """Saved scenarios on SQLite and PostgreSQL: round trips, clear errors, concurrency, crash
 safety, old files, owners and owner keys."""
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -420,3 +421,24 @@ def test_replicas_starting_together_migrate_once(database_url):
     assert versions == [(head_revision(),)]
     for store in opened:
         store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense", "Got a value that is not a URL (no scheme)"),
+        ("mysql://someone:secret@db.example/pte", "Got mysql://someone:***@db.example/pte instead"),
+        ("sqlite://", "needs a file path"),
+    ],
+)
+def test_a_bad_database_url_names_the_setting_and_what_is_allowed(url, message):
+    """A bad PTE_DATABASE_URL is refused with the setting's name, the supported back ends and
+    what was received, never the password."""
+    from core.database import create_engine
+
+    with pytest.raises(StorageError, match=re.escape(message)) as raised:
+        create_engine(url)
+    assert "secret" not in str(raised.value)
+    if "not a URL" in message or "mysql" in message:
+        assert "PTE_DATABASE_URL" in str(raised.value)
+        assert "postgresql+psycopg://" in str(raised.value)
