@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Download, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from scripts.streamlit_server import RENDER_STATE_JS
 
@@ -27,6 +28,25 @@ SCREEN_SIZES = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 8
 CONTENT_HEIGHT_JS = """() => Math.max(window.innerHeight, ...[...document.querySelectorAll(
     '[data-testid="stMain"], [data-testid="stSidebarContent"]'
 )].filter((e) => e.getBoundingClientRect().right > 0).map((e) => e.scrollHeight))"""
+
+
+def download(page: Page, trigger, *, timeout_ms: int = 30_000) -> Download:
+    """The file that ``trigger()`` (a click or a key press on a download button) delivers.
+
+    Streamlit's lazy download buttons (the reports, built only when clicked) delivered nothing
+    within 60 s in 2 of 4 CI runs on shared servers, each time right after a rerun; a second
+    press delivers (the product issue is noted in the closing note). Two misses fail.
+    """
+    for attempt in range(2):
+        wait_for_app(page, chart=False)
+        try:
+            with page.expect_download(timeout=timeout_ms) as download_info:
+                trigger()
+            return download_info.value
+        except PlaywrightTimeoutError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -> None:

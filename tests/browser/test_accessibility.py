@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import ui
 from tests.browser.helpers import (
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     SCREEN_SIZES,
     WAIT_MS,
     capture_whole_page,
+    download,
     wait_for_app,
 )
 from tests.browser.keyboard import focused, tab_until, tab_walk, unreached_controls
@@ -245,23 +245,18 @@ def test_explore_by_keyboard_only(page: Page, app_url: str, tmp_path):
     expect(epsilon).to_have_attribute("aria-valuetext", "0.5", timeout=WAIT_MS)
     wait_for_app(page)
 
-    download, stops = tab_until(page, lambda stop: stop["key"] == "st-key-download_report")
-    assert download is not None, [stop["name"] for stop in stops]
+    button, stops = tab_until(page, lambda stop: stop["key"] == "st-key-download_report")
+    assert button is not None, [stop["name"] for stop in stops]
     assert all(stop["visible_focus"] for stop in stops)
-    # A late rerun can replace the button under the focus (seen once in CI on a busy shared
-    # server): then Tab to it again and press Enter once more; a second miss fails.
-    for attempt in range(2):
-        wait_for_app(page)
+
+    def press_enter_on_the_button() -> None:
+        # A rerun can replace the button under the focus: Tab to it again before a second press.
         if focused(page)["key"] != "st-key-download_report":
-            download, stops = tab_until(page, lambda stop: stop["key"] == "st-key-download_report")
-            assert download is not None, [stop["name"] for stop in stops]
-        try:
-            with page.expect_download(timeout=WAIT_MS) as download_info:
-                page.keyboard.press("Enter")
-            break
-        except PlaywrightTimeoutError:
-            if attempt:
-                raise
+            again, _ = tab_until(page, lambda stop: stop["key"] == "st-key-download_report")
+            assert again is not None
+        page.keyboard.press("Enter")
+
+    report_file = download(page, press_enter_on_the_button)
     report = tmp_path / "report.html"
-    download_info.value.save_as(report)
+    report_file.save_as(report)
     assert "ε = 0.5" in report.read_text(encoding="utf-8")

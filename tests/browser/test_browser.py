@@ -12,7 +12,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import CHART, EXCEPTION, WAIT_MS, capture_whole_page, wait_for_app
+from tests.browser.helpers import (
+    CHART,
+    EXCEPTION,
+    WAIT_MS,
+    capture_whole_page,
+    download,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -147,10 +154,11 @@ def test_save_compare_and_download_a_report(page: Page, app_url: str, tmp_path):
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.locator(EXCEPTION)).to_have_count(0)
 
-    with page.expect_download(timeout=WAIT_MS) as download_info:
-        page.get_by_role("button", name="Report (HTML, works offline)").click()
+    report_file = download(
+        page, page.get_by_role("button", name="Report (HTML, works offline)").click
+    )
     report = tmp_path / "report.html"
-    download_info.value.save_as(report)
+    report_file.save_as(report)
     text = report.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "Plotly.newPlot" in text
     assert "Privacy settings compared" in text

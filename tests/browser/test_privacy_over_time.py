@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.plan import total_losses
-from tests.browser.helpers import EXCEPTION, wait_for_app
+from tests.browser.helpers import EXCEPTION, download, wait_for_app
 from tests.browser.test_browser import query_param
 
 pytestmark = pytest.mark.browser
@@ -45,10 +45,11 @@ def test_deep_link_answers_and_the_cadence_moves_it(
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert query_param(page.url, "releases_per_year") == "365"
 
-    with page.expect_download(timeout=60_000) as download_info:
-        page.get_by_role("button", name="Download a report of this plan").click()
+    plan_file = download(
+        page, page.get_by_role("button", name="Download a report of this plan").click
+    )
     report = tmp_path / "plan.html"
-    download_info.value.save_as(report)
+    plan_file.save_as(report)
     text = report.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "Plotly.newPlot" in text
     assert f"ε = {daily:.3g} (δ = 1e-06)" in text
