@@ -94,7 +94,7 @@ def test_a_saved_name_with_markup_stays_text(page: Page, app_url: str):
     """The save message shows the name as typed, without backslashes; the legend has no link."""
     page.goto(f"{app_url}/Saved_and_compare?profiles=2000&repeats=3", wait_until="commit")
     wait_for_app(page)
-    page.get_by_label("Name").fill(HOSTILE)
+    page.get_by_label("Name", exact=True).fill(HOSTILE)
     page.get_by_role("button", name="Save").click()
     wait_for_app(page)
     message = page.get_by_test_id("stAlert").filter(has_text="Saved as")
@@ -102,7 +102,8 @@ def test_a_saved_name_with_markup_stays_text(page: Page, app_url: str):
     picker = page.locator(".st-key-compare_pick input")
     picker.click()
     picker.press_sequentially("Saved")  # filters the list down to the saved scenario
-    option = page.get_by_role("option").filter(has_text="Saved ·").first
+    # This one: on a server shared with other tests, other saved scenarios are listed too.
+    option = page.get_by_role("option").filter(has_text=f"Saved · {HOSTILE}").first
     option.wait_for(state="visible", timeout=WAIT_MS)
     option.click()
     page.keyboard.press("Escape")
