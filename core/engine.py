@@ -587,6 +587,27 @@ def evaluate(
     return result
 
 
+def measures(result: dict) -> dict:
+    """The comparable numbers of one :func:`evaluate` result, flat: a grid or comparison row."""
+    anonymity = result["anonymity"]["after"]
+    return {
+        "accuracy": result["accuracy"],
+        "accuracy_std": result["accuracy_std"],
+        "hit_at_3": result["hit_at_3"],
+        "nonprivate_accuracy": result["nonprivate_accuracy"],
+        "popularity_accuracy": result["popularity_accuracy"],
+        **{
+            f"accuracy_{name}": result["segments"][name]["accuracy"]
+            for name in result.get("segment_names", ("majority", "minority"))
+        },
+        "epsilon_spent": result["epsilon_spent"],
+        "max_membership_guess": result["max_membership_guess"],
+        "reid_mean_risk": anonymity["mean_risk"],
+        "reid_max_risk": anonymity["max_risk"],
+        "data_collected_share": result["data_collected_share"],
+    }
+
+
 def _noise_free_part(scenario: Scenario) -> Scenario:
     """The Scenario with ε and repeats at defaults: what a Workbench depends on."""
     return scenario.replace(epsilon=1.0, repeats=1)

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import __version__
+from core.engine import measures
 from core.formatting import guess_text
 from core.scenario import FIELDS, MODELS, Scenario
 
@@ -55,27 +56,6 @@ MEASURES = {
     "reid_max_risk": "Re-identification risk (max)",
     "data_collected_share": "Personal data collected",
 }
-
-
-def measures(result: dict) -> dict:
-    """The comparable numbers of one evaluation, flat."""
-    anonymity = result["anonymity"]["after"]
-    return {
-        "accuracy": result["accuracy"],
-        "accuracy_std": result["accuracy_std"],
-        "hit_at_3": result["hit_at_3"],
-        "nonprivate_accuracy": result["nonprivate_accuracy"],
-        "popularity_accuracy": result["popularity_accuracy"],
-        **{
-            f"accuracy_{name}": result["segments"][name]["accuracy"]
-            for name in result.get("segment_names", ("majority", "minority"))
-        },
-        "epsilon_spent": result["epsilon_spent"],
-        "max_membership_guess": result["max_membership_guess"],
-        "reid_mean_risk": anonymity["mean_risk"],
-        "reid_max_risk": anonymity["max_risk"],
-        "data_collected_share": result["data_collected_share"],
-    }
 
 
 # One format per measure (a row of the comparison, a column of the CSV): shares are percents,

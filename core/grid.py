@@ -30,8 +30,13 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
-from core.engine import evaluate, forget_last_workbench, last_workbench, workbench_key
-from core.export import measures
+from core.engine import (
+    evaluate,
+    forget_last_workbench,
+    last_workbench,
+    measures,
+    workbench_key,
+)
 from core.scenario import FIELDS_BY_NAME, Scenario
 from core.threads import limit_blas_threads
 

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.engine import measures
 from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
 from core.export import (
     comparison_numbers,
     comparison_table,
-    measures,
     readable_time,
     report_html,
     to_safe_csv,
