@@ -22,7 +22,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from core.schema import Feature, Schema
+from core.setting.schema import Feature, Schema
 
 MAX_SUPPRESSION = 0.05
 MAX_QUASI_IDENTIFIERS = 4

@@ -38,7 +38,7 @@ from scipy.stats import beta
 from core.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
 from core.mechanisms import bounded_domain_scale
 from core.models import fit_private
-from core.schema import Feature, Schema
+from core.setting.schema import Feature, Schema
 
 AUDIT_CONFIDENCE = 0.95
 NB_TRIALS_PER_SIDE = 4_000  # fast path: thousands of releases take seconds

@@ -13,8 +13,8 @@ import math
 import sys
 from pathlib import Path
 
-from core.formatting import guess_text
-from core.scenario import FIELDS, FIELDS_BY_NAME, Scenario
+from core.setting.formatting import guess_text
+from core.setting.scenario import FIELDS, FIELDS_BY_NAME, Scenario
 
 EXIT_USAGE = 2
 MIN_AUDIT_TRIALS, MAX_AUDIT_TRIALS = 4, 1_000_000

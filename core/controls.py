@@ -26,8 +26,8 @@ from core.encoding import encode, missing_mask, model_bounds, not_collected_valu
 from core.mechanisms import laplace_truncated, randomised_response
 from core.person_keys import keyed_uniform
 from core.population import Population, generate_profiles
-from core.scenario import Scenario
-from core.schema import CATEGORIES, Schema, load_schema
+from core.setting.scenario import Scenario
+from core.setting.schema import CATEGORIES, Schema, load_schema
 
 # Each person is held out for testing with this probability, by their own coin.
 TEST_SHARE = 0.2

@@ -1,9 +1,10 @@
 """Where the profiles come from: the built-in synthetic people or a table a user uploaded.
 
-A Dataset pairs a public :class:`~core.schema.Schema` with its people. The built-in one generates
-its people from the Scenario (``profiles`` and ``seed``); an uploaded one holds a fixed table, so
-``profiles`` does not apply to it and the seed only drives the split, consent and noise. Caches key
-a Dataset by its ``fingerprint`` (a hash of the parsed table and its mapping), never by content.
+A Dataset pairs a public :class:`~core.setting.schema.Schema` with its people. The built-in one
+generates its people from the Scenario (``profiles`` and ``seed``); an uploaded one holds a fixed
+table, so ``profiles`` does not apply to it and the seed only drives the split, consent and noise.
+Caches key a Dataset by its ``fingerprint`` (a hash of the parsed table and its mapping), never by
+content.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.population import Population, generate_profiles
-from core.scenario import Scenario
-from core.schema import Schema, load_schema
+from core.setting.scenario import Scenario
+from core.setting.schema import Schema, load_schema
 
 BUILTIN_SEGMENT_LABELS = {"majority": "Majority tastes", "minority": "Minority tastes"}
 

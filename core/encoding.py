@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.schema import Schema
+from core.setting.schema import Schema
 
 # Value given to a column that was not collected (no consent). It is public and the same for
 # everyone, so imputing it leaks nothing; it is the middle of the column's public range.

@@ -49,8 +49,8 @@ from core.models import (
     nb_recommender,
 )
 from core.population import Population
-from core.scenario import Scenario
-from core.schema import Schema, load_schema
+from core.setting.scenario import Scenario
+from core.setting.schema import Schema, load_schema
 
 POPULARITY_BUDGET_SHARE = 0.1
 ATTACK_SAMPLE = 2_000

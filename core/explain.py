@@ -11,13 +11,6 @@ import numpy as np
 import pandas as pd
 
 from core.figures import frontier_summary
-from core.formatting import (
-    format_epsilon,
-    guess_text,
-    odds_factor_text,
-    shown_epsilon,
-    spread_words,
-)
 from core.guarantee import (
     EXACT_FIGURES,
     SECRET_NOISE,
@@ -27,6 +20,13 @@ from core.guarantee import (
     person_guess_bound,
 )
 from core.metrics import membership_guess_bound
+from core.setting.formatting import (
+    format_epsilon,
+    guess_text,
+    odds_factor_text,
+    shown_epsilon,
+    spread_words,
+)
 
 # The words follow the attacker's best-guess bound shown next to them, not ε itself: a headline
 # "≤ 99% right" beside "moderate protection" contradicted itself. (bound, word) in rising order.

@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from core import __version__
 from core.engine import measures
-from core.formatting import guess_text
-from core.scenario import FIELDS, MODELS, Scenario
+from core.setting.formatting import guess_text
+from core.setting.scenario import FIELDS, MODELS, Scenario
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

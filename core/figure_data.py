@@ -214,7 +214,8 @@ def figure_table(fig: go.Figure) -> pd.DataFrame:
     layout = _layout_parts(fig, traces)
     rows = [row for trace in traces for row in _trace_rows(trace, layout)]
     table = pd.DataFrame(rows + _reference_rows(layout))
-    # Figures carry user text as entities (core.formatting.plotly_text); a table shows it as typed.
+    # Figures carry user text as entities (core.setting.formatting.plotly_text); a table shows it as
+    # typed.
     table = table.map(lambda value: html.unescape(value) if isinstance(value, str) else value)
     if SERIES in table and table[SERIES].isna().all():
         table = table.drop(columns=SERIES)

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.formatting import format_epsilon, plotly_text
+from core.setting.formatting import format_epsilon, plotly_text
 
 # One colour per concept, everywhere.
 PALETTE = {

@@ -6,7 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from core.schema import DATA_DIR
+from core.setting.schema import DATA_DIR
 
 GLOSSARY_PATH = DATA_DIR / "glossary.json"
 

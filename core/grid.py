@@ -37,7 +37,7 @@ from core.engine import (
     measures,
     workbench_key,
 )
-from core.scenario import FIELDS_BY_NAME, Scenario
+from core.setting.scenario import FIELDS_BY_NAME, Scenario
 from core.threads import limit_blas_threads
 
 Progress = Callable[[int, int, str], None] | None

@@ -7,9 +7,9 @@ Every release is calibrated to it: the person-level diffprivlib models
 
 from __future__ import annotations
 
-from core.formatting import format_epsilon
 from core.metrics import membership_auc_bound, membership_guess_bound
-from core.scenario import Scenario
+from core.setting.formatting import format_epsilon
+from core.setting.scenario import Scenario
 
 UNIT = (
     "one person's whole record: every feature, their purchase category (the label), and their "

@@ -20,8 +20,8 @@ from core.engine import Workbench, build_workbench, private_draws, references, w
 from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.metrics import membership_attack
 from core.population import Population
-from core.scenario import Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import Scenario
+from core.setting.schema import CATEGORIES
 
 Progress = Callable[[float, str], None] | None
 CONSENT_RATES = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -31,7 +31,7 @@ from core.private_models import (
     fit_person_level_forest,
     unit_ball_design,
 )
-from core.schema import Schema
+from core.setting.schema import Schema
 
 RF_TREES = 10
 RF_MAX_DEPTH = 6

@@ -21,7 +21,7 @@ from core.dataset import Dataset
 from core.encoding import encode, model_bounds, not_collected_values
 from core.engine import Workbench, budget_split, fit_release, release_popularity
 from core.mechanisms import laplace_truncated
-from core.schema import CATEGORIES, DATA_DIR, Feature, Schema
+from core.setting.schema import CATEGORIES, DATA_DIR, Feature, Schema
 
 PERSONAS_PATH = DATA_DIR / "personas.json"
 _STREAM_PERSONA_LOCAL_DP = 30

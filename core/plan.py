@@ -16,10 +16,10 @@ constants:
   neighbours): all of a person's purchases at once. If the same ε protected one purchase instead
   (event-level), a person with m purchases would only be protected at m·ε (group privacy).
 
-The planner's inputs are a small table of :class:`~core.scenario.Field` rows (:data:`FIELDS`),
-like the Scenario's, and a frozen :class:`Plan` validated by it. ε per release *is* the
-Scenario's ε field (one range, one URL parameter): the planner asks what the release you are
-looking at costs when it is repeated.
+The planner's inputs are a small table of :class:`~core.setting.scenario.Field` rows
+(:data:`FIELDS`), like the Scenario's, and a frozen :class:`Plan` validated by it. ε per release
+*is* the Scenario's ε field (one range, one URL parameter): the planner asks what the release you
+are looking at costs when it is repeated.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from scipy.optimize import brentq
 from scipy.stats import binom
 
 from core import guarantee
-from core.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
-from core.scenario import Field, parse_known, read_leniently
-from core.schema import Schema
+from core.setting.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
+from core.setting.scenario import Field, parse_known, read_leniently
+from core.setting.schema import Schema
 
 # Named cadences, in releases per year.
 CADENCES: dict[str, int] = {"daily": 365, "weekly": 52, "monthly": 12, "quarterly": 4}

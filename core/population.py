@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.person_keys import generated_keys
-from core.schema import Schema, load_schema
+from core.setting.schema import Schema, load_schema
 
 MIN_PROFILES = 1_000
 MAX_PROFILES = 1_000_000

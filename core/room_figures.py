@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
-from core.formatting import format_epsilon, plotly_text
 from core.rooms import EpsilonChoices, RandomisedResponseEstimate
-from core.schema import CATEGORIES
+from core.setting.formatting import format_epsilon, plotly_text
+from core.setting.schema import CATEGORIES
 
 
 def _projector_layout(title: str, font_size: int, height: int) -> dict:

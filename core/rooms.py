@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from core.scenario import EPSILON_STOPS, FIELDS_BY_NAME, Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import EPSILON_STOPS, FIELDS_BY_NAME, Scenario
+from core.setting.schema import CATEGORIES
 
 
 class RoomError(ValueError):

@@ -28,7 +28,7 @@ from core.database import (
     database_url,
 )
 from core.rooms import hash_secret, new_secret, secret_matches
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 __all__ = [
     "DATA_DIR_ENV",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from core.explain import epsilon_card
-from core.formatting import guess_text, signed_points, spread_words
-from core.scenario import Scenario
-from core.schema import DATA_DIR
+from core.setting.formatting import guess_text, signed_points, spread_words
+from core.setting.scenario import Scenario
+from core.setting.schema import DATA_DIR
 
 TOUR_PATH = DATA_DIR / "tour.json"
 Evaluate = Callable[[Scenario], dict]

@@ -34,7 +34,7 @@ from core.anonymity import MAX_QUASI_IDENTIFIERS
 from core.dataset import Dataset
 from core.person_keys import content_keys
 from core.population import MAX_PROFILES, Population, describe, generate_profiles
-from core.schema import CATEGORIES, Schema, load_schema, schema_from_dict
+from core.setting.schema import CATEGORIES, Schema, load_schema, schema_from_dict
 
 MAX_UPLOAD_MB = 20  # the same limit as server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024

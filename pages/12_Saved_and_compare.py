@@ -16,7 +16,7 @@ from core.export import (
     to_safe_csv,
 )
 from core.figures import overlay_figure
-from core.presets import load_presets
+from core.setting.presets import load_presets
 from core.storage import StorageError, new_owner_key
 from ui import room as ui_room
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from core.anonymity import MAX_QUASI_IDENTIFIERS
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 from core.upload import (
     MAX_CELLS,
     MAX_COLUMNS,

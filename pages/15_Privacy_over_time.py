@@ -7,7 +7,6 @@ import ui
 from core import guarantee
 from core import plan as planner
 from core.export import report_html, to_safe_csv
-from core.formatting import format_epsilon, guess_text
 from core.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
@@ -19,6 +18,7 @@ from core.plan_explain import (
     unit_sentences,
 )
 from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
+from core.setting.formatting import format_epsilon, guess_text
 from ui import plan as plan_ui
 
 plan_ui.init_state()  # before page_setup, which rewrites the URL with the Scenario's fields

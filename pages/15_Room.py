@@ -28,8 +28,8 @@ from core.rooms import (
     odds_text,
     posterior_odds,
 )
-from core.scenario import EPSILON_STOPS
-from core.schema import CATEGORIES
+from core.setting.scenario import EPSILON_STOPS
+from core.setting.schema import CATEGORIES
 from ui import room as ui_room
 
 WAIT_POLL_S = 4  # 60 idle phones: 15 cheap reads a second in all

@@ -41,7 +41,7 @@ from core.rooms import (
     posterior_odds,
     room_scenario,
 )
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from core.storage import StorageError, owner_of_room
 from ui import room as ui_room
 

@@ -12,7 +12,7 @@ from core.guarantee import local_k_anonymity_caveat
 from core.lenses import LENS_EPSILONS, LENS_REPEATS
 from core.mechanisms import laplace_truncated
 from core.persona import persona_matrix
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 
 scenario = ui.page_setup(
     "Local vs central differential privacy",

@@ -14,10 +14,10 @@ from core.explain import (
     model_budget_words,
 )
 from core.figures import attack_figure, format_epsilon
-from core.formatting import guess_text
 from core.glossary import explain
 from core.lenses import LENS_EPSILONS
-from core.scenario import MODELS
+from core.setting.formatting import guess_text
+from core.setting.scenario import MODELS
 
 scenario = ui.page_setup(
     "Attack audit",

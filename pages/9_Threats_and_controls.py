@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.schema import DATA_DIR
+from core.setting.schema import DATA_DIR
 
 ui.page_setup(
     "What protects against what",

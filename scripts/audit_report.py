@@ -32,7 +32,7 @@ from core.audit import (  # noqa: E402
     worst_case_pair,
 )
 from core.engine import budget_split, workbench_for  # noqa: E402
-from core.scenario import Scenario  # noqa: E402
+from core.setting.scenario import Scenario  # noqa: E402
 
 
 def _nb_rows(trials: int, seeds: list[int]) -> list[dict]:

@@ -237,7 +237,7 @@ def section_engine(quick: bool) -> dict:
     from core.fast_nb import joint_log_likelihood, parameters_from_estimator
     from core.metrics import top_k_hits
     from core.private_models import PersonLevelGaussianNB
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
     from core.threads import limit_blas_threads
 
     import_seconds = time.perf_counter() - start
@@ -502,7 +502,7 @@ def render_engine(result: dict) -> str:
 def section_app(quick: bool) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from core.scenario import EPSILON_STOPS
+    from core.setting.scenario import EPSILON_STOPS
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     log("app: cold run")
@@ -755,7 +755,7 @@ def _diagnose_presses(browser, url: str, presses: int) -> dict:
 def section_browser(quick: bool) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from core.scenario import EPSILON_STOPS
+    from core.setting.scenario import EPSILON_STOPS
 
     if not Path(CHROMIUM).exists():
         return {"skipped": f"{CHROMIUM} not found"}
@@ -1020,7 +1020,7 @@ def section_million_size(n_profiles: int, quick: bool) -> dict:
     start = time.perf_counter()
     from core import engine
     from core.population import generate_profiles
-    from core.scenario import EPSILON_STOPS, Scenario
+    from core.setting.scenario import EPSILON_STOPS, Scenario
 
     import_seconds = time.perf_counter() - start
     baseline_rss = peak_rss_mb()
@@ -1125,7 +1125,7 @@ def section_models(quick: bool) -> dict:
     from core.controls import integer_seed
     from core.metrics import top_k_hits
     from core.models import fit_private
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
     from core.threads import blas_threads, limit_blas_threads
 
     limit_blas_threads()  # as the server, the CLI and the grid workers run
@@ -1285,7 +1285,7 @@ def section_logistic(quick: bool) -> dict:
     from core import engine, fast_lr
     from core.controls import integer_seed
     from core.models import fit_private
-    from core.scenario import EPSILON_STOPS, Scenario
+    from core.setting.scenario import EPSILON_STOPS, Scenario
     from core.threads import limit_blas_threads
 
     limit_blas_threads()  # as the server, the CLI and the grid workers run
@@ -1446,7 +1446,7 @@ def frontier_child(blas: str, start_at: float) -> dict:
     """One process of the "two at once" section: time the default frontier ``CHILD_FRONTIERS``
     times, starting at the wall-clock time ``start_at`` so that two children overlap."""
     from core import engine
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
     from core.threads import blas_threads, limit_blas_threads
 
     if blas == "one":

@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python scripts/load_test.py`: find `core`
     sys.path.insert(0, str(ROOT))
 
-from core.scenario import EPSILON_STOPS  # noqa: E402
+from core.setting.scenario import EPSILON_STOPS  # noqa: E402
 from scripts.streamlit_server import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,

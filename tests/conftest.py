@@ -3,7 +3,7 @@
 import pytest
 
 from core.population import Population, generate_profiles
-from core.schema import Schema, load_schema
+from core.setting.schema import Schema, load_schema
 from core.threads import limit_blas_threads
 
 # As the server, the CLI and the grid workers do: one BLAS thread (only speed depends on it).

@@ -25,8 +25,8 @@ from core.engine import Workbench, budget_split, evaluate, frontier, references,
 from core.export import data_note
 from core.persona import Persona, load_personas, persona_report, personas_from
 from core.population import Population
-from core.scenario import EPSILON_STOPS, Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import EPSILON_STOPS, Scenario
+from core.setting.schema import CATEGORIES
 from core.storage import ScenarioStore, StorageError, database_url
 from ui.display import chart_placeholder, plain
 

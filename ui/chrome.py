@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 import streamlit as st
 
 from core.dataset import Dataset
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from ui.cached import current_dataset
 from ui.display import plain
 from ui.state import (
@@ -124,7 +124,7 @@ def page_setup(
     """Top of every page: config, shared controls, URL sync, notices; returns the Scenario.
 
     ``in_page`` names shared controls the page draws itself with :func:`control`;
-    ``page_fields`` the page's own settings (:mod:`core.page_fields`), drawn with
+    ``page_fields`` the page's own settings (:mod:`core.setting.page_fields`), drawn with
     :func:`ui.state.page_control` and kept in this page's URL.
     """
     projector = is_projector()

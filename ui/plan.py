@@ -15,7 +15,7 @@ import streamlit as st
 from core import plan as planner
 from core.dataset import Dataset
 from core.plan_explain import CADENCE_WORDS
-from core.scenario import EPSILON_STOPS, Scenario
+from core.setting.scenario import EPSILON_STOPS, Scenario
 from ui.cached import _BY_FINGERPRINT, current_dataset, frontier_point, noise_free, progressive
 
 # The planner's own fields (ε is the Scenario's and lives in the shared state).

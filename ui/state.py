@@ -3,8 +3,8 @@
 The shared sidebar is built once from the Scenario table (widget keys = field names). A session's
 first run takes its values from the URL, read leniently (a bad value falls back to its default
 with a notice); later runs keep them across pages; every run writes the URL back. A page's own
-settings (:mod:`core.page_fields`: the accuracy target, the persona, the Who pays view) do the
-same, drawn by :func:`page_control` and written into the URL of their page only.
+settings (:mod:`core.setting.page_fields`: the accuracy target, the persona, the Who pays view) do
+the same, drawn by :func:`page_control` and written into the URL of their page only.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.figures import EPSILON_SLIDER_CAPTION
-from core.page_fields import PAGE_FIELDS_BY_NAME, parse_page_params
-from core.presets import load_presets
-from core.scenario import (
+from core.setting.page_fields import PAGE_FIELDS_BY_NAME, parse_page_params
+from core.setting.presets import load_presets
+from core.setting.scenario import (
     EPSILON_STOPS,
     FIELDS,
     FIELDS_BY_NAME,

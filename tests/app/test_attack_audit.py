@@ -2,7 +2,7 @@
 
 from core.audit import audit_workbench
 from core.engine import budget_split, workbench_for
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from tests.app.conftest import open_page
 
 SMALL = {"profiles": 5000, "repeats": 3}

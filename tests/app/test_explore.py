@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.scenario import FIELDS, Scenario
+from core.setting.scenario import FIELDS, Scenario
 from tests.app.conftest import chart_specs, open_page, trace, values
 
 

@@ -114,7 +114,7 @@ def test_consent_changes_the_frontier(no_exceptions):
 
 def test_presets_apply_every_field(no_exceptions):
     """Applying a preset sets the controls to the preset's Scenario."""
-    from core.presets import load_presets
+    from core.setting.presets import load_presets
 
     preset = next(p for p in load_presets() if p.name == "Strict regulator")
     at = open_page()

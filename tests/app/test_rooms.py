@@ -15,7 +15,7 @@ from core.rooms import (
     odds_text,
     posterior_odds,
 )
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from core.storage import DB_NAME, ScenarioStore, owner_of_room
 from tests.app.conftest import chart_specs, open_page, values
 from ui.chrome import PAGES

@@ -147,7 +147,7 @@ def test_room_facilitator_key_gives_the_rights_over_the_room_scenario(no_excepti
     """A room's saved scenario: typing the room's facilitator key on this page (from a session
     that never opened the facilitator page) lets that person rename it."""
     from core.room_store import RoomStore
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
     from core.storage import DB_NAME, ScenarioStore, owner_of_room
 
     code, key = RoomStore(data_dir / DB_NAME).open_room()

@@ -22,7 +22,7 @@ def test_warm_up_fills_the_default_caches_from_a_thread_without_a_script_run():
     """warm_default_caches runs in a plain thread (no ScriptRunContext) without error, and the
     default frontier it leaves in the cache is the one a page then reads."""
     import ui
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
 
     errors = []
 

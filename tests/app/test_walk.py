@@ -19,7 +19,7 @@ fragment case itself (issue 10's crash) is covered by tests/browser/test_walk.py
 """
 
 import ui
-from core.scenario import FIELDS, Scenario
+from core.setting.scenario import FIELDS, Scenario
 from tests.app.conftest import open_page
 
 START = {"profiles": 2000, "repeats": 3}

@@ -18,7 +18,7 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.formatting import guess_text
+from core.setting.formatting import guess_text
 from tests.browser.helpers import EXCEPTION, WAIT_MS, wait_for_app
 from tests.browser.test_browser import PAGES
 

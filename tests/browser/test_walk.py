@@ -33,7 +33,7 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import ui
-from core.scenario import FIELDS_BY_NAME
+from core.setting.scenario import FIELDS_BY_NAME
 from tests.browser.helpers import APP_IDLE, CHART, EXCEPTION, WAIT_MS, wait_for_app
 from tests.browser.test_browser import PAGES, epsilon_slider
 

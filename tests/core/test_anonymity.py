@@ -13,7 +13,7 @@ from core.anonymity import (
     hierarchy,
 )
 from core.population import generate_profiles
-from core.schema import schema_from_dict
+from core.setting.schema import schema_from_dict
 
 AGE_BAND_WIDTHS = (1, 5, 10, 20, None)  # the built-in schema's age hierarchy, written out
 REGION_LEVELS, GENDER_LEVELS = 3, 2

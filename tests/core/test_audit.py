@@ -30,7 +30,7 @@ from core.audit import (
 )
 from core.engine import budget_split, workbench_for
 from core.fast_nb import NBStatistics
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 # Releases a side for the fast-path audits: 40,000 keeps the 2ε variant's finding clear of the
 # claim (over seeds 0-4 it ranged 1.10-1.60 at a claimed 1) in ~3 s an audit.

@@ -6,7 +6,7 @@ import pytest
 from diffprivlib.accountant import BudgetAccountant
 
 from core.engine import evaluate
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 
 @pytest.mark.parametrize("model", ["gaussian_nb", "random_forest"])

@@ -180,7 +180,7 @@ def test_audit_json_is_cores_audit_of_the_scenario(capsys):
     """`audit --json` prints core.audit's result for the Scenario's model ε and seed."""
     from core.audit import audit_workbench
     from core.engine import budget_split, workbench_for
-    from core.scenario import Scenario
+    from core.setting.scenario import Scenario
 
     argv = ["audit", "--json", "--trials", "400", "--profiles", "2000", "--opt-out", "0.2"]
     assert main(argv) == 0

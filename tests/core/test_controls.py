@@ -16,8 +16,8 @@ from core.encoding import not_collected_values
 from core.mechanisms import keep_probability
 from core.person_keys import generated_keys
 from core.population import generate_profiles
-from core.scenario import Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import Scenario
+from core.setting.schema import CATEGORIES
 
 N_PROFILES = 10_000
 

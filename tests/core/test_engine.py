@@ -18,7 +18,7 @@ from core.engine import (
     release_popularity,
     workbench_for,
 )
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 # diffprivlib 0.6.6 passes deprecated L-BFGS-B options to scipy; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:scipy.optimize.*:DeprecationWarning")
@@ -393,7 +393,7 @@ def test_local_dp_with_k_generalises_from_true_values_and_says_so():
     assert "not the quasi-identifiers themselves" in local["covers"]
     plain = evaluate(Scenario(local_epsilon=1.0, **SMALL))["guarantee"]["local"]
     assert plain["holds_per_person"] and "quasi-identifiers" not in plain["covers"]
-    from core.scenario import FIELDS_BY_NAME
+    from core.setting.scenario import FIELDS_BY_NAME
 
     assert "the quasi-identifiers are sent true" in FIELDS_BY_NAME["local_epsilon"].help
 

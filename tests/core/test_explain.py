@@ -20,7 +20,7 @@ from core.explain import (
     spread_words,
 )
 from core.figures import format_epsilon
-from core.scenario import EPSILON_STOPS, Scenario
+from core.setting.scenario import EPSILON_STOPS, Scenario
 
 SMALL = {"profiles": 3_000, "repeats": 2}
 LABEL_HEADINGS = [

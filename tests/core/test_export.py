@@ -18,7 +18,7 @@ from core.export import (
     to_safe_csv,
 )
 from core.figures import overlay_figure
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])

@@ -16,7 +16,7 @@ from core.private_models import (
     PersonLevelLogisticRegression,
     objective_perturbation_calibration,
 )
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 # Per-class ε with the ridge raised (below 2·log(1 + c/α) ≈ 0.446, α = 1), inside diffprivlib's
 # own window where its rule differs (0.223–0.446), and with the ridge at α.

@@ -17,7 +17,7 @@ from core.figures import (
     segment_figure,
 )
 from core.metrics import membership_auc_bound
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 
 EPSILONS = (0.01, 0.1, 1.0, 10.0, 50.0)
 REPEATS = 6

@@ -20,12 +20,12 @@ from core.explain import (
     structure_limit_sentence,
 )
 from core.export import comparison_numbers, comparison_table
-from core.formatting import guess_text, odds_factor_text, signed_points, spread_words
 from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.lenses import attack_rows
 from core.metrics import membership_guess_bound
-from core.scenario import Scenario
-from core.schema import load_schema
+from core.setting.formatting import guess_text, odds_factor_text, signed_points, spread_words
+from core.setting.scenario import Scenario
+from core.setting.schema import load_schema
 
 SMALL = {"profiles": 2_000, "repeats": 3}
 

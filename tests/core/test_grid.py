@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from core.grid import cell_key, expand, parts_dir, run_grid
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Scenario(profiles=2000, repeats=2)

@@ -28,8 +28,8 @@ from core.lenses import (
     opt_out_grid,
 )
 from core.metrics import membership_auc_bound, membership_guess_bound
-from core.scenario import Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import Scenario
+from core.setting.schema import CATEGORIES
 
 SCENARIO = Scenario(profiles=4_000, repeats=3, seed=42)
 REPEATS = 3

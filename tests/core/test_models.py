@@ -14,7 +14,7 @@ from core.models import (
     fit_nonprivate,
     fit_private,
 )
-from core.scenario import MODELS, Scenario
+from core.setting.scenario import MODELS, Scenario
 
 # diffprivlib 0.6.6 passes deprecated L-BFGS-B options to scipy; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:scipy.optimize.*:DeprecationWarning")

@@ -2,7 +2,12 @@
 
 import pytest
 
-from core.page_fields import PAGE_FIELDS, PAGE_FIELDS_BY_NAME, page_fields, parse_page_params
+from core.setting.page_fields import (
+    PAGE_FIELDS,
+    PAGE_FIELDS_BY_NAME,
+    page_fields,
+    parse_page_params,
+)
 
 SAMPLES = {
     "accuracy_target": [0.05, 0.42, 0.95],

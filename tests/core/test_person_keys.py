@@ -16,7 +16,7 @@ from core.fast_forest import tree_assignment
 from core.models import RF_TREES
 from core.person_keys import content_keys, generated_keys, keyed_uniform
 from core.private_models import tree_of_person
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from core.upload import build_dataset, read_table, sample_csv, sample_mapping
 
 SCENARIO = Scenario(model="random_forest", opt_out=0.3, consent_location=0.5, seed=17)

@@ -17,8 +17,8 @@ from core.persona import (
     persona_report,
     stored_matrix,
 )
-from core.scenario import Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import Scenario
+from core.setting.schema import CATEGORIES
 
 # Some people opted out, so each release includes the DP popular-items list.
 SCENARIO = Scenario(profiles=4_000, repeats=3, seed=42, opt_out=0.1)

@@ -34,8 +34,8 @@ from core.plan import (
     total_loss,
     total_losses,
 )
-from core.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
-from core.schema import Schema
+from core.setting.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
+from core.setting.schema import Schema
 
 GRID = [
     (epsilon, releases, delta)

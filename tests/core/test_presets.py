@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.presets import load_presets
+from core.setting.presets import load_presets
 
 
 def test_every_preset_is_a_valid_scenario():

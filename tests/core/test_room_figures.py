@@ -10,7 +10,7 @@ from core.room_figures import (
     randomised_response_figure,
 )
 from core.rooms import epsilon_choices, estimate_true_share
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 
 
 def test_randomised_response_bars_and_interval():

@@ -15,7 +15,7 @@ from core.rooms import (
     estimate_true_share,
     new_secret,
 )
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 from core.storage import ScenarioStore
 
 

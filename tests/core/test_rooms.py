@@ -20,8 +20,8 @@ from core.rooms import (
     estimate_true_share,
     randomise,
 )
-from core.scenario import EPSILON_STOPS, Scenario
-from core.schema import CATEGORIES
+from core.setting.scenario import EPSILON_STOPS, Scenario
+from core.setting.schema import CATEGORIES
 
 TRUTH_PROBABILITIES = sorted(coin.truth_probability for coin in COINS.values())
 

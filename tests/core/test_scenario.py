@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.scenario import FIELDS, FIELDS_BY_NAME, MODELS, Field, Scenario, parse_lenient
+from core.setting.scenario import FIELDS, FIELDS_BY_NAME, MODELS, Field, Scenario, parse_lenient
 
 FIELD_NAMES = [spec.name for spec in FIELDS]
 

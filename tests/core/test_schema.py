@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.schema import CATEGORIES, SCHEMA_PATH, load_schema
+from core.setting.schema import CATEGORIES, SCHEMA_PATH, load_schema
 
 
 def test_schema_loads_with_features_and_classes(schema):

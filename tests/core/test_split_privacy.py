@@ -36,7 +36,7 @@ from core.controls import TEST_SHARE, held_out, prepare
 from core.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
 from core.mechanisms import bounded_domain_scale
 from core.person_keys import generated_keys
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 
 EPSILON = 1.0
 N_CLASSES = 2

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.database import ALEMBIC_USER_VERSION, SCENARIOS, head_revision
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from core.storage import (
     LEGACY_MIGRATIONS,
     LEGACY_VERSION,
@@ -156,7 +156,7 @@ def test_kill_during_saves_leaves_whole_rows(database_url):
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from core.scenario import Scenario
+        from core.setting.scenario import Scenario
         from core.storage import ScenarioStore
         store = ScenarioStore({str(path)!r})
         print("ready", flush=True)

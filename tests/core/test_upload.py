@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from core.engine import evaluate, frontier, workbench_for
 from core.lenses import homogeneity_example, k_point, local_central_point
 from core.population import MAX_PROFILES, describe, generate_profiles
-from core.scenario import Scenario
+from core.setting.scenario import Scenario
 from core.upload import (
     MAX_CELLS,
     MAX_COLUMNS,

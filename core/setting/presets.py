@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from core.scenario import Scenario
-from core.schema import DATA_DIR
+from core.setting.scenario import Scenario
+from core.setting.schema import DATA_DIR
 
 PRESETS_PATH = DATA_DIR / "presets.json"
 

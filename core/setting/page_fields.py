@@ -1,7 +1,7 @@
 """Settings of one page that belong in a link: a small table in the style of the Scenario's.
 
-The Scenario (:mod:`core.scenario`) holds what every page shares. A few pages also have a setting
-of their own: the accuracy target, the persona and what they share, the Who pays view. They
+The Scenario (:mod:`core.setting.scenario`) holds what every page shares. A few pages also have a
+setting of their own: the accuracy target, the persona and what they share, the Who pays view. They
 round-trip through the URL like the Scenario's fields: the page writes its fields into the URL on
 every run, and a session's first run reads them leniently (a bad value falls back to the page's
 default, with a notice naming the field, what is allowed and what was given). Widget keys are
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 
 NONE_WORD = "none"  # an empty list in a URL (an empty value would look like a missing one)
 MAX_TEXT = 80  # a persona name from a link: longer text is refused before any lookup

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SCHEMA_PATH = DATA_DIR / "schema.json"
 
 CATEGORIES = ("demographics", "location", "browsing", "purchases")

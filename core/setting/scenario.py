@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from core.schema import CATEGORIES
+from core.setting.schema import CATEGORIES
 
 MODELS = {
     "gaussian_nb": "Naive Bayes (GaussianNB)",
