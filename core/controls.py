@@ -7,7 +7,7 @@ here depends on the central ε or on a model's noise draw, so it is computed onc
 reused across the whole ε frontier.
 
 Every per-person draw (consent per data category, opt-out, being held out for testing) is a coin
-of that person's own, from their key and the seed (:func:`core.person_keys.keyed_uniform`):
+of that person's own, from their key and the seed (:func:`core.people.person_keys.keyed_uniform`):
 independent of everyone else's and unchanged by anyone else's presence. Being held out is such a
 coin too (probability ``TEST_SHARE``), so the training-set size is a sum of independent coins,
 not a function of the public settings, and adding or removing one person changes the training
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
-from core.encoding import encode, missing_mask, model_bounds, not_collected_values
 from core.mechanisms import laplace_truncated, randomised_response
-from core.person_keys import keyed_uniform
-from core.population import Population, generate_profiles
+from core.people.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
+from core.people.encoding import encode, missing_mask, model_bounds, not_collected_values
+from core.people.person_keys import keyed_uniform
+from core.people.population import Population, generate_profiles
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES, Schema, load_schema
 
@@ -85,7 +85,7 @@ class Split:
     segment: np.ndarray
     age_band: np.ndarray  # index into AGE_BANDS from the true age (-1: the data has no age)
     opted_out: np.ndarray  # bool
-    key: np.ndarray  # each person's own key (core.person_keys), uint64
+    key: np.ndarray  # each person's own key (core.people.person_keys), uint64
 
 
 @dataclass(frozen=True)

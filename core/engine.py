@@ -26,8 +26,6 @@ import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
 from core.controls import PreparedData, integer_seed, prepare, stream
-from core.dataset import Dataset
-from core.encoding import model_bounds
 from core.fast_forest import ForestData, draw_forest
 from core.fast_lr import LRData, draw_releases
 from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
@@ -48,7 +46,9 @@ from core.models import (
     lr_recommender,
     nb_recommender,
 )
-from core.population import Population
+from core.people.dataset import Dataset
+from core.people.encoding import model_bounds
+from core.people.population import Population
 from core.setting.scenario import Scenario
 from core.setting.schema import Schema, load_schema
 

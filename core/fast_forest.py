@@ -5,7 +5,7 @@
 is made of, and where the data enters:
 
 1. the tree each person trains: ``tree_of_person(keys, n_trees, seed)``, from their own key
-   (:mod:`core.person_keys`) and the seed alone;
+   (:mod:`core.people.person_keys`) and the seed alone;
 2. each tree's structure: diffprivlib's ``_FittingTree.build`` picks, at every node down to
    ``max_depth``, a feature uniformly and a threshold uniformly inside the node's cell (the
    public bounds, cut by its ancestors). No data: the structure is random and data-independent;

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import beta
 
-from core.anonymity import HIDDEN
-from core.dataset import Dataset, builtin
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
 from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.metrics import membership_attack
-from core.population import Population
+from core.people.anonymity import HIDDEN
+from core.people.dataset import Dataset, builtin
+from core.people.population import Population
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

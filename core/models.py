@@ -17,7 +17,6 @@ from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.naive_bayes import GaussianNB
 
-from core.encoding import data_norm, model_bounds
 from core.fast_lr import LRData
 from core.fast_nb import (
     VAR_SMOOTHING,
@@ -25,6 +24,7 @@ from core.fast_nb import (
     joint_log_likelihood,
     parameters_from_estimator,
 )
+from core.people.encoding import data_norm, model_bounds
 from core.private_models import (
     PersonLevelGaussianNB,
     PersonLevelLogisticRegression,

@@ -8,7 +8,7 @@ from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
 from core.glossary import define, load_glossary
 from core.guarantee import one_line
-from core.population import describe, generate_profiles
+from core.people.population import describe, generate_profiles
 
 scenario = ui.page_setup(
     "How it works",

@@ -3,9 +3,8 @@
 import streamlit as st
 
 import ui
-from core.anonymity import MAX_QUASI_IDENTIFIERS
-from core.setting.schema import CATEGORIES
-from core.upload import (
+from core.people.anonymity import MAX_QUASI_IDENTIFIERS
+from core.people.upload import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -22,6 +21,7 @@ from core.upload import (
     suggest_mapping,
     with_seen_values,
 )
+from core.setting.schema import CATEGORIES
 
 scenario = ui.page_setup(
     "Your own data",

@@ -5,12 +5,12 @@ import streamlit as st
 
 import ui
 from core.controls import LOCAL_LABEL_SHARE, stream
-from core.encoding import model_bounds
 from core.explain import local_central_headline
 from core.figures import format_epsilon, local_central_figure
 from core.guarantee import local_k_anonymity_caveat
 from core.lenses import LENS_EPSILONS, LENS_REPEATS
 from core.mechanisms import laplace_truncated
+from core.people.encoding import model_bounds
 from core.persona import persona_matrix
 from core.setting.schema import CATEGORIES
 

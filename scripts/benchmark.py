@@ -233,9 +233,9 @@ def section_engine(quick: bool) -> dict:
     from threadpoolctl import threadpool_limits
 
     from core import engine
-    from core.encoding import model_bounds
     from core.fast_nb import joint_log_likelihood, parameters_from_estimator
     from core.metrics import top_k_hits
+    from core.people.encoding import model_bounds
     from core.private_models import PersonLevelGaussianNB
     from core.setting.scenario import Scenario
     from core.threads import limit_blas_threads
@@ -1019,7 +1019,7 @@ def render_browser(result: dict) -> str:
 def section_million_size(n_profiles: int, quick: bool) -> dict:
     start = time.perf_counter()
     from core import engine
-    from core.population import generate_profiles
+    from core.people.population import generate_profiles
     from core.setting.scenario import EPSILON_STOPS, Scenario
 
     import_seconds = time.perf_counter() - start

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.population import Population, generate_profiles
+from core.people.population import Population, generate_profiles
 from core.setting.schema import Schema, load_schema
 from core.threads import limit_blas_threads
 

@@ -20,11 +20,11 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from core import lenses
 from core.audit import audit_workbench
-from core.dataset import Dataset, builtin
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
+from core.people.dataset import Dataset, builtin
+from core.people.population import Population
 from core.persona import Persona, load_personas, persona_report, personas_from
-from core.population import Population
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES
 from core.storage import ScenarioStore, StorageError, database_url

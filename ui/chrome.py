@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
-from core.dataset import Dataset
+from core.people.dataset import Dataset
 from core.setting.scenario import Scenario
 from ui.cached import current_dataset
 from ui.display import plain

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core import plan as planner
-from core.dataset import Dataset
+from core.people.dataset import Dataset
 from core.plan_explain import CADENCE_WORDS
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from ui.cached import _BY_FINGERPRINT, current_dataset, frontier_point, noise_free, progressive

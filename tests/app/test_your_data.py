@@ -5,7 +5,7 @@ import json
 import pytest
 
 import ui
-from core.upload import sample_csv, sample_mapping
+from core.people.upload import sample_csv, sample_mapping
 from tests.app.conftest import chart_specs, open_page, values
 
 PAGE = "pages/14_Your_data.py"
@@ -187,7 +187,7 @@ def test_who_pays_without_a_group_column_offers_no_lone_option(no_exceptions):
     """No group column: no 'Groups' choice with one group; the only grouping (age) is named."""
     import dataclasses
 
-    from core.upload import Mapping
+    from core.people.upload import Mapping
 
     mapping = sample_mapping()
     without_group = Mapping(

@@ -174,7 +174,7 @@ def test_page_meets_wcag_aa(
 
 def test_uploaded_data_meets_wcag_aa(page: Page, app_url: str, report_dir, tmp_path):
     """After an upload, every page (reached through the sidebar) passes the same audit."""
-    from core.upload import sample_csv, sample_mapping
+    from core.people.upload import sample_csv, sample_mapping
 
     page.goto(f"{app_url}/Your_data?repeats=3")
     wait_for_app(page, chart=False)

@@ -191,7 +191,7 @@ def test_reload_restores_the_view_from_the_url(page: Page, app_url: str):
 def test_upload_your_own_data_and_explore_it(page: Page, app_url: str, screenshot_dir, tmp_path):
     """Upload a CSV and its saved column declarations, use them, and see Explore run on them
     in the same session; a bad file in between gets a message, not a traceback."""
-    from core.upload import sample_csv, sample_mapping
+    from core.people.upload import sample_csv, sample_mapping
 
     page.goto(f"{app_url}/Your_data?repeats=3")
     wait_for_app(page, chart=False)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.anonymity import (
+from core.people.anonymity import (
     HIDDEN,
     MAX_SUPPRESSION,
     anonymise,
@@ -12,7 +12,7 @@ from core.anonymity import (
     generalised_numeric,
     hierarchy,
 )
-from core.population import generate_profiles
+from core.people.population import generate_profiles
 from core.setting.schema import schema_from_dict
 
 AGE_BAND_WIDTHS = (1, 5, 10, 20, None)  # the built-in schema's age hierarchy, written out

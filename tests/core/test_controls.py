@@ -12,10 +12,10 @@ from core.controls import (
     scored,
     stream,
 )
-from core.encoding import not_collected_values
 from core.mechanisms import keep_probability
-from core.person_keys import generated_keys
-from core.population import generate_profiles
+from core.people.encoding import not_collected_values
+from core.people.person_keys import generated_keys
+from core.people.population import generate_profiles
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

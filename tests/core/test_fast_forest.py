@@ -6,8 +6,8 @@ from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.models.forest import _FittingTree
 from scipy.stats import chi2_contingency, ks_2samp
 
-from core.encoding import encode, model_bounds
 from core.fast_forest import Forest, ForestData, draw_forest, random_structure
+from core.people.encoding import encode, model_bounds
 from core.private_models import fit_person_level_forest, tree_of_person
 
 N_TRAIN = 4_000

@@ -6,7 +6,6 @@ from diffprivlib.accountant import BudgetAccountant
 from scipy.stats import ks_2samp
 from sklearn.naive_bayes import GaussianNB
 
-from core.encoding import encode, model_bounds
 from core.fast_nb import (
     VAR_SMOOTHING,
     NBParameters,
@@ -15,6 +14,7 @@ from core.fast_nb import (
     joint_log_likelihood,
     parameters_from_estimator,
 )
+from core.people.encoding import encode, model_bounds
 from core.private_models import PersonLevelGaussianNB
 
 N_TRAIN = 4_000

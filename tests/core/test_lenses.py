@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from core.anonymity import HIDDEN, MAX_SUPPRESSION
 from core.engine import evaluate, workbench_for
 from core.lenses import (
     CONSENT_RATES,
@@ -28,6 +27,7 @@ from core.lenses import (
     opt_out_grid,
 )
 from core.metrics import membership_auc_bound, membership_guess_bound
+from core.people.anonymity import HIDDEN, MAX_SUPPRESSION
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

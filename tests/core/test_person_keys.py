@@ -3,7 +3,7 @@
 Before, a person's "key" was their row in the table: deleting one row re-keyed every later row,
 so the forest tree each of them trained (and their consent, opt-out and split draws, drawn by
 position) could change with someone else's removal. Built-in people now get a distinct key when
-they are generated; uploaded people get one from their own row (:mod:`core.person_keys`).
+they are generated; uploaded people get one from their own row (:mod:`core.people.person_keys`).
 """
 
 import numpy as np
@@ -14,10 +14,10 @@ from core.controls import stream
 from core.engine import _STREAM_NOISE, _epsilon_key, workbench_for
 from core.fast_forest import tree_assignment
 from core.models import RF_TREES
-from core.person_keys import content_keys, generated_keys, keyed_uniform
+from core.people.person_keys import content_keys, generated_keys, keyed_uniform
+from core.people.upload import build_dataset, read_table, sample_csv, sample_mapping
 from core.private_models import tree_of_person
 from core.setting.scenario import Scenario
-from core.upload import build_dataset, read_table, sample_csv, sample_mapping
 
 SCENARIO = Scenario(model="random_forest", opt_out=0.3, consent_location=0.5, seed=17)
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from diffprivlib.accountant import BudgetAccountant
 
-from core.encoding import not_collected_values
 from core.engine import budget_split, fit_release, workbench_for
+from core.people.encoding import not_collected_values
 from core.persona import (
     PERSONAS_PATH,
     collected_table,

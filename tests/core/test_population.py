@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from core.encoding import encode
-from core.population import (
+from core.people.encoding import encode
+from core.people.population import (
     MAX_PROFILES,
     MIN_PROFILES,
     SEGMENTS,

@@ -6,8 +6,8 @@ from diffprivlib.accountant import BudgetAccountant
 from scipy import stats
 from scipy.special import expit
 
-from core.encoding import data_norm, encode, model_bounds
 from core.fast_lr import LRData, draw_releases
+from core.people.encoding import data_norm, encode, model_bounds
 from core.private_models import (
     MAX_CLASS_COUNT,
     PersonLevelGaussianNB,

@@ -35,7 +35,7 @@ from scipy.stats import chisquare
 from core.controls import TEST_SHARE, held_out, prepare
 from core.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
 from core.mechanisms import bounded_domain_scale
-from core.person_keys import generated_keys
+from core.people.person_keys import generated_keys
 from core.setting.scenario import Scenario
 
 EPSILON = 1.0

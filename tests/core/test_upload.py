@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from core.engine import evaluate, frontier, workbench_for
 from core.lenses import homogeneity_example, k_point, local_central_point
-from core.population import MAX_PROFILES, describe, generate_profiles
-from core.setting.scenario import Scenario
-from core.upload import (
+from core.people.population import MAX_PROFILES, describe, generate_profiles
+from core.people.upload import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -23,6 +22,7 @@ from core.upload import (
     read_table,
     split_values,
 )
+from core.setting.scenario import Scenario
 
 CLASSES = ("Books", "Electronics", "Fashion", "Groceries", "Home & garden", "Sports & outdoors")
 
@@ -172,7 +172,7 @@ def test_file_over_the_row_limit(monkeypatch):
     """More rows than the people slider allows are refused with the limit (checked while reading;
     the limit is lowered here so the test reads 1,001 rows, not a million)."""
     assert MAX_ROWS == MAX_PROFILES
-    monkeypatch.setattr("core.upload.MAX_ROWS", 1_000)
+    monkeypatch.setattr("core.people.upload.MAX_ROWS", 1_000)
     message = _error(b"a,b\n" + b"1,2\n" * 1_001)
     assert "more than 1,000 rows" in message and "the limit is 1,000 people" in message
     assert read_table(b"a,b\n" + b"1,2\n" * 1_000).frame.shape == (1_000, 2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.person_keys import generated_keys
+from core.people.person_keys import generated_keys
 from core.setting.schema import Schema, load_schema
 
 MIN_PROFILES = 1_000
@@ -63,8 +63,8 @@ class Population:
     """Synthetic people: raw features (schema names), taste segment, label and own key.
 
     Categorical features are stored as integer codes into the schema's ``values``. ``key`` is
-    each person's own key (:mod:`core.person_keys`): it travels with their record, so removing
-    someone else never changes it.
+    each person's own key (:mod:`core.people.person_keys`): it travels with their record, so
+    removing someone else never changes it.
     """
 
     features: pd.DataFrame

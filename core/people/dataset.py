@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.population import Population, generate_profiles
+from core.people.population import Population, generate_profiles
 from core.setting.scenario import Scenario
 from core.setting.schema import Schema, load_schema
 

@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.anonymity import MAX_QUASI_IDENTIFIERS
-from core.dataset import Dataset
-from core.person_keys import content_keys
-from core.population import MAX_PROFILES, Population, describe, generate_profiles
+from core.people.anonymity import MAX_QUASI_IDENTIFIERS
+from core.people.dataset import Dataset
+from core.people.person_keys import content_keys
+from core.people.population import MAX_PROFILES, Population, describe, generate_profiles
 from core.setting.schema import CATEGORIES, Schema, load_schema, schema_from_dict
 
 MAX_UPLOAD_MB = 20  # the same limit as server.maxUploadSize in .streamlit/config.toml
@@ -547,7 +547,7 @@ def build_dataset(table: RawTable, mapping: Mapping, name: str = "Your data") ->
         segment=segment[keep],
         label=label[keep],
         seed=0,
-        # Each person's own key, from their own row (core.person_keys): deleting another row
+        # Each person's own key, from their own row (core.people.person_keys): deleting another row
         # moves nobody's split, coins or tree.
         key=content_keys(table.frame)[keep],
         segment_names=segment_names,
