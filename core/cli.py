@@ -259,8 +259,8 @@ def run(argv: list[str]) -> int:
 
 
 def _run_audit(scenario: Scenario, trials: int | None, as_json: bool) -> int:
-    from core.audit import NB_TRIALS_PER_SIDE, SLOW_TRIALS_PER_SIDE, audit_workbench
     from core.engine import budget_split, workbench_for
+    from core.privacy.audit import NB_TRIALS_PER_SIDE, SLOW_TRIALS_PER_SIDE, audit_workbench
 
     model_epsilon, _ = budget_split(scenario, scenario.epsilon)
     result = audit_workbench(

@@ -25,14 +25,17 @@ import numpy as np
 import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
-from core.controls import PreparedData, integer_seed, prepare, stream
-from core.fast_forest import ForestData, draw_forest
-from core.fast_lr import LRData, draw_releases
-from core.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
-from core.guarantee import guarantee, person_epsilon, person_guess_bound
-from core.mechanisms import debias_counts
-from core.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
-from core.models import (
+from core.people.dataset import Dataset
+from core.people.encoding import model_bounds
+from core.people.population import Population
+from core.privacy.controls import PreparedData, integer_seed, prepare, stream
+from core.privacy.fast_forest import ForestData, draw_forest
+from core.privacy.fast_lr import LRData, draw_releases
+from core.privacy.fast_nb import NBStatistics, draw_parameters, joint_log_likelihood
+from core.privacy.guarantee import guarantee, person_epsilon, person_guess_bound
+from core.privacy.mechanisms import debias_counts
+from core.privacy.metrics import membership_attack, membership_guess_bound, summarise, top_k_hits
+from core.privacy.models import (
     RF_MAX_DEPTH,
     RF_TREES,
     Recommender,
@@ -46,9 +49,6 @@ from core.models import (
     lr_recommender,
     nb_recommender,
 )
-from core.people.dataset import Dataset
-from core.people.encoding import model_bounds
-from core.people.population import Population
 from core.setting.scenario import Scenario
 from core.setting.schema import Schema, load_schema
 
@@ -566,7 +566,8 @@ def evaluate(
         "epsilon_model": model_epsilon,
         "epsilon_popularity": popularity_epsilon,
         "guarantee": guarantee(scenario, float(epsilon_spent)),
-        # Per person: k·ε under k-anonymity (core.guarantee.person_epsilon), as on every page.
+        # Per person: k·ε under k-anonymity (core.privacy.guarantee.person_epsilon), as on every
+        # page.
         "person_epsilon": person_epsilon(scenario.k, epsilon_spent),
         "max_membership_guess": person_guess_bound(scenario.k, epsilon_spent),
         "posterior_odds_factor": math.exp(min(person_epsilon(scenario.k, epsilon_spent), 700)),

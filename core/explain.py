@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.figures import frontier_summary
-from core.guarantee import (
+from core.privacy.guarantee import (
     EXACT_FIGURES,
     SECRET_NOISE,
     UNIT,
@@ -19,7 +19,7 @@ from core.guarantee import (
     person_epsilon,
     person_guess_bound,
 )
-from core.metrics import membership_guess_bound
+from core.privacy.metrics import membership_guess_bound
 from core.setting.formatting import (
     format_epsilon,
     guess_text,
@@ -69,7 +69,8 @@ def epsilon_card(epsilon: float) -> dict[str, str]:
 
 
 def local_sentence(local_epsilon: float, k: int = 1, quasi_identifiers: str = "") -> str:
-    """What local DP protects, for a person: the local part of the guarantee (core.guarantee).
+    """What local DP protects, for a person: the local part of the guarantee
+    (core.privacy.guarantee).
 
     Everything released in local mode is learnt from the randomised reports, so it is
     ε_local-DP for what a record says; with k > 1 the quasi-identifiers are sent true first.

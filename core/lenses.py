@@ -15,11 +15,11 @@ import pandas as pd
 from scipy.stats import beta
 
 from core.engine import Workbench, build_workbench, private_draws, references, workbench_for
-from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
-from core.metrics import membership_attack
 from core.people.anonymity import HIDDEN
 from core.people.dataset import Dataset, builtin
 from core.people.population import Population
+from core.privacy.guarantee import person_auc_bound, person_epsilon, person_guess_bound
+from core.privacy.metrics import membership_attack
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 
@@ -253,7 +253,7 @@ def empirical_epsilon(member_scores, non_member_scores, seed: int = 0) -> dict[s
     scores, Clopper-Pearson on the other: ε >= ln(TPR_low / FPR_high) and
     ε >= ln((1 - FPR_high) / (1 - TPR_low))), but its trials are different people scored by one
     model, not independent releases on neighbouring data sets, so it is not a bound on ε. The
-    valid audit is :mod:`core.audit`.
+    valid audit is :mod:`core.privacy.audit`.
     """
     rng = np.random.default_rng(seed)
     members = rng.permutation(np.asarray(member_scores, dtype=float))

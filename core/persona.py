@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from diffprivlib.accountant import BudgetAccountant
 
-from core.controls import apply_generalisation, stream
 from core.engine import Workbench, budget_split, fit_release, release_popularity
-from core.mechanisms import laplace_truncated
 from core.people.anonymity import HIDDEN, AnonymisationResult, Level, generalise
 from core.people.dataset import Dataset
 from core.people.encoding import encode, model_bounds, not_collected_values
+from core.privacy.controls import apply_generalisation, stream
+from core.privacy.mechanisms import laplace_truncated
 from core.setting.schema import CATEGORIES, DATA_DIR, Feature, Schema
 
 PERSONAS_PATH = DATA_DIR / "personas.json"

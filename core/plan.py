@@ -36,7 +36,7 @@ from dp_accounting.pld import privacy_loss_distribution as pld_lib
 from scipy.optimize import brentq
 from scipy.stats import binom
 
-from core import guarantee
+from core.privacy import guarantee
 from core.setting.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
 from core.setting.scenario import Field, parse_known, read_leniently
 from core.setting.schema import Schema
@@ -381,7 +381,7 @@ def guess_bound(epsilon: float, delta: float = 0.0) -> float:
 
     (ε, δ)-DP confines every test to TPR ≤ e^ε·FPR + δ (and the same with the roles swapped),
     so the best balanced accuracy is (e^ε + δ) / (e^ε + 1); at δ = 0 this is
-    :func:`core.metrics.membership_guess_bound`.
+    :func:`core.privacy.metrics.membership_guess_bound`.
     """
     if epsilon > 700:
         return 1.0

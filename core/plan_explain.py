@@ -10,8 +10,8 @@ import math
 
 import pandas as pd
 
-from core import guarantee
 from core.plan import CADENCES, Plan, best_guesses
+from core.privacy import guarantee
 from core.setting.formatting import format_epsilon, guess_text
 
 # The accountant the headline uses: true for any ε-DP release, so for the engine's releases

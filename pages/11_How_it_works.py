@@ -3,12 +3,12 @@
 import streamlit as st
 
 import ui
-from core import guarantee
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.figures import format_epsilon
 from core.glossary import define, load_glossary
-from core.guarantee import one_line
 from core.people.population import describe, generate_profiles
+from core.privacy import guarantee
+from core.privacy.guarantee import one_line
 
 scenario = ui.page_setup(
     "How it works",

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core import guarantee
 from core import plan as planner
 from core.export import report_html, to_safe_csv
 from core.plan_explain import (
@@ -18,6 +17,7 @@ from core.plan_explain import (
     unit_sentences,
 )
 from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
+from core.privacy import guarantee
 from core.setting.formatting import format_epsilon, guess_text
 from ui import plan as plan_ui
 
@@ -45,7 +45,7 @@ totals = {method: float(curve[method].iloc[-1]) for method in planner.METHODS}
 refs = ui.references_for(scenario)
 point = planner.accuracy_by_epsilon(plan_ui.accuracy_at(scenario, [plan.epsilon]))
 point = point.loc[plan.epsilon].to_dict()
-# With k-anonymity first, each release is ε-DP for the stored table only (core.guarantee).
+# With k-anonymity first, each release is ε-DP for the stored table only (core.privacy.guarantee).
 per_person = scenario.k == 1
 answer = headline(plan, totals, point, refs, per_person=per_person)
 total = totals[HEADLINE_METHOD]

@@ -6,8 +6,8 @@ import ui
 from core.explain import anonymity_takeaway
 from core.figures import anonymity_figure
 from core.glossary import explain
-from core.guarantee import k_anonymity_caveat
 from core.lenses import K_VALUES
+from core.privacy.guarantee import k_anonymity_caveat
 
 quasi_identifiers = ui.quasi_identifier_words()
 scenario = ui.page_setup(

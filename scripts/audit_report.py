@@ -1,7 +1,7 @@
 """Run the privacy audit on the real release and on the broken references; print the figures.
 
-Every row is :func:`core.audit.audit_nb` (or :func:`core.audit.audit_fitted_model`,
-:func:`core.audit.audit_workbench`) with fixed seeds, so the table in docs/audit.md can be
+Every row is :func:`core.privacy.audit.audit_nb` (or :func:`core.privacy.audit.audit_fitted_model`,
+:func:`core.privacy.audit.audit_workbench`) with fixed seeds, so the table in docs/audit.md can be
 regenerated:
 
     python scripts/audit_report.py                 # markdown tables
@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.audit import (  # noqa: E402
+from core.engine import budget_split, workbench_for  # noqa: E402
+from core.privacy.audit import (  # noqa: E402
     absent_class_release,
     audit_fitted_model,
     audit_nb,
@@ -31,7 +32,6 @@ from core.audit import (  # noqa: E402
     seed_range_words,
     worst_case_pair,
 )
-from core.engine import budget_split, workbench_for  # noqa: E402
 from core.setting.scenario import Scenario  # noqa: E402
 
 

@@ -18,10 +18,10 @@ Sections (``--only NAME[,NAME]``; default: all of them, ``--quick``: the first t
     person-level diffprivlib fits, alternated in one process (logistic regression has no fast
     path: its per-draw time is measured).
 ``logistic``
-    Logistic regression's batched draws (core.fast_lr) against one plain scikit-learn fit of the
-    same data and against diffprivlib's per-draw fit; the frontier before and after the add/remove
-    calibration; the first visit of every lens page (AppTest) on logistic regression and on the
-    random forest.
+    Logistic regression's batched draws (core.privacy.fast_lr) against one plain scikit-learn fit of
+    the same data and against diffprivlib's per-draw fit; the frontier before and after the
+    add/remove calibration; the first visit of every lens page (AppTest) on logistic regression and
+    on the random forest.
 ``concurrency``
     The same frontier (15 ε × 10 draws, default Scenario) in one process alone and in two
     processes at once, with NumPy's default BLAS threads and with one BLAS thread per process.
@@ -233,10 +233,10 @@ def section_engine(quick: bool) -> dict:
     from threadpoolctl import threadpool_limits
 
     from core import engine
-    from core.fast_nb import joint_log_likelihood, parameters_from_estimator
-    from core.metrics import top_k_hits
     from core.people.encoding import model_bounds
-    from core.private_models import PersonLevelGaussianNB
+    from core.privacy.fast_nb import joint_log_likelihood, parameters_from_estimator
+    from core.privacy.metrics import top_k_hits
+    from core.privacy.private_models import PersonLevelGaussianNB
     from core.setting.scenario import Scenario
     from core.threads import limit_blas_threads
 
@@ -1122,9 +1122,9 @@ def section_models(quick: bool) -> dict:
     from diffprivlib.accountant import BudgetAccountant
 
     from core import engine
-    from core.controls import integer_seed
-    from core.metrics import top_k_hits
-    from core.models import fit_private
+    from core.privacy.controls import integer_seed
+    from core.privacy.metrics import top_k_hits
+    from core.privacy.models import fit_private
     from core.setting.scenario import Scenario
     from core.threads import blas_threads, limit_blas_threads
 
@@ -1203,8 +1203,9 @@ def render_models(result: dict) -> str:
         "Default Scenario (40,000 profiles) with each model; one BLAS thread per process "
         f"({threads}), as the app runs. Fast: `engine.frontier(bench, 15 ε, 10)`, the path "
         "the app takes (every draw's accuracy, hit@3 and group accuracies). Naive: a loop of "
-        "real person-level fits (`core.models.fit_private`: diffprivlib's trees, GaussianNB or "
-        "LogisticRegression) scored on the same test people; the two alternate in one process."
+        "real person-level fits (`core.privacy.models.fit_private`: diffprivlib's trees, "
+        "GaussianNB or LogisticRegression) scored on the same test people; the two alternate in "
+        "one process."
         + (
             f" Run at niceness {result['niceness']} (`nice -n {result['niceness']}`), ahead of "
             "the other processes on the machine."
@@ -1241,10 +1242,10 @@ LENS_PAGES = {
 
 def _replace_one_calibration(epsilon: float, C: float = 1.0):
     """The calibration the app used before (diffprivlib's Vector at ε: replace-one, its own ridge
-    rule), in core.private_models' terms: what an add/remove release at ε/2 would need."""
+    rule), in core.privacy.private_models' terms: what an add/remove release at ε/2 would need."""
     import math
 
-    from core.private_models import LOGISTIC_CURVATURE, PerturbationCalibration
+    from core.privacy.private_models import LOGISTIC_CURVATURE, PerturbationCalibration
 
     alpha = 1.0 / C
     noise_epsilon = epsilon - 2 * math.log1p(LOGISTIC_CURVATURE / alpha)
@@ -1282,9 +1283,10 @@ def section_logistic(quick: bool) -> dict:
     from diffprivlib.accountant import BudgetAccountant
     from sklearn.linear_model import LogisticRegression
 
-    from core import engine, fast_lr
-    from core.controls import integer_seed
-    from core.models import fit_private
+    from core import engine
+    from core.privacy import fast_lr
+    from core.privacy.controls import integer_seed
+    from core.privacy.models import fit_private
     from core.setting.scenario import EPSILON_STOPS, Scenario
     from core.threads import limit_blas_threads
 

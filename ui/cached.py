@@ -19,12 +19,12 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from core import lenses
-from core.audit import audit_workbench
 from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
 from core.export import data_note
 from core.people.dataset import Dataset, builtin
 from core.people.population import Population
 from core.persona import Persona, load_personas, persona_report, personas_from
+from core.privacy.audit import audit_workbench
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES
 from core.storage import ScenarioStore, StorageError, database_url
@@ -238,7 +238,8 @@ def _privacy_audit(scenario: Scenario, epsilon: float, dataset: Dataset) -> dict
 
 
 def privacy_audit(scenario: Scenario) -> dict | None:
-    """The DP audit of the current setting's model release (core.audit), with a progress bar."""
+    """The DP audit of the current setting's model release (core.privacy.audit), with a progress
+    bar."""
     return _privacy_audit(noise_free(scenario), scenario.epsilon, current_dataset())
 
 
@@ -352,7 +353,8 @@ _FRONTIERS_DONE_MAX = 1024
 
 def frontier_for(scenario: Scenario) -> pd.DataFrame:
     """Cached frontier of ``scenario`` (its ε does not matter). Every model's draws are drawn in
-    batches (core.fast_nb, core.fast_forest, core.fast_lr): a frontier takes a second or two."""
+    batches (core.privacy.fast_nb, core.privacy.fast_forest, core.privacy.fast_lr): a frontier
+    takes a second or two."""
     key = noise_free(scenario)
     done_key = (key, current_dataset().fingerprint)
     training = f"Training the private model at {len(EPSILON_STOPS)} privacy levels…"

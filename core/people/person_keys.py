@@ -1,8 +1,8 @@
 """Each person's own key, and the per-person coins drawn from it.
 
-Under the stated guarantee (add/remove one person, :mod:`core.guarantee`) the data set without a
-person must be exactly the data set with them, minus their record. Anything drawn per person
-(their consent and opt-out choices as simulated here, whether they are held out for testing,
+Under the stated guarantee (add/remove one person, :mod:`core.privacy.guarantee`) the data set
+without a person must be exactly the data set with them, minus their record. Anything drawn per
+person (their consent and opt-out choices as simulated here, whether they are held out for testing,
 which tree of the forest they train) must therefore travel with that person: it may depend on
 their own key and the secret seed, never on their position in a table, which every earlier
 person's removal would shift.

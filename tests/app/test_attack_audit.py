@@ -1,7 +1,7 @@
 """The Attack audit page: the privacy audit of the current setting, and the heuristic attack."""
 
-from core.audit import audit_workbench
 from core.engine import budget_split, workbench_for
+from core.privacy.audit import audit_workbench
 from core.setting.scenario import Scenario
 from tests.app.conftest import open_page
 
@@ -15,7 +15,7 @@ def _metrics(at) -> dict[str, str]:
 
 
 def test_audit_shows_cores_bound_beside_the_claimed_epsilon(no_exceptions):
-    """The page's "audit shows ε ≥" is core.audit's figure for the same setting and seed."""
+    """The page's "audit shows ε ≥" is core.privacy.audit's figure for the same setting and seed."""
     at = open_page("pages/7_Attack_audit.py", **AUDITED)
     no_exceptions(at)
     scenario = Scenario(**AUDITED)

@@ -1,7 +1,7 @@
 """Logistic regression in a real browser: picking it draws its frontier, and a person who leaves
 for another page at once and comes back finds it whole.
 
-The frontier (13 ε × 10 draws, core.fast_lr) trains in the script run that picked the model;
+The frontier (13 ε × 10 draws, core.privacy.fast_lr) trains in the script run that picked the model;
 leaving the page stops that run after the cached computation. What a person does, in order: open
 a link to a seed nobody opened, pick logistic regression in the sidebar, leave for Who pays at
 once, come back to Explore.

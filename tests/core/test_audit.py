@@ -1,7 +1,7 @@
 """The privacy audit and the statistical DP tests of the whole naive Bayes release.
 
 Every check runs on tiny neighbouring data sets where the worst case is built in
-(:func:`core.audit.worst_case_pair`): ``without`` has one person per class (class 0 at 0,
+(:func:`core.privacy.audit.worst_case_pair`): ``without`` has one person per class (class 0 at 0,
 class 1 at 1, one column in [0, 1]), ``with_`` adds the canary at 1 in class 0. Seeds are fixed;
 the tolerances are stated where they are used. Figures are in docs/audit.md.
 """
@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from core.audit import (
+from core.engine import budget_split, workbench_for
+from core.privacy.audit import (
     AUDIT_CONFIDENCE,
     absent_class_release,
     audit_fitted_model,
@@ -28,8 +29,7 @@ from core.audit import (
     power_limit,
     worst_case_pair,
 )
-from core.engine import budget_split, workbench_for
-from core.fast_nb import NBStatistics
+from core.privacy.fast_nb import NBStatistics
 from core.setting.scenario import Scenario
 
 # Releases a side for the fast-path audits: 40,000 keeps the 2ε variant's finding clear of the
@@ -293,7 +293,7 @@ def test_the_seed_range_says_what_it_is():
     1 − 0.95^5, and docs/audit.md says so beside its table."""
     from pathlib import Path
 
-    from core.audit import chance_some_audit_exceeds, seed_range_words
+    from core.privacy.audit import chance_some_audit_exceeds, seed_range_words
 
     assert chance_some_audit_exceeds(5) == pytest.approx(0.2262190625)
     assert chance_some_audit_exceeds(1) == pytest.approx(0.05)

@@ -177,9 +177,9 @@ def test_more_bad_input_exits_2_with_one_line(capsys, argv, names):
 
 
 def test_audit_json_is_cores_audit_of_the_scenario(capsys):
-    """`audit --json` prints core.audit's result for the Scenario's model ε and seed."""
-    from core.audit import audit_workbench
+    """`audit --json` prints core.privacy.audit's result for the Scenario's model ε and seed."""
     from core.engine import budget_split, workbench_for
+    from core.privacy.audit import audit_workbench
     from core.setting.scenario import Scenario
 
     argv = ["audit", "--json", "--trials", "400", "--profiles", "2000", "--opt-out", "0.2"]

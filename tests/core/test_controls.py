@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from core.controls import (
+from core.people.encoding import not_collected_values
+from core.people.person_keys import generated_keys
+from core.people.population import generate_profiles
+from core.privacy.controls import (
     LOCAL_LABEL_SHARE,
     MAX_TEST_PEOPLE,
     TEST_SHARE,
@@ -12,10 +15,7 @@ from core.controls import (
     scored,
     stream,
 )
-from core.mechanisms import keep_probability
-from core.people.encoding import not_collected_values
-from core.people.person_keys import generated_keys
-from core.people.population import generate_profiles
+from core.privacy.mechanisms import keep_probability
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

@@ -355,7 +355,7 @@ def test_local_popular_list_is_a_dp_histogram_of_the_reports(opt_out):
     from diffprivlib.accountant import BudgetAccountant
 
     from core.engine import release_popularity
-    from core.mechanisms import debiased_counts
+    from core.privacy.mechanisms import debiased_counts
 
     bench = workbench_for(Scenario(local_epsilon=1.0, opt_out=opt_out, **SMALL))
     accountant = BudgetAccountant()
@@ -378,7 +378,7 @@ def test_local_dp_with_k_generalises_from_true_values_and_says_so():
     """Local DP with k > 1: the generalisation is chosen from everyone's true quasi-identifiers
     (the same as without local DP), and the guarantee says the local part does not cover them
     (issue 19, item 4: stated, not changed; docs/privacy.md says why)."""
-    from core.controls import prepare
+    from core.privacy.controls import prepare
 
     with_local = prepare(Scenario(k=5, local_epsilon=1.0, profiles=5_000))
     without = prepare(Scenario(k=5, profiles=5_000))

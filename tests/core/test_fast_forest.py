@@ -6,9 +6,9 @@ from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.models.forest import _FittingTree
 from scipy.stats import chi2_contingency, ks_2samp
 
-from core.fast_forest import Forest, ForestData, draw_forest, random_structure
 from core.people.encoding import encode, model_bounds
-from core.private_models import fit_person_level_forest, tree_of_person
+from core.privacy.fast_forest import Forest, ForestData, draw_forest, random_structure
+from core.privacy.private_models import fit_person_level_forest, tree_of_person
 
 N_TRAIN = 4_000
 N_TREES, MAX_DEPTH = 10, 6

@@ -6,12 +6,12 @@ from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.mechanisms import Vector
 from scipy.special import expit
 
-from core.controls import integer_seed
 from core.engine import _STREAM_NOISE, _epsilon_key, build_workbench, fit_release
-from core.fast_lr import TOLERANCE, LRData, class_seeds, draw_releases, release_noise
-from core.models import fit_private, lr_design, lr_probabilities
 from core.people.encoding import encode
-from core.private_models import (
+from core.privacy.controls import integer_seed
+from core.privacy.fast_lr import TOLERANCE, LRData, class_seeds, draw_releases, release_noise
+from core.privacy.models import fit_private, lr_design, lr_probabilities
+from core.privacy.private_models import (
     LOGISTIC_CURVATURE,
     PersonLevelLogisticRegression,
     objective_perturbation_calibration,

@@ -6,7 +6,8 @@ from diffprivlib.accountant import BudgetAccountant
 from scipy.stats import ks_2samp
 from sklearn.naive_bayes import GaussianNB
 
-from core.fast_nb import (
+from core.people.encoding import encode, model_bounds
+from core.privacy.fast_nb import (
     VAR_SMOOTHING,
     NBParameters,
     NBStatistics,
@@ -14,8 +15,7 @@ from core.fast_nb import (
     joint_log_likelihood,
     parameters_from_estimator,
 )
-from core.people.encoding import encode, model_bounds
-from core.private_models import PersonLevelGaussianNB
+from core.privacy.private_models import PersonLevelGaussianNB
 
 N_TRAIN = 4_000
 DRAWS_PER_EPSILON = 30

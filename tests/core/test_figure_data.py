@@ -21,7 +21,7 @@ from core.figures import (
     overlay_figure,
     segment_figure,
 )
-from core.metrics import membership_auc_bound
+from core.privacy.metrics import membership_auc_bound
 
 EPSILONS = (0.01, 0.1, 1.0, 10.0)
 Y_PERCENT = "Right recommendations (%)"

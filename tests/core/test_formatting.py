@@ -20,9 +20,9 @@ from core.explain import (
     structure_limit_sentence,
 )
 from core.export import comparison_numbers, comparison_table
-from core.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.lenses import attack_rows
-from core.metrics import membership_guess_bound
+from core.privacy.guarantee import person_auc_bound, person_epsilon, person_guess_bound
+from core.privacy.metrics import membership_guess_bound
 from core.setting.formatting import guess_text, odds_factor_text, signed_points, spread_words
 from core.setting.scenario import Scenario
 from core.setting.schema import load_schema

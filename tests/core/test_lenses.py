@@ -26,8 +26,8 @@ from core.lenses import (
     local_vs_central,
     opt_out_grid,
 )
-from core.metrics import membership_auc_bound, membership_guess_bound
 from core.people.anonymity import HIDDEN, MAX_SUPPRESSION
+from core.privacy.metrics import membership_auc_bound, membership_guess_bound
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

@@ -18,7 +18,7 @@ from diffprivlib.mechanisms import (
 )
 from scipy.stats import chi2_contingency, ks_2samp
 
-from core.mechanisms import (
+from core.privacy.mechanisms import (
     bounded_domain_scale,
     debiased_counts,
     geometric_truncated,

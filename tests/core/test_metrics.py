@@ -1,9 +1,9 @@
-"""Accuracy measures (core.metrics)."""
+"""Accuracy measures (core.privacy.metrics)."""
 
 import numpy as np
 import pytest
 
-from core.metrics import top_k_hits
+from core.privacy.metrics import top_k_hits
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5])

@@ -7,8 +7,8 @@ import pytest
 from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.utils import BudgetError, PrivacyLeakWarning
 
-from core.controls import prepare
-from core.models import (
+from core.privacy.controls import prepare
+from core.privacy.models import (
     dp_popularity_counts,
     exact_popularity_counts,
     fit_nonprivate,

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.controls import stream
 from core.engine import _STREAM_NOISE, _epsilon_key, workbench_for
-from core.fast_forest import tree_assignment
-from core.models import RF_TREES
 from core.people.person_keys import content_keys, generated_keys, keyed_uniform
 from core.people.upload import build_dataset, read_table, sample_csv, sample_mapping
-from core.private_models import tree_of_person
+from core.privacy.controls import stream
+from core.privacy.fast_forest import tree_assignment
+from core.privacy.models import RF_TREES
+from core.privacy.private_models import tree_of_person
 from core.setting.scenario import Scenario
 
 SCENARIO = Scenario(model="random_forest", opt_out=0.3, consent_location=0.5, seed=17)

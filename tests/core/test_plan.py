@@ -9,7 +9,6 @@ from dp_accounting.pld import common as pld_common
 from dp_accounting.pld import privacy_loss_distribution as pld_lib
 
 from core import plan
-from core.metrics import membership_guess_bound
 from core.plan import (
     CADENCES,
     METHODS,
@@ -34,6 +33,7 @@ from core.plan import (
     total_loss,
     total_losses,
 )
+from core.privacy.metrics import membership_guess_bound
 from core.setting.scenario import FIELDS_BY_NAME as SCENARIO_FIELDS
 from core.setting.schema import Schema
 

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 
-from core import guarantee
 from core import plan as planner
 from core.plan import Plan
 from core.plan_explain import (
@@ -17,6 +16,7 @@ from core.plan_explain import (
     local_note,
     unit_sentences,
 )
+from core.privacy import guarantee
 
 POINT = {"accuracy": 0.31, "accuracy_q05": 0.27, "accuracy_q95": 0.35}
 REFS = {"popularity_accuracy": 0.19, "nonprivate_accuracy": 0.55}
@@ -91,7 +91,7 @@ def test_unit_sentences_name_the_engine_guarantee_and_the_heaviest():
 
 
 def test_local_note_and_guarantee_words():
-    """Local DP over time and the engine's unit come from core.guarantee's words."""
+    """Local DP over time and the engine's unit come from core.privacy.guarantee's words."""
     assert "afresh for every release" in local_note(0.5)
     summary = planner.event_summary(np.r_[0, 1, 2, 3], 0.1, 1e-6)
     assert guarantee.UNIT in unit_sentences(summary, 0.1, 1e-6)["guarantee"]

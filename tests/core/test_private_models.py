@@ -6,9 +6,9 @@ from diffprivlib.accountant import BudgetAccountant
 from scipy import stats
 from scipy.special import expit
 
-from core.fast_lr import LRData, draw_releases
 from core.people.encoding import data_norm, encode, model_bounds
-from core.private_models import (
+from core.privacy.fast_lr import LRData, draw_releases
+from core.privacy.private_models import (
     MAX_CLASS_COUNT,
     PersonLevelGaussianNB,
     PersonLevelLogisticRegression,

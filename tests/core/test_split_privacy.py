@@ -3,8 +3,8 @@
 The guarantee (``docs/privacy.md``) is ε-DP against adding or removing one person, with the
 training-set size private. Here a release is the whole path from the people to the naive Bayes
 parameters: who is held out for testing, then the NB release on whoever is left
-(:func:`core.fast_nb.draw_parameters`). For tiny data the exact density of a release is a sum
-over every training set S the split can give,
+(:func:`core.privacy.fast_nb.draw_parameters`). For tiny data the exact density of a release is a
+sum over every training set S the split can give,
 
     P(o | world) = Σ_S P(split gives S | world) · f(o | S),
 
@@ -15,7 +15,7 @@ neighbouring worlds; the largest over releases sampled from both must stay withi
 
 Two relations are checked: the canary added to the data (the split drawn afterwards), and "was
 the canary trained on?" for an attacker who knows the data but not the split. The app's split
-(each person's own coin, :func:`core.controls.held_out`, whose law the last test pins) stays
+(each person's own coin, :func:`core.privacy.controls.held_out`, whose law the last test pins) stays
 within ε = 1 in both: at most 0.67 and 0.85. The old split, kept here as
 :func:`old_fixed_size_world`, held out round(0.2·n) people: knowing n, one knows |train|, so
 "trained or not" is a replace-one question and its loss reached 1.66 at a claimed ε = 1, and
@@ -32,10 +32,10 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import chisquare
 
-from core.controls import TEST_SHARE, held_out, prepare
-from core.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
-from core.mechanisms import bounded_domain_scale
 from core.people.person_keys import generated_keys
+from core.privacy.controls import TEST_SHARE, held_out, prepare
+from core.privacy.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
+from core.privacy.mechanisms import bounded_domain_scale
 from core.setting.scenario import Scenario
 
 EPSILON = 1.0
@@ -82,7 +82,7 @@ def coin_world(n_others: int, canary: str) -> tuple[np.ndarray, np.ndarray]:
 
 def old_fixed_size_world(n_others: int, canary: str) -> tuple[np.ndarray, np.ndarray]:
     """The OLD split: round(0.2·n) of the n people present held out, every such subset equally
-    likely (as core.controls drew it: the first round(0.2·n) of a random permutation)."""
+    likely (as core.privacy.controls drew it: the first round(0.2·n) of a random permutation)."""
     n_present = n_others + (canary != "absent")
     n_train = n_present - round(TEST_SHARE * n_present)
     masks = _subsets(n_others + 1)

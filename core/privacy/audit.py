@@ -35,9 +35,9 @@ import numpy as np
 from diffprivlib.accountant import BudgetAccountant
 from scipy.stats import beta
 
-from core.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
-from core.mechanisms import bounded_domain_scale
-from core.models import fit_private
+from core.privacy.fast_nb import VAR_SMOOTHING, NBParameters, NBStatistics, draw_parameters
+from core.privacy.mechanisms import bounded_domain_scale
+from core.privacy.models import fit_private
 from core.setting.schema import Feature, Schema
 
 AUDIT_CONFIDENCE = 0.95
@@ -558,7 +558,8 @@ def audit_fitted_model(
     confidence: float = AUDIT_CONFIDENCE,
     progress: Progress = None,
 ) -> AuditResult:
-    """Audit a diffprivlib model as the app fits it (:func:`core.models.fit_private`) on tiny data.
+    """Audit a diffprivlib model as the app fits it (:func:`core.privacy.models.fit_private`) on
+    tiny data.
 
     Each run is a real fit with its own integer ``random_state``. The score is the released
     model's log-odds of the canary's class at the canary's record (what a membership attacker

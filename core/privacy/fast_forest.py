@@ -1,6 +1,6 @@
 """The person-level DP random forest, drawn with arrays instead of fitted tree by tree.
 
-:func:`core.private_models.fit_person_level_forest` fits ``n_trees`` diffprivlib
+:func:`core.privacy.private_models.fit_person_level_forest` fits ``n_trees`` diffprivlib
 ``DecisionTreeClassifier``s, each on the people a seeded hash sends to it. What one such release
 is made of, and where the data enters:
 
@@ -16,7 +16,8 @@ is made of, and where the data enters:
 diffprivlib does (2) in a Python loop with array copies per node (~8 ms a tree) and routes every
 training person through the tree in a Python loop (``_FittingTree.apply``). Here (2) is drawn a
 level at a time for all trees at once, (3) is a vectorised descent and one ``bincount``, and (4)
-uses :func:`core.mechanisms.permute_and_flip`. The random stream is not diffprivlib's, so the
+uses :func:`core.privacy.mechanisms.permute_and_flip`. The random stream is not diffprivlib's, so
+the
 trees of one seed differ from a real fit's, but every step has the same distribution:
 ``tests/core/test_fast_forest.py`` checks the structures, the leaf labels and the accuracy per ε
 against real fits of ``fit_person_level_forest``.
@@ -28,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.mechanisms import permute_and_flip
-from core.private_models import tree_of_person
+from core.privacy.mechanisms import permute_and_flip
+from core.privacy.private_models import tree_of_person
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.mechanisms import laplace_truncated, randomised_response
 from core.people.anonymity import HIDDEN, AnonymisationResult, anonymise, generalised_numeric
 from core.people.encoding import encode, missing_mask, model_bounds, not_collected_values
 from core.people.person_keys import keyed_uniform
 from core.people.population import Population, generate_profiles
+from core.privacy.mechanisms import laplace_truncated, randomised_response
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES, Schema, load_schema
 

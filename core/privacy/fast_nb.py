@@ -1,13 +1,13 @@
 """diffprivlib's GaussianNB, split into what depends on the data and what is noise.
 
-diffprivlib's ``GaussianNB.fit`` (here :class:`core.private_models.PersonLevelGaussianNB`, which
-releases every public class and does not force the counts to add up to n) computes, per class and
-column, a sum, a sum of squared
+diffprivlib's ``GaussianNB.fit`` (here :class:`core.privacy.private_models.PersonLevelGaussianNB`,
+which releases every public class and does not force the counts to add up to n) computes, per class
+and column, a sum, a sum of squared
 deviations and a class count, then adds noise. The sums do not depend on ε or on the draw, so
 they are computed once per dataset (:class:`NBStatistics`); each (ε, draw) then only needs the
-noise, drawn for all classes and columns at once with the samplers of :mod:`core.mechanisms`.
-The privacy budget split is diffprivlib's: ε/3 for the class counts, ε/3 for the means and ε/3
-for the variances, each divided equally over the columns.
+noise, drawn for all classes and columns at once with the samplers of
+:mod:`core.privacy.mechanisms`. The privacy budget split is diffprivlib's: ε/3 for the class counts,
+ε/3 for the means and ε/3 for the variances, each divided equally over the columns.
 
 ``tests/core/test_fast_nb.py`` shows that accuracies from these parameters and from real fits of
 that diffprivlib model have the same distribution.
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.mechanisms import geometric_truncated, laplace_bounded_domain, laplace_truncated
-from core.private_models import MAX_CLASS_COUNT
+from core.privacy.mechanisms import geometric_truncated, laplace_bounded_domain, laplace_truncated
+from core.privacy.private_models import MAX_CLASS_COUNT
 
 # Variance floor added to every class variance, by the private model (diffprivlib's
 # ``var_smoothing``) and the twin alike. Columns live in [0, 1]; with the libraries' 1e-9 a class
@@ -89,8 +89,9 @@ def draw_parameters(
     n_draws: int,
     rng: np.random.Generator | Sequence[np.random.Generator],
 ) -> NBParameters:
-    """Draw DP Gaussian NB parameters as :class:`~core.private_models.PersonLevelGaussianNB` would
-    (diffprivlib's GaussianNB, every class released, counts not forced to n), ``n_draws`` times.
+    """Draw DP Gaussian NB parameters as :class:`~core.privacy.private_models.PersonLevelGaussianNB`
+    would (diffprivlib's GaussianNB, every class released, counts not forced to n), ``n_draws``
+    times.
 
     Parameters
     ----------

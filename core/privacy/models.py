@@ -17,15 +17,15 @@ from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.naive_bayes import GaussianNB
 
-from core.fast_lr import LRData
-from core.fast_nb import (
+from core.people.encoding import data_norm, model_bounds
+from core.privacy.fast_lr import LRData
+from core.privacy.fast_nb import (
     VAR_SMOOTHING,
     NBParameters,
     joint_log_likelihood,
     parameters_from_estimator,
 )
-from core.people.encoding import data_norm, model_bounds
-from core.private_models import (
+from core.privacy.private_models import (
     PersonLevelGaussianNB,
     PersonLevelLogisticRegression,
     fit_person_level_forest,
@@ -192,7 +192,8 @@ def random_forest(
 
 
 def forest_recommender(forest) -> Recommender:
-    """A :class:`core.fast_forest.Forest` (or anything with a full-width ``predict_proba``)."""
+    """A :class:`core.privacy.fast_forest.Forest` (or anything with a full-width
+    ``predict_proba``)."""
 
     def predict_proba(X, observed):
         return forest.predict_proba(X)

@@ -1,12 +1,12 @@
 """Logistic regression's objective perturbation, solved for many draws and classes at once.
 
-One release of :class:`core.private_models.PersonLevelLogisticRegression` is, per public class k,
-the minimiser of the sum-form objective
+One release of :class:`core.privacy.private_models.PersonLevelLogisticRegression` is, per public
+class k, the minimiser of the sum-form objective
 
     J(w) = Σ_i ℓ(x_iᵀw, [y_i = k]) + (α′/2)·‖w‖² + bᵀw
 
 with b drawn by diffprivlib's ``Vector`` mechanism from the class's own integer seed (α′ and the
-scale of b from :func:`core.private_models.objective_perturbation_calibration`). diffprivlib
+scale of b from :func:`core.privacy.private_models.objective_perturbation_calibration`). diffprivlib
 minimises each J with its own L-BFGS run from w = 0 (100 iterations at most, gradient tolerance
 1e-4 on J/n). Here the same minimisers are found together:
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from diffprivlib.validation import DiffprivlibMixin
 
-from core.private_models import PerturbationCalibration, objective_perturbation_calibration
+from core.privacy.private_models import PerturbationCalibration, objective_perturbation_calibration
 
 TOLERANCE = 1e-7  # on ‖∇J‖∞ / n
 MAX_STEPS = 60
@@ -82,7 +82,7 @@ class LRData:
 
     @classmethod
     def from_data(cls, X: np.ndarray, y: np.ndarray, n_classes: int, C: float = 1.0) -> LRData:
-        """``X`` from :func:`core.private_models.unit_ball_design`; clipped to norm 1 as
+        """``X`` from :func:`core.privacy.private_models.unit_ball_design`; clipped to norm 1 as
         diffprivlib clips it."""
         X = DiffprivlibMixin._clip_to_norm(np.asarray(X, dtype=float), 1.0)
         y = np.asarray(y, dtype=np.int64)

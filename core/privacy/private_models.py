@@ -1,6 +1,6 @@
 """diffprivlib's models, each changed in one step so its release is ε-DP for one person.
 
-The engine's guarantee (:mod:`core.guarantee`) protects one person's whole record under
+The engine's guarantee (:mod:`core.privacy.guarantee`) protects one person's whole record under
 add/remove-one neighbours, with the schema public and the training-set size not. diffprivlib
 0.6.6's models do not meet it as they stand; each class here is the diffprivlib model with the step
 that breaks it replaced, and everything else (mechanisms, budget split, fitting) left as it is:

@@ -1,13 +1,14 @@
 """The one privacy guarantee the engine states, written once (``docs/privacy.md`` explains it).
 
 Every release is calibrated to it: the person-level diffprivlib models
-(:mod:`core.private_models`), the DP popularity histogram, the local randomiser
-(:mod:`core.controls`). Every sentence the app shows about what ε protects is built from here.
+(:mod:`core.privacy.private_models`), the DP popularity histogram, the local randomiser
+(:mod:`core.privacy.controls`). Every sentence the app shows about what ε protects is built from
+here.
 """
 
 from __future__ import annotations
 
-from core.metrics import membership_auc_bound, membership_guess_bound
+from core.privacy.metrics import membership_auc_bound, membership_guess_bound
 from core.setting.formatting import format_epsilon
 from core.setting.scenario import Scenario
 
