@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--n-jobs", type=int, default=2, help="Parallel workers (default 2).")
     grid.add_argument(
         "--backend",
-        # core.grid.BACKENDS, not imported here: it loads the engine (a test keeps them equal).
+        # core.engine.grid.BACKENDS, not imported here: it loads the engine (a test keeps them
+        # equal).
         choices=("fork", "loky", "dask"),
         default="fork" if sys.platform == "linux" else "loky",
         help="Local processes forked from this one (the default on Linux), joblib's loky "
@@ -234,7 +235,7 @@ def run(argv: list[str]) -> int:
         raise UsageError(f"The 'out' option needs an existing folder. Got {args.out!r} instead.")
     # Imported only now so that `--help` and input errors answer without loading the models.
     from core.engine import evaluate, frontier, workbench_for
-    from core.threads import limit_blas_threads
+    from core.engine.threads import limit_blas_threads
 
     limit_blas_threads()
 
@@ -291,7 +292,7 @@ def _run_audit(scenario: Scenario, trials: int | None, as_json: bool) -> int:
 
 
 def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
-    from core.grid import expand, run_grid
+    from core.engine.grid import expand, run_grid
 
     if args.n_jobs < 1:
         raise UsageError(f"The 'n-jobs' option must be at least 1. Got {args.n_jobs} instead.")

@@ -3,10 +3,10 @@
 import streamlit as st
 
 import ui
+from core.engine.lenses import K_VALUES
 from core.explain import anonymity_takeaway
 from core.figures import anonymity_figure
 from core.glossary import explain
-from core.lenses import K_VALUES
 from core.privacy.guarantee import k_anonymity_caveat
 
 quasi_identifiers = ui.quasi_identifier_words()

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from core.engine.lenses import LENS_EPSILONS
 from core.explain import (
     attack_cap_sentence,
     audit_rates_sentence,
@@ -14,7 +15,6 @@ from core.explain import (
 )
 from core.figures import attack_figure, format_epsilon
 from core.glossary import explain
-from core.lenses import LENS_EPSILONS
 from core.privacy.audit import one_audit_words
 from core.setting.formatting import guess_text
 from core.setting.scenario import MODELS

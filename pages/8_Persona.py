@@ -5,9 +5,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import ui
+from core.engine.persona import collected_table
 from core.explain import model_budget_words
 from core.figures import PALETTE, title_spec
-from core.persona import collected_table
 
 scenario = ui.page_setup(
     "A persona",

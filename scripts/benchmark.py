@@ -233,12 +233,12 @@ def section_engine(quick: bool) -> dict:
     from threadpoolctl import threadpool_limits
 
     from core import engine
+    from core.engine.threads import limit_blas_threads
     from core.people.encoding import model_bounds
     from core.privacy.fast_nb import joint_log_likelihood, parameters_from_estimator
     from core.privacy.metrics import top_k_hits
     from core.privacy.private_models import PersonLevelGaussianNB
     from core.setting.scenario import Scenario
-    from core.threads import limit_blas_threads
 
     import_seconds = time.perf_counter() - start
     limit_blas_threads()  # as the server, the CLI and the grid workers run (section 5)
@@ -1122,11 +1122,11 @@ def section_models(quick: bool) -> dict:
     from diffprivlib.accountant import BudgetAccountant
 
     from core import engine
+    from core.engine.threads import blas_threads, limit_blas_threads
     from core.privacy.controls import integer_seed
     from core.privacy.metrics import top_k_hits
     from core.privacy.models import fit_private
     from core.setting.scenario import Scenario
-    from core.threads import blas_threads, limit_blas_threads
 
     limit_blas_threads()  # as the server, the CLI and the grid workers run
     epsilons = np.logspace(-2, 2, 15)
@@ -1284,11 +1284,11 @@ def section_logistic(quick: bool) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from core import engine
+    from core.engine.threads import limit_blas_threads
     from core.privacy import fast_lr
     from core.privacy.controls import integer_seed
     from core.privacy.models import fit_private
     from core.setting.scenario import EPSILON_STOPS, Scenario
-    from core.threads import limit_blas_threads
 
     limit_blas_threads()  # as the server, the CLI and the grid workers run
     os.environ.setdefault("PTE_DATA_DIR", tempfile.mkdtemp())
@@ -1448,8 +1448,8 @@ def frontier_child(blas: str, start_at: float) -> dict:
     """One process of the "two at once" section: time the default frontier ``CHILD_FRONTIERS``
     times, starting at the wall-clock time ``start_at`` so that two children overlap."""
     from core import engine
+    from core.engine.threads import blas_threads, limit_blas_threads
     from core.setting.scenario import Scenario
-    from core.threads import blas_threads, limit_blas_threads
 
     if blas == "one":
         limit_blas_threads()
@@ -1543,8 +1543,8 @@ def render_concurrency(result: dict) -> str:
         "started together (they wait for a common start time after their imports, so the timed "
         f"parts overlap; the latest started {result['late']:.1f} s after it). "
         f"{result['rounds']} interleaved round(s) per setting; medians and p95 over all the "
-        "frontiers timed. One thread: `core.threads.limit_blas_threads()` (threadpoolctl), as "
-        "the server, the CLI and the grid workers now call at start."
+        "frontiers timed. One thread: `core.engine.threads.limit_blas_threads()` (threadpoolctl), "
+        "as the server, the CLI and the grid workers now call at start."
         + (
             f" Run at niceness {result['niceness']} (`nice -n {result['niceness']}`), ahead of "
             "the other processes on the machine."

@@ -2,9 +2,9 @@
 
 import pytest
 
+from core.engine.threads import limit_blas_threads
 from core.people.population import Population, generate_profiles
 from core.setting.schema import Schema, load_schema
-from core.threads import limit_blas_threads
 
 # As the server, the CLI and the grid workers do: one BLAS thread (only speed depends on it).
 limit_blas_threads()

@@ -17,8 +17,8 @@ that use them (``from ui import plan as plan_ui``), not here: most pages need ne
 
 import gc
 
+from core.engine.threads import limit_blas_threads
 from core.setting.scenario import EPSILON_STOPS
-from core.threads import limit_blas_threads
 from ui.cached import (
     _builtin_dataset,
     _frontier,

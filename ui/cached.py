@@ -18,12 +18,19 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from core import lenses
-from core.engine import Workbench, budget_split, evaluate, frontier, references, workbench_for
+from core.engine import (
+    Workbench,
+    budget_split,
+    evaluate,
+    frontier,
+    lenses,
+    references,
+    workbench_for,
+)
+from core.engine.persona import Persona, load_personas, persona_report, personas_from
 from core.export import data_note
 from core.people.dataset import Dataset, builtin
 from core.people.population import Population
-from core.persona import Persona, load_personas, persona_report, personas_from
 from core.privacy.audit import audit_workbench
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES

@@ -147,8 +147,8 @@ def fit_private(
             # one row; an all-zero row adds a constant to the loss and nothing to its gradient,
             # so the fit is the sum-form objective of nobody: regulariser plus noise.
             design, y = np.zeros((1, design.shape[1])), np.zeros(1, dtype=np.int64)
-        # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.threads, set once
-        # per process by the server, the CLI and the grid workers; docs/benchmarks.md).
+        # L-BFGS makes many small BLAS calls: run it with one BLAS thread (core.engine.threads, set
+        # once per process by the server, the CLI and the grid workers; docs/benchmarks.md).
         estimator.fit(design, y)
         return lr_recommender(estimator.coef_, schema)
     if model == "random_forest":

@@ -322,7 +322,7 @@ def test_evaluate_states_the_guarantee():
 def test_every_distinct_epsilon_gets_its_own_noise_stream():
     """ε keys a noise stream: tiny distinct ε values differ (all ε < 5e-10 used to share one),
     while 0.1 typed and 0.1 computed agree."""
-    from core.engine import _epsilon_key
+    from core.engine.evaluation import _epsilon_key
 
     assert _epsilon_key(1e-10) != _epsilon_key(2e-10)
     assert _epsilon_key(1e-12) != _epsilon_key(3e-12)

@@ -6,7 +6,8 @@ from diffprivlib.accountant import BudgetAccountant
 from diffprivlib.mechanisms import Vector
 from scipy.special import expit
 
-from core.engine import _STREAM_NOISE, _epsilon_key, build_workbench, fit_release
+from core.engine import build_workbench, fit_release
+from core.engine.evaluation import _STREAM_NOISE, _epsilon_key
 from core.people.encoding import encode
 from core.privacy.controls import integer_seed
 from core.privacy.fast_lr import TOLERANCE, LRData, class_seeds, draw_releases, release_noise

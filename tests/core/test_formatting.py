@@ -6,6 +6,7 @@ import re
 import pytest
 
 from core.engine import build_workbench, evaluate
+from core.engine.lenses import attack_rows
 from core.explain import (
     anonymity_takeaway,
     attack_cap_sentence,
@@ -20,7 +21,6 @@ from core.explain import (
     structure_limit_sentence,
 )
 from core.export import comparison_numbers, comparison_table
-from core.lenses import attack_rows
 from core.privacy.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.privacy.metrics import membership_guess_bound
 from core.setting.formatting import guess_text, odds_factor_text, signed_points, spread_words

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.grid import cell_key, expand, parts_dir, run_grid
+from core.engine.grid import cell_key, expand, parts_dir, run_grid
 from core.setting.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,7 +156,7 @@ def test_every_model_gives_the_app_numbers_on_every_path(tmp_path):
 def test_forked_workers_give_the_rows_of_a_serial_run(tmp_path):
     """The default local backend (processes forked from this one, several cells per task) writes
     the same rows as evaluating every cell here, one by one."""
-    from core.grid import DEFAULT_BACKEND
+    from core.engine.grid import DEFAULT_BACKEND
 
     cells = expand(SMALL, {"epsilon": [0.1, 1.0, 10.0], "opt_out": [0.0, 0.2], "seed": [1, 2]})
     run_grid(cells, tmp_path / "serial.csv", n_jobs=1)
@@ -172,7 +172,7 @@ def test_tasks_keep_a_workbench_together_but_feed_every_worker():
     """Cells sharing a Workbench go in one task, cut so that each worker gets work: a grid over ε
     alone (one Workbench) still runs on both workers."""
     from core.engine import workbench_key
-    from core.grid import _tasks
+    from core.engine.grid import _tasks
 
     cells = expand(SMALL, {"epsilon": [0.1, 1.0], "seed": [1, 2, 3, 4]})
     cells.sort(key=lambda s: workbench_key(s).to_json())
@@ -184,9 +184,10 @@ def test_tasks_keep_a_workbench_together_but_feed_every_worker():
 
 
 def test_cli_backends_are_the_grids():
-    """The CLI's --backend choices and default are core.grid's (kept apart: the CLI loads light)."""
+    """The CLI's --backend choices and default are core.engine.grid's (kept apart: the CLI loads
+    light)."""
     from core.cli import build_parser
-    from core.grid import BACKENDS, DEFAULT_BACKEND
+    from core.engine.grid import BACKENDS, DEFAULT_BACKEND
 
     grid = build_parser()._subparsers._group_actions[0].choices["grid"]
     backend = next(a for a in grid._actions if a.dest == "backend")

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import binomtest
 
 from core.engine import evaluate, workbench_for
-from core.lenses import (
+from core.engine.lenses import (
     CONSENT_RATES,
     K_VALUES,
     LENS_EPSILONS,

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.engine import _STREAM_NOISE, _epsilon_key, workbench_for
+from core.engine import workbench_for
+from core.engine.evaluation import _STREAM_NOISE, _epsilon_key
 from core.people.person_keys import content_keys, generated_keys, keyed_uniform
 from core.people.upload import build_dataset, read_table, sample_csv, sample_mapping
 from core.privacy.controls import stream

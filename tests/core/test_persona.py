@@ -8,8 +8,7 @@ import pytest
 from diffprivlib.accountant import BudgetAccountant
 
 from core.engine import budget_split, fit_release, workbench_for
-from core.people.encoding import not_collected_values
-from core.persona import (
+from core.engine.persona import (
     PERSONAS_PATH,
     collected_table,
     load_personas,
@@ -17,6 +16,7 @@ from core.persona import (
     persona_report,
     stored_matrix,
 )
+from core.people.encoding import not_collected_values
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES
 

@@ -1,8 +1,8 @@
-"""One BLAS thread per process (core.threads)."""
+"""One BLAS thread per process (core.engine.threads)."""
 
 from threadpoolctl import threadpool_info
 
-from core.threads import blas_threads, limit_blas_threads
+from core.engine.threads import blas_threads, limit_blas_threads
 
 
 def test_every_engine_thread_pool_is_limited_to_one_thread():

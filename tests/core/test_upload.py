@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.engine import evaluate, frontier, workbench_for
-from core.lenses import homogeneity_example, k_point, local_central_point
+from core.engine.lenses import homogeneity_example, k_point, local_central_point
 from core.people.population import MAX_PROFILES, describe, generate_profiles
 from core.people.upload import (
     MAX_CELLS,

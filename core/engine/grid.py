@@ -37,8 +37,8 @@ from core.engine import (
     measures,
     workbench_key,
 )
+from core.engine.threads import limit_blas_threads
 from core.setting.scenario import FIELDS_BY_NAME, Scenario
-from core.threads import limit_blas_threads
 
 Progress = Callable[[int, int, str], None] | None
 # Forking is safe here because the grid's process runs no other thread (one BLAS thread, no
