@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card, frontier_takeaway, local_dp_words, spread_words
-from core.export import report_html, settings_table, to_safe_csv
-from core.figures import format_epsilon, frontier_figure
+from core.presentation.explain import epsilon_card, frontier_takeaway, local_dp_words, spread_words
+from core.presentation.export import report_html, settings_table, to_safe_csv
+from core.presentation.figures import format_epsilon, frontier_figure
 from core.privacy.guarantee import one_line, person_epsilon
 
 scenario = ui.page_setup(

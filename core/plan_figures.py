@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilon
 from core.plan import CADENCES, METHOD_LABELS, METHODS
+from core.presentation.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilon
 
 METHOD_STYLE = {
     "basic": {"color": "#7F7F7F", "dash": "dot"},  # grey: readable on light and dark

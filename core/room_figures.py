@@ -1,7 +1,7 @@
 """Figures of the workshop room's projector view: pure functions to ``go.Figure``.
 
-Kept apart from :mod:`core.figures` (the explorer's charts) because they are drawn for a room
-reading a projector: few bars, big labels, numbers printed on the bars.
+Kept apart from :mod:`core.presentation.figures` (the explorer's charts) because they are drawn for
+a room reading a projector: few bars, big labels, numbers printed on the bars.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
+from core.presentation.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
 from core.rooms import EpsilonChoices, RandomisedResponseEstimate
 from core.setting.formatting import format_epsilon, plotly_text
 from core.setting.schema import CATEGORIES

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from core.explain import privacy_label
+from core.presentation.explain import privacy_label
 
 scenario = ui.page_setup(
     "Privacy label",

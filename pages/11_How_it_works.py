@@ -4,9 +4,9 @@ import streamlit as st
 
 import ui
 from core.engine import POPULARITY_BUDGET_SHARE
-from core.figures import format_epsilon
-from core.glossary import define, load_glossary
 from core.people.population import describe, generate_profiles
+from core.presentation.figures import format_epsilon
+from core.presentation.glossary import define, load_glossary
 from core.privacy import guarantee
 from core.privacy.guarantee import one_line
 

@@ -7,15 +7,15 @@ import streamlit as st
 
 import ui
 from core.engine import measures
-from core.explain import comparison_headline, frontier_takeaway, shared_frontiers
-from core.export import (
+from core.presentation.explain import comparison_headline, frontier_takeaway, shared_frontiers
+from core.presentation.export import (
     comparison_numbers,
     comparison_table,
     readable_time,
     report_html,
     to_safe_csv,
 )
-from core.figures import overlay_figure
+from core.presentation.figures import overlay_figure
 from core.setting.presets import load_presets
 from core.storage import StorageError, new_owner_key
 from ui import room as ui_room

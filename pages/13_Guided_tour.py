@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from core.tour import answer, load_steps
+from core.presentation.tour import answer, load_steps
 
 scenario = ui.page_setup(
     "Guided tour",

@@ -5,7 +5,6 @@ import streamlit as st
 
 import ui
 from core import plan as planner
-from core.export import report_html, to_safe_csv
 from core.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
@@ -17,6 +16,7 @@ from core.plan_explain import (
     unit_sentences,
 )
 from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
+from core.presentation.export import report_html, to_safe_csv
 from core.privacy import guarantee
 from core.setting.formatting import format_epsilon, guess_text
 from ui import plan as plan_ui

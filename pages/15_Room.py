@@ -10,8 +10,8 @@ import html
 import streamlit as st
 
 import ui
-from core.explain import epsilon_card
-from core.figures import format_epsilon
+from core.presentation.explain import epsilon_card
+from core.presentation.figures import format_epsilon
 from core.room_store import Activity, RoomUnavailableError
 from core.rooms import (
     MIN_CONSENT_CHOICES,

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import ui
-from core.figures import format_epsilon, group_bars
+from core.presentation.figures import format_epsilon, group_bars
 from core.room_figures import (
     consent_shares_figure,
     epsilon_choices_figure,

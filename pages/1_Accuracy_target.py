@@ -3,13 +3,13 @@
 import streamlit as st
 
 import ui
-from core.explain import (
+from core.presentation.explain import (
     epsilon_card,
     local_limit_sentence,
     smallest_epsilon_for,
     structure_limit_sentence,
 )
-from core.figures import PALETTE, format_epsilon, frontier_figure
+from core.presentation.figures import PALETTE, format_epsilon, frontier_figure
 
 scenario = ui.page_setup(
     "Accuracy target",

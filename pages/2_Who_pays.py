@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core.explain import group_gap_sentence, noise_reversal_sentence
-from core.figures import format_epsilon, frontier_summary, segment_figure
+from core.presentation.explain import group_gap_sentence, noise_reversal_sentence
+from core.presentation.figures import format_epsilon, frontier_summary, segment_figure
 
 dataset = ui.current_dataset()
 scenario = ui.page_setup(

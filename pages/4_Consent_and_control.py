@@ -5,9 +5,9 @@ import streamlit as st
 
 import ui
 from core.engine.lenses import CONSENT_RATES, OPT_OUT_RATES
-from core.explain import consent_gain_sentence
-from core.figures import collected_figure, consent_figure, group_bars, opt_out_heatmap
-from core.glossary import explain
+from core.presentation.explain import consent_gain_sentence
+from core.presentation.figures import collected_figure, consent_figure, group_bars, opt_out_heatmap
+from core.presentation.glossary import explain
 from core.setting.schema import CATEGORIES
 
 scenario = ui.page_setup(

@@ -4,9 +4,9 @@ import streamlit as st
 
 import ui
 from core.engine.lenses import K_VALUES
-from core.explain import anonymity_takeaway
-from core.figures import anonymity_figure
-from core.glossary import explain
+from core.presentation.explain import anonymity_takeaway
+from core.presentation.figures import anonymity_figure
+from core.presentation.glossary import explain
 from core.privacy.guarantee import k_anonymity_caveat
 
 quasi_identifiers = ui.quasi_identifier_words()

@@ -6,9 +6,9 @@ import streamlit as st
 import ui
 from core.engine.lenses import LENS_EPSILONS, LENS_REPEATS
 from core.engine.persona import persona_matrix
-from core.explain import local_central_headline
-from core.figures import format_epsilon, local_central_figure
 from core.people.encoding import model_bounds
+from core.presentation.explain import local_central_headline
+from core.presentation.figures import format_epsilon, local_central_figure
 from core.privacy.controls import LOCAL_LABEL_SHARE, stream
 from core.privacy.guarantee import local_k_anonymity_caveat
 from core.privacy.mechanisms import laplace_truncated

@@ -7,14 +7,14 @@ import streamlit as st
 
 import ui
 from core.engine.lenses import LENS_EPSILONS
-from core.explain import (
+from core.presentation.explain import (
     attack_cap_sentence,
     audit_rates_sentence,
     audit_scope_sentence,
     model_budget_words,
 )
-from core.figures import attack_figure, format_epsilon
-from core.glossary import explain
+from core.presentation.figures import attack_figure, format_epsilon
+from core.presentation.glossary import explain
 from core.privacy.audit import one_audit_words
 from core.setting.formatting import guess_text
 from core.setting.scenario import MODELS

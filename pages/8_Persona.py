@@ -6,8 +6,8 @@ import streamlit as st
 
 import ui
 from core.engine.persona import collected_table
-from core.explain import model_budget_words
-from core.figures import PALETTE, title_spec
+from core.presentation.explain import model_budget_words
+from core.presentation.figures import PALETTE, title_spec
 
 scenario = ui.page_setup(
     "A persona",

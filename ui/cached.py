@@ -28,9 +28,9 @@ from core.engine import (
     workbench_for,
 )
 from core.engine.persona import Persona, load_personas, persona_report, personas_from
-from core.export import data_note
 from core.people.dataset import Dataset, builtin
 from core.people.population import Population
+from core.presentation.export import data_note
 from core.privacy.audit import audit_workbench
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES

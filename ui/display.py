@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from core.figure_data import figure_table
-from core.figures import placeholder_figure
+from core.presentation.figure_data import figure_table
+from core.presentation.figures import placeholder_figure
 
 PROJECTOR_CHART_HEIGHT = 340  # px: fits under the headline row at 1280×720
 
@@ -106,10 +106,11 @@ def chart(figure, *, key: str, caption: str = "", container=st, config: dict | N
     """A Plotly chart with its text alternative: a takeaway caption and the numbers it draws.
 
     The numbers sit one click away in an expander, as a real HTML table (screen readers read
-    it cell by cell), read off ``figure`` itself (:func:`core.figure_data.figure_table`) so the
-    table and the chart cannot disagree. The table is built only while the expander is open
-    (an ε move on Explore costs nothing for it). Plotly follows the light or dark theme;
-    ``config`` is Plotly's (e.g. no mode bar on the projector view).
+    it cell by cell), read off ``figure`` itself
+    (:func:`core.presentation.figure_data.figure_table`) so the table and the chart cannot disagree.
+    The table is built only while the expander is open (an ε move on Explore costs nothing for it).
+    Plotly follows the light or dark theme; ``config`` is Plotly's (e.g. no mode bar on the
+    projector view).
     """
     container.plotly_chart(figure, key=key, width="stretch", theme="streamlit", config=config)
     if caption:

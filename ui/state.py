@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.figures import EPSILON_SLIDER_CAPTION
+from core.presentation.figures import EPSILON_SLIDER_CAPTION
 from core.setting.page_fields import PAGE_FIELDS_BY_NAME, parse_page_params
 from core.setting.presets import load_presets
 from core.setting.scenario import (

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import pytest
 
 import ui
-from core.figure_data import figure_table
+from core.presentation.figure_data import figure_table
 from tests.app.conftest import chart_specs, open_page
 
 SMALL = {"profiles": 5000, "repeats": 3}

@@ -1,6 +1,6 @@
 """Guided tour: every step applies its settings and reveals a computed answer; flags work."""
 
-from core.tour import load_steps
+from core.presentation.tour import load_steps
 from tests.app.conftest import open_page
 
 PAGE = "pages/13_Guided_tour.py"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from core.engine import evaluate
-from core.explain import (
+from core.presentation.explain import (
     PROTECTION_WORDS,
     SYMBOLIC_PROTECTION,
     consent_gain_sentence,
@@ -19,7 +19,7 @@ from core.explain import (
     smallest_epsilon_for,
     spread_words,
 )
-from core.figures import format_epsilon
+from core.presentation.figures import format_epsilon
 from core.setting.scenario import EPSILON_STOPS, Scenario
 
 SMALL = {"profiles": 3_000, "repeats": 2}

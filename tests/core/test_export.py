@@ -9,7 +9,7 @@ import plotly.io as pio
 import pytest
 
 from core.engine import evaluate
-from core.export import (
+from core.presentation.export import (
     comparison_numbers,
     comparison_table,
     neutralise_formulas,
@@ -17,7 +17,7 @@ from core.export import (
     report_html,
     to_safe_csv,
 )
-from core.figures import overlay_figure
+from core.presentation.figures import overlay_figure
 from core.setting.scenario import Scenario
 
 

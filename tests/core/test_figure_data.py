@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core.figure_data import HIGH, LOW, SERIES, figure_table
-from core.figures import (
+from core.presentation.figure_data import HIGH, LOW, SERIES, figure_table
+from core.presentation.figures import (
     CEILING_NAME,
     FLOOR_NAME,
     anonymity_figure,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.figures import (
+from core.presentation.figures import (
     anonymity_figure,
     attack_figure,
     collected_figure,
@@ -362,7 +362,7 @@ def test_anonymity_figure_axes_read_the_way_they_run(frontier_table):
 
 
 def test_placeholder_figure_says_what_is_computed_and_draws_nothing():
-    from core.figures import placeholder_figure
+    from core.presentation.figures import placeholder_figure
 
     fig = placeholder_figure("Training the private model at 15 privacy levels…")
     assert len(fig.data) == 0
@@ -393,7 +393,7 @@ def test_the_floor_is_not_called_free_of_personal_data():
     data file or doc calls it free of personal data, and the legend says what it counts."""
     from pathlib import Path
 
-    from core.figures import FLOOR_NAME
+    from core.presentation.figures import FLOOR_NAME
 
     root = Path(__file__).resolve().parents[2]
     files = [root / "app.py", root / "README.md"]
@@ -413,7 +413,7 @@ def test_epsilon_axis_and_slider_say_the_same_direction_and_the_y_title_fits_a_p
     frontier_table,
 ):
     """Issue 20 item 11: the ε axis reads like the slider's caption; a short accuracy title."""
-    from core.figures import EPSILON_AXIS_TITLE, EPSILON_SLIDER_CAPTION
+    from core.presentation.figures import EPSILON_AXIS_TITLE, EPSILON_SLIDER_CAPTION
 
     axis_words = EPSILON_AXIS_TITLE.split("(", 1)[1].rstrip(")").split()
     assert axis_words == EPSILON_SLIDER_CAPTION.replace("·", "").split()

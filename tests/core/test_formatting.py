@@ -7,7 +7,7 @@ import pytest
 
 from core.engine import build_workbench, evaluate
 from core.engine.lenses import attack_rows
-from core.explain import (
+from core.presentation.explain import (
     anonymity_takeaway,
     attack_cap_sentence,
     audit_rates_sentence,
@@ -20,7 +20,7 @@ from core.explain import (
     privacy_label,
     structure_limit_sentence,
 )
-from core.export import comparison_numbers, comparison_table
+from core.presentation.export import comparison_numbers, comparison_table
 from core.privacy.guarantee import person_auc_bound, person_epsilon, person_guess_bound
 from core.privacy.metrics import membership_guess_bound
 from core.setting.formatting import guess_text, odds_factor_text, signed_points, spread_words

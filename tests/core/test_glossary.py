@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.glossary import define, explain, load_glossary
+from core.presentation.glossary import define, explain, load_glossary
 
 ROOT = Path(__file__).resolve().parents[2]
 

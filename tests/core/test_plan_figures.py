@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from core import plan as planner
-from core.figures import CEILING_NAME
 from core.plan_figures import (
     CADENCE_ORDER,
     METHOD_STYLE,
@@ -14,6 +13,7 @@ from core.plan_figures import (
     loss_curve_figure,
     unit_figure,
 )
+from core.presentation.figures import CEILING_NAME
 
 
 def _by_name(fig, name):

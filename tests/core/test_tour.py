@@ -1,6 +1,6 @@
 """Tour answers: computed, and in the terms of their question."""
 
-from core.tour import answer, load_steps
+from core.presentation.tour import answer, load_steps
 
 
 def test_attack_answer_says_how_often_right_like_its_question():

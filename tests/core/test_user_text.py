@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from core.engine import build_workbench, frontier
-from core.export import report_html
-from core.figure_data import figure_table
-from core.figures import frontier_figure, group_bars, overlay_figure, segment_figure
 from core.people.upload import build_dataset, read_table, sample_csv, sample_mapping
+from core.presentation.export import report_html
+from core.presentation.figure_data import figure_table
+from core.presentation.figures import frontier_figure, group_bars, overlay_figure, segment_figure
 from core.room_figures import consent_shares_figure
 from core.setting.formatting import plotly_text
 from core.setting.scenario import Scenario

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.figures import frontier_summary
+from core.presentation.figures import frontier_summary
 from core.privacy.guarantee import (
     EXACT_FIGURES,
     SECRET_NOISE,

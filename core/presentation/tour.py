@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from core.explain import epsilon_card
+from core.presentation.explain import epsilon_card
 from core.setting.formatting import guess_text, signed_points, spread_words
 from core.setting.scenario import Scenario
 from core.setting.schema import DATA_DIR

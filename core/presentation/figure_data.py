@@ -197,8 +197,8 @@ def figure_table(fig: go.Figure) -> pd.DataFrame:
     Parameters
     ----------
     fig : go.Figure
-        A figure from :mod:`core.figures` (lines, markers, bars, error bars, bands, heatmaps,
-        ``add_hline`` / ``add_vline`` reference lines).
+        A figure from :mod:`core.presentation.figures` (lines, markers, bars, error bars, bands,
+        heatmaps, ``add_hline`` / ``add_vline`` reference lines).
 
     Returns
     -------
