@@ -27,7 +27,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump, exit 2
         if message.startswith("unrecognized arguments"):
-            from core.plan import FIELDS as PLAN_FIELDS
+            from core.over_time.plan import FIELDS as PLAN_FIELDS
 
             known = ", ".join(spec.flag for spec in FIELDS)
             plan = ", ".join(spec.flag for spec in PLAN_FIELDS)
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
-    from core.plan import FIELDS as PLAN_FIELDS
+    from core.over_time.plan import FIELDS as PLAN_FIELDS
 
     _add_scenario_flags(parser, PLAN_FIELDS)
 
@@ -336,8 +336,8 @@ def _run_grid(base: Scenario, axes: dict, args: argparse.Namespace) -> int:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from core.plan import FIELDS as PLAN_FIELDS
-    from core.plan import METHOD_LABELS, Plan, plan_report
+    from core.over_time.plan import FIELDS as PLAN_FIELDS
+    from core.over_time.plan import METHOD_LABELS, Plan, plan_report
 
     given = {spec.name: getattr(args, spec.name) for spec in PLAN_FIELDS}
     try:

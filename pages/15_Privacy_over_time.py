@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from core import plan as planner
-from core.plan_explain import (
+from core.over_time import plan as planner
+from core.over_time.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
     curve_takeaway,
@@ -15,7 +15,7 @@ from core.plan_explain import (
     releases_words,
     unit_sentences,
 )
-from core.plan_figures import budget_figure, loss_curve_figure, unit_figure
+from core.over_time.plan_figures import budget_figure, loss_curve_figure, unit_figure
 from core.presentation.export import report_html, to_safe_csv
 from core.privacy import guarantee
 from core.setting.formatting import format_epsilon, guess_text

@@ -1,4 +1,4 @@
-"""The planner's UI: its controls (from core.plan's table), URL state and cached calls.
+"""The planner's UI: its controls (from core.over_time.plan's table), URL state and cached calls.
 
 Kept apart from the modules every page shares so the planner grows without touching them. ε per
 release is the Scenario's ε and is drawn by ``ui.control("epsilon")``; the other planner fields
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import plan as planner
+from core.over_time import plan as planner
+from core.over_time.plan_explain import CADENCE_WORDS
 from core.people.dataset import Dataset
-from core.plan_explain import CADENCE_WORDS
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from ui.cached import _BY_FINGERPRINT, current_dataset, frontier_point, noise_free, progressive
 

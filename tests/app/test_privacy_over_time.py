@@ -5,8 +5,8 @@ import html
 import numpy as np
 import pytest
 
-from core import plan as planner
-from core.plan_figures import UNIT_STYLE
+from core.over_time import plan as planner
+from core.over_time.plan_figures import UNIT_STYLE
 from tests.app.conftest import chart_specs, open_page, trace, values
 from tests.app.test_edge_settings import EXTREMES
 from tests.app.test_your_data import _use_sample

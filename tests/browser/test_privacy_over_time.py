@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.plan import total_losses
+from core.over_time.plan import total_losses
 from tests.browser.helpers import EXCEPTION, download, wait_for_app
 from tests.browser.test_browser import query_param
 

@@ -107,7 +107,7 @@ def test_evaluate_json_prints_one_object(runs):
 
 def test_plan_json_prints_one_object(runs):
     """plan --json exits 0 and prints one JSON object whose totals are the planner's."""
-    from core.plan import total_losses
+    from core.over_time.plan import total_losses
 
     results, _, _ = runs
     code, stdout, stderr = results[PLAN_JSON]

@@ -8,8 +8,8 @@ import pytest
 from dp_accounting.pld import common as pld_common
 from dp_accounting.pld import privacy_loss_distribution as pld_lib
 
-from core import plan
-from core.plan import (
+from core.over_time import plan
+from core.over_time.plan import (
     CADENCES,
     METHODS,
     Plan,
@@ -305,7 +305,7 @@ def test_plan_report_matches_the_functions():
 # -- the attacker's best guess, read two ways (issue 19, item 6) ----------------------------------
 def _rr_total_variation(epsilon: float, releases: int) -> float:
     """TV between k randomised-response answers with and without the person, from two binomials
-    (independent of core.plan's privacy-loss formula)."""
+    (independent of core.over_time.plan's privacy-loss formula)."""
     from scipy.stats import binom
 
     keep = math.exp(epsilon) / (1 + math.exp(epsilon))
@@ -330,7 +330,7 @@ def _laplace_total_variation_sampled(epsilon: float, releases: int, samples: int
 def test_tight_best_guess_for_a_year_of_weekly_releases():
     """52 releases at ε = 0.1, δ = 1e-6: the exact best guess (1 + TV)/2 is about 64% (randomised
     response 64.0%, Laplace 63.9%), the (ε, δ) reading of the composed total about 96%; both
-    computed here independently of core.plan's formulas."""
+    computed here independently of core.over_time.plan's formulas."""
     tv_rr = _rr_total_variation(0.1, 52)
     tv_laplace, standard_error = _laplace_total_variation_sampled(0.1, 52)
     assert plan.optimal_total_variation(0.1, 52) == pytest.approx(tv_rr, rel=1e-9)

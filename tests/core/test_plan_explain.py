@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from core import plan as planner
-from core.plan import Plan
-from core.plan_explain import (
+from core.over_time import plan as planner
+from core.over_time.plan import Plan
+from core.over_time.plan_explain import (
     HEADLINE_METHOD,
     budget_takeaway,
     curve_takeaway,

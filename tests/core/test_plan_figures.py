@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import plan as planner
-from core.plan_figures import (
+from core.over_time import plan as planner
+from core.over_time.plan_figures import (
     CADENCE_ORDER,
     METHOD_STYLE,
     UNIT_STYLE,

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from core.plan import CADENCES, Plan, best_guesses
+from core.over_time.plan import CADENCES, Plan, best_guesses
 from core.privacy import guarantee
 from core.setting.formatting import format_epsilon, guess_text
 
@@ -131,8 +131,9 @@ def curve_takeaway(plan: Plan, totals: dict[str, float]) -> str:
 def budget_takeaway(table: pd.DataFrame, yearly_budget: float, floor: float | None = None) -> str:
     """The honest tension: a fixed yearly budget, shared by more releases, makes each noisier.
 
-    ``table`` is :func:`core.plan.budget_accuracy`; the sentence uses the headline accountant.
-    ``floor`` (accuracy with no personalisation) adds a warning when daily releases fall to it.
+    ``table`` is :func:`core.over_time.plan.budget_accuracy`; the sentence uses the headline
+    accountant. ``floor`` (accuracy with no personalisation) adds a warning when daily releases fall
+    to it.
     """
     rows = table[table["method"] == HEADLINE_METHOD].set_index("cadence")
     often, rarely = rows.loc["daily"], rows.loc["quarterly"]
@@ -164,7 +165,7 @@ def local_note(local_epsilon: float) -> str:
 def unit_sentences(summary: dict, epsilon: float, delta: float) -> dict[str, str]:
     """What event-level ε would mean here, against the engine's person-level ε.
 
-    ``summary`` is :func:`core.plan.event_summary` of the people's purchase counts.
+    ``summary`` is :func:`core.over_time.plan.event_summary` of the people's purchase counts.
     """
     q, loss = summary["quantiles"], summary["group_loss"]
     eps = format_epsilon(epsilon)

@@ -1,4 +1,4 @@
-"""Plotly figures of the privacy-over-time planner: pure functions from core.plan tables.
+"""Plotly figures of the privacy-over-time planner: pure functions from core.over_time.plan tables.
 
 Each accountant keeps one colour (Okabe-Ito) and one dash pattern on every chart, so the lines
 stay apart in grey print and for colour-blind readers.
@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.plan import CADENCES, METHOD_LABELS, METHODS
+from core.over_time.plan import CADENCES, METHOD_LABELS, METHODS
 from core.presentation.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilon
 
 METHOD_STYLE = {
@@ -42,7 +42,7 @@ def loss_curve_figure(
 ) -> go.Figure:
     """Total privacy loss per person against the number of releases, one line per accountant.
 
-    ``curve`` is :func:`core.plan.loss_curve` (columns ``releases`` and one per method).
+    ``curve`` is :func:`core.over_time.plan.loss_curve` (columns ``releases`` and one per method).
     """
     traces = []
     for method in METHODS:
@@ -85,7 +85,7 @@ def budget_figure(
 ) -> go.Figure:
     """Left: ε per release that fits the yearly budget, per cadence. Right: accuracy per release.
 
-    ``table`` is :func:`core.plan.budget_accuracy` (``cadence``, ``method``,
+    ``table`` is :func:`core.over_time.plan.budget_accuracy` (``cadence``, ``method``,
     ``epsilon_per_release``, ``accuracy``, ``accuracy_q05``, ``accuracy_q95``).
     """
     fig = make_subplots(
@@ -201,8 +201,8 @@ def unit_figure(
 ) -> go.Figure:
     """Top: privacy loss of a person with m purchases under each unit. Bottom: people per m.
 
-    ``losses`` is :func:`core.plan.event_level_losses`; ``histogram`` is
-    :func:`core.plan.event_histogram`.
+    ``losses`` is :func:`core.over_time.plan.event_level_losses`; ``histogram`` is
+    :func:`core.over_time.plan.event_histogram`.
     """
     fig = make_subplots(
         rows=2,
