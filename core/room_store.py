@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.database import ACTIVITIES, ANSWERS, ROOMS, Database
-from core.rooms import (
+from core.rooms.workshop import (
     ACTIVITY_KINDS,
     BROWSER_TOKEN_PATTERN,
     COINS,

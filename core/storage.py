@@ -27,7 +27,7 @@ from core.database import (
     data_dir,
     database_url,
 )
-from core.rooms import hash_secret, new_secret, secret_matches
+from core.rooms.workshop import hash_secret, new_secret, secret_matches
 from core.setting.scenario import Scenario
 
 __all__ = [

@@ -13,7 +13,7 @@ import ui
 from core.presentation.explain import epsilon_card
 from core.presentation.figures import format_epsilon
 from core.room_store import Activity, RoomUnavailableError
-from core.rooms import (
+from core.rooms.workshop import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,

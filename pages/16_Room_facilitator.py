@@ -14,13 +14,13 @@ import streamlit as st
 
 import ui
 from core.presentation.figures import format_epsilon, group_bars
-from core.room_figures import (
+from core.room_store import Activity, RoomUnavailableError
+from core.rooms.room_figures import (
     consent_shares_figure,
     epsilon_choices_figure,
     randomised_response_figure,
 )
-from core.room_store import Activity, RoomUnavailableError
-from core.rooms import (
+from core.rooms.workshop import (
     ACTIVITY_KINDS,
     COINS,
     DEFAULT_ROOM_HOURS,

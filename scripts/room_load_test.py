@@ -62,7 +62,7 @@ if str(ROOT) not in sys.path:
 
 from core.database import ANSWERS  # noqa: E402
 from core.room_store import RoomStore, RoomUnavailableError  # noqa: E402
-from core.rooms import (  # noqa: E402
+from core.rooms.workshop import (  # noqa: E402
     COINS,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,

@@ -33,7 +33,12 @@ import segno
 import streamlit as st
 
 from core.room_store import RoomStore, RoomUnavailableError
-from core.rooms import BROWSER_TOKEN_PATTERN, FACILITATOR_KEY_PATTERN, RoomError, new_secret
+from core.rooms.workshop import (
+    BROWSER_TOKEN_PATTERN,
+    FACILITATOR_KEY_PATTERN,
+    RoomError,
+    new_secret,
+)
 from core.storage import Actor
 from ui.cached import open_store
 from ui.display import plain

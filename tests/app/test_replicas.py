@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 
 from core.room_store import RoomStore
-from core.rooms import RANDOMISED_RESPONSE
+from core.rooms.workshop import RANDOMISED_RESPONSE
 from scripts.load_test import fetch_page, open_stream
 from scripts.room_load_test import Phone, run
 from scripts.streamlit_server import StreamlitServer

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.room_store import RoomStore
-from core.rooms import (
+from core.rooms.workshop import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,

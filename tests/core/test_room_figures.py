@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.room_figures import (
+from core.rooms.room_figures import (
     consent_shares_figure,
     epsilon_choices_figure,
     randomised_response_figure,
 )
-from core.rooms import epsilon_choices, estimate_true_share
+from core.rooms.workshop import epsilon_choices, estimate_true_share
 from core.setting.schema import CATEGORIES
 
 

@@ -2,7 +2,7 @@
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from core.rooms import PICK_EPSILON, RANDOMISED_RESPONSE, ROOM_CONSENT
+from core.rooms.workshop import PICK_EPSILON, RANDOMISED_RESPONSE, ROOM_CONSENT
 from scripts.room_load_test import Phone, nearest_rank
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.room_store import FacilitatorKeyError, RoomStore
-from core.rooms import (
+from core.rooms.workshop import (
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
     ROOM_CONSENT,

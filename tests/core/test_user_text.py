@@ -18,7 +18,7 @@ from core.people.upload import build_dataset, read_table, sample_csv, sample_map
 from core.presentation.export import report_html
 from core.presentation.figure_data import figure_table
 from core.presentation.figures import frontier_figure, group_bars, overlay_figure, segment_figure
-from core.room_figures import consent_shares_figure
+from core.rooms.room_figures import consent_shares_figure
 from core.setting.formatting import plotly_text
 from core.setting.scenario import Scenario
 from core.setting.schema import CATEGORIES

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
-from core import rooms
-from core.rooms import (
+from core.rooms import workshop as rooms
+from core.rooms.workshop import (
     COINS,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,

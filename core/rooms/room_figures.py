@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.presentation.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
-from core.rooms import EpsilonChoices, RandomisedResponseEstimate
+from core.rooms.workshop import EpsilonChoices, RandomisedResponseEstimate
 from core.setting.formatting import format_epsilon, plotly_text
 from core.setting.schema import CATEGORIES
 
