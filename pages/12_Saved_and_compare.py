@@ -17,7 +17,7 @@ from core.presentation.export import (
 )
 from core.presentation.figures import overlay_figure
 from core.setting.presets import load_presets
-from core.storage import StorageError, new_owner_key
+from core.store.storage import StorageError, new_owner_key
 from ui import room as ui_room
 
 scenario = ui.page_setup(

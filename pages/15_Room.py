@@ -12,7 +12,6 @@ import streamlit as st
 import ui
 from core.presentation.explain import epsilon_card
 from core.presentation.figures import format_epsilon
-from core.room_store import Activity, RoomUnavailableError
 from core.rooms.workshop import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
@@ -30,6 +29,7 @@ from core.rooms.workshop import (
 )
 from core.setting.scenario import EPSILON_STOPS
 from core.setting.schema import CATEGORIES
+from core.store.room_store import Activity, RoomUnavailableError
 from ui import room as ui_room
 
 WAIT_POLL_S = 4  # 60 idle phones: 15 cheap reads a second in all

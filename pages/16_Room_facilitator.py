@@ -14,7 +14,6 @@ import streamlit as st
 
 import ui
 from core.presentation.figures import format_epsilon, group_bars
-from core.room_store import Activity, RoomUnavailableError
 from core.rooms.room_figures import (
     consent_shares_figure,
     epsilon_choices_figure,
@@ -42,7 +41,8 @@ from core.rooms.workshop import (
     room_scenario,
 )
 from core.setting.scenario import Scenario
-from core.storage import StorageError, owner_of_room
+from core.store.room_store import Activity, RoomUnavailableError
+from core.store.storage import StorageError, owner_of_room
 from ui import room as ui_room
 
 LIVE_REFRESH_S = 1.5

@@ -27,8 +27,8 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
-from core.room_store import RoomStore  # noqa: E402
 from core.rooms.workshop import PICK_EPSILON, new_secret  # noqa: E402
+from core.store.room_store import RoomStore  # noqa: E402
 
 PROJECTOR_EVERY_S = 1.5
 PHONE_EVERY_S = 4.0

@@ -60,8 +60,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.database import ANSWERS  # noqa: E402
-from core.room_store import RoomStore, RoomUnavailableError  # noqa: E402
 from core.rooms.workshop import (  # noqa: E402
     COINS,
     PICK_EPSILON,
@@ -71,7 +69,9 @@ from core.rooms.workshop import (  # noqa: E402
     hash_secret,
     new_secret,
 )
-from core.storage import DB_NAME  # noqa: E402
+from core.store.database import ANSWERS  # noqa: E402
+from core.store.room_store import RoomStore, RoomUnavailableError  # noqa: E402
+from core.store.storage import DB_NAME  # noqa: E402
 from scripts.load_test import (  # noqa: E402
     ARTIFACTS,
     CONTEXT_INFO,

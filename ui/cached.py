@@ -34,7 +34,7 @@ from core.presentation.export import data_note
 from core.privacy.audit import audit_workbench
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES
-from core.storage import ScenarioStore, StorageError, database_url
+from core.store.storage import ScenarioStore, StorageError, database_url
 from ui.display import chart_placeholder, plain
 
 

@@ -32,14 +32,14 @@ from urllib.parse import urlencode, urlsplit
 import segno
 import streamlit as st
 
-from core.room_store import RoomStore, RoomUnavailableError
 from core.rooms.workshop import (
     BROWSER_TOKEN_PATTERN,
     FACILITATOR_KEY_PATTERN,
     RoomError,
     new_secret,
 )
-from core.storage import Actor
+from core.store.room_store import RoomStore, RoomUnavailableError
+from core.store.storage import Actor
 from ui.cached import open_store
 from ui.display import plain
 

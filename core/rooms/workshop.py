@@ -1,6 +1,6 @@
 """Workshop rooms: codes, facilitator keys, and the maths of the three room activities.
 
-Pure functions only (no storage, no Streamlit): :mod:`core.storage` keeps rooms and answers,
+Pure functions only (no storage, no Streamlit): :mod:`core.store.storage` keeps rooms and answers,
 the pages draw them.
 
 **Randomised response** (Warner 1965, in its "forced yes" coin form). Before answering a yes/no

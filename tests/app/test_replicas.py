@@ -12,8 +12,8 @@ import urllib.parse
 
 import pytest
 
-from core.room_store import RoomStore
 from core.rooms.workshop import RANDOMISED_RESPONSE
+from core.store.room_store import RoomStore
 from scripts.load_test import fetch_page, open_stream
 from scripts.room_load_test import Phone, run
 from scripts.streamlit_server import StreamlitServer

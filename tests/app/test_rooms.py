@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.room_store import RoomStore
 from core.rooms.workshop import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
@@ -16,7 +15,8 @@ from core.rooms.workshop import (
     posterior_odds,
 )
 from core.setting.scenario import Scenario
-from core.storage import DB_NAME, ScenarioStore, owner_of_room
+from core.store.room_store import RoomStore
+from core.store.storage import DB_NAME, ScenarioStore, owner_of_room
 from tests.app.conftest import chart_specs, open_page, values
 from ui.chrome import PAGES
 
@@ -411,7 +411,7 @@ def test_a_database_outage_asks_the_phone_to_send_again(no_exceptions, rooms, mo
     """While the database does not answer (a PostgreSQL restart), a phone's answer gets a clear
     'send it again' message, the phone stays in the room with its buttons, nothing is stored;
     sent again once the database is back, it counts once."""
-    from core.room_store import RoomUnavailableError
+    from core.store.room_store import RoomUnavailableError
 
     at, code, _ = open_room(no_exceptions)
     start(at, RANDOMISED_RESPONSE)

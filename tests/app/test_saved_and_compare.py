@@ -146,9 +146,9 @@ def test_owner_key_shown_at_save_lets_a_new_browser_delete_it(no_exceptions, dat
 def test_room_facilitator_key_gives_the_rights_over_the_room_scenario(no_exceptions, data_dir):
     """A room's saved scenario: typing the room's facilitator key on this page (from a session
     that never opened the facilitator page) lets that person rename it."""
-    from core.room_store import RoomStore
     from core.setting.scenario import Scenario
-    from core.storage import DB_NAME, ScenarioStore, owner_of_room
+    from core.store.room_store import RoomStore
+    from core.store.storage import DB_NAME, ScenarioStore, owner_of_room
 
     code, key = RoomStore(data_dir / DB_NAME).open_room()
     ScenarioStore(data_dir / DB_NAME).save("Our room", Scenario(), owner=owner_of_room(code))

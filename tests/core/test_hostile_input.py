@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core.cli import UsageError, build_parser, scenario_from_args
 from core.setting.scenario import FIELDS, FIELDS_BY_NAME, Scenario, parse_lenient
-from core.storage import ScenarioStore, StorageError
+from core.store.storage import ScenarioStore, StorageError
 
 NAMES = st.sampled_from([*FIELDS_BY_NAME, "projector", "simple", "foo", ""])
 TEXT = st.one_of(

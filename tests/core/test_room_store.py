@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.room_store import FacilitatorKeyError, RoomStore
 from core.rooms.workshop import (
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
@@ -16,7 +15,8 @@ from core.rooms.workshop import (
     new_secret,
 )
 from core.setting.schema import CATEGORIES
-from core.storage import ScenarioStore
+from core.store.room_store import FacilitatorKeyError, RoomStore
+from core.store.storage import ScenarioStore
 
 
 class FakeClock:
@@ -394,8 +394,8 @@ def test_expiry_holds_on_every_replica(database_url, clock):
 def test_a_store_opened_while_the_database_is_away_reports_it_per_operation(tmp_path):
     """Opening a store on an unreachable database does not raise (a replica starting during a
     restart); each operation says the database did not answer, with nothing stored."""
-    from core.room_store import RoomUnavailableError
-    from core.storage import DatabaseUnavailableError, ScenarioStore
+    from core.store.room_store import RoomUnavailableError
+    from core.store.storage import DatabaseUnavailableError, ScenarioStore
 
     url = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"  # port 9: discard
     rooms = RoomStore(url)

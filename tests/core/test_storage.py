@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.database import ALEMBIC_USER_VERSION, SCENARIOS, head_revision
 from core.setting.scenario import Scenario
-from core.storage import (
+from core.store.database import ALEMBIC_USER_VERSION, SCENARIOS, head_revision
+from core.store.storage import (
     LEGACY_MIGRATIONS,
     LEGACY_VERSION,
     Actor,
@@ -157,7 +157,7 @@ def test_kill_during_saves_leaves_whole_rows(database_url):
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from core.setting.scenario import Scenario
-        from core.storage import ScenarioStore
+        from core.store.storage import ScenarioStore
         store = ScenarioStore({str(path)!r})
         print("ready", flush=True)
         i = 0
@@ -223,8 +223,8 @@ def test_newer_revision_is_refused(database_url):
 
 
 def test_schema_is_the_tables_core_declares(database_url):
-    """The migrations build exactly the tables and columns core/database.py queries."""
-    from core.database import METADATA
+    """The migrations build exactly the tables and columns core/store/database.py queries."""
+    from core.store.database import METADATA
 
     store = ScenarioStore(database_url)
     inspector = sa.inspect(store.engine)
@@ -398,7 +398,7 @@ def test_two_stores_saving_one_name_at_once_keep_one_row(database_url):
 def test_replicas_starting_together_migrate_once(database_url):
     """Six stores opening one new database at once (replicas starting together): the schema is
     built once (an advisory lock on PostgreSQL, the write lock on SQLite), no store fails."""
-    from core.room_store import RoomStore
+    from core.store.room_store import RoomStore
 
     opened, errors = [], []
     barrier = threading.Barrier(6)
@@ -434,7 +434,7 @@ def test_replicas_starting_together_migrate_once(database_url):
 def test_a_bad_database_url_names_the_setting_and_what_is_allowed(url, message):
     """A bad PTE_DATABASE_URL is refused with the setting's name, the supported back ends and
     what was received, never the password."""
-    from core.database import create_engine
+    from core.store.database import create_engine
 
     with pytest.raises(StorageError, match=re.escape(message)) as raised:
         create_engine(url)

@@ -1,8 +1,8 @@
-"""Saved scenarios (and, through core/room_store.py, workshop rooms) in the shared store.
+"""Saved scenarios (and, through core/store/room_store.py, workshop rooms) in the shared store.
 
 The database is SQLite in the data directory by default, or PostgreSQL when ``PTE_DATABASE_URL``
-says so; connections, transactions and the schema's migrations are core/database.py's. Safe for
-many sessions (and, on PostgreSQL, many app replicas) writing at once: one name is one row
+says so; connections, transactions and the schema's migrations are core/store/database.py's. Safe
+for many sessions (and, on PostgreSQL, many app replicas) writing at once: one name is one row
 (a unique constraint), and a rename, overwrite or delete locks the row it checks the owner of.
 """
 
@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from core.database import (
+from core.rooms.workshop import hash_secret, new_secret, secret_matches
+from core.setting.scenario import Scenario
+from core.store.database import (
     DATA_DIR_ENV,
     DB_NAME,
     DEFAULT_DATA_DIR,
@@ -27,8 +29,6 @@ from core.database import (
     data_dir,
     database_url,
 )
-from core.rooms.workshop import hash_secret, new_secret, secret_matches
-from core.setting.scenario import Scenario
 
 __all__ = [
     "DATA_DIR_ENV",

@@ -1,8 +1,8 @@
 """The shared store's database: SQLite by default, PostgreSQL when ``PTE_DATABASE_URL`` says so.
 
-Saved scenarios (core/storage.py) and workshop rooms (core/room_store.py) go through SQLAlchemy
-Core with one set of tables (:data:`METADATA`) whose schema is under Alembic migrations
-(``core/migrations``), upgraded to the newest revision whenever a store opens.
+Saved scenarios (core/store/storage.py) and workshop rooms (core/store/room_store.py) go through
+SQLAlchemy Core with one set of tables (:data:`METADATA`) whose schema is under Alembic migrations
+(``core/store/migrations``), upgraded to the newest revision whenever a store opens.
 
 - Without ``PTE_DATABASE_URL`` the store is today's embedded SQLite file in the data directory
   (``$PTE_DATA_DIR`` or ``var/``): nothing to start. One connection per operation, WAL journal,
@@ -37,7 +37,7 @@ from sqlalchemy.pool import NullPool
 
 DATABASE_URL_ENV = "PTE_DATABASE_URL"
 DATA_DIR_ENV = "PTE_DATA_DIR"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "var"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
 DB_NAME = "scenarios.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -1,7 +1,7 @@
 """Baseline: saved scenarios with owners, rooms, activities and answers.
 
-The same tables as the last pre-Alembic SQLite schema (core.database.LEGACY_MIGRATIONS, user_version
-3), so a file from those releases is stamped with this revision and upgraded from here.
+The same tables as the last pre-Alembic SQLite schema (core.store.database.LEGACY_MIGRATIONS,
+user_version 3), so a file from those releases is stamped with this revision and upgraded from here.
 Nothing here identifies a participant: a browser is known only by the SHA-256 of a random token.
 
 Revision ID: 0001

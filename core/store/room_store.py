@@ -1,4 +1,4 @@
-"""Workshop rooms, their activities and answers, in the shared store (core/database.py).
+"""Workshop rooms, their activities and answers, in the shared store (core/store/database.py).
 
 What is stored, and nothing more: a room's code, the SHA-256 of its facilitator key, its times;
 each activity's kind, question and coin; each answer as the activity's canonical answer (for
@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.database import ACTIVITIES, ANSWERS, ROOMS, Database
 from core.rooms.workshop import (
     ACTIVITY_KINDS,
     BROWSER_TOKEN_PATTERN,
@@ -45,6 +44,7 @@ from core.rooms.workshop import (
     normalise_room_code,
     secret_matches,
 )
+from core.store.database import ACTIVITIES, ANSWERS, ROOMS, Database
 
 CODE_ATTEMPTS = 20  # a clash among 8.9e8 codes is rare; twenty in a row means something is wrong
 

@@ -1,16 +1,18 @@
-"""Alembic's entry point: upgrades run on the connection the store passes in (core/database.py).
+"""Alembic's entry point: upgrades run on the connection the store passes in
+(core/store/database.py).
 
 ``alembic`` on the command line is not needed: a store upgrades its database when it opens.
 """
 
 from alembic import context
 
-from core.database import METADATA
+from core.store.database import METADATA
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError(
-        "Run migrations by opening a store (core.database.Database), which passes its connection."
+        "Run migrations by opening a store (core.store.database.Database), which passes its "
+        "connection."
     )
 context.configure(
     connection=connection,
