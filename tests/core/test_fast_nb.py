@@ -1,4 +1,10 @@
-"""The fast DP GaussianNB: same statistics, same noise distribution as diffprivlib's fits."""
+"""The fast DP GaussianNB: same statistics, same noise distribution as diffprivlib's fits.
+
+Power: the statistics are compared exactly; the noise samplers are compared at 4,000 draws a
+side in ``test_mechanisms.py``. The accuracy comparison against real diffprivlib fits has 30 a
+side, so KS at α = 0.001 only rejects CDF gaps above 0.50 (a gap of 0.6 is caught in 95% of
+simulated runs): it guards against a wrong budget split or mechanism, not a subtle difference.
+"""
 
 import numpy as np
 import pytest
