@@ -547,6 +547,33 @@ def randomised_response_headlines(
     return items
 
 
+def randomised_response_odds_text(coin: Coin) -> str:
+    """What a phone says before answering with ``coin``: nobody can be sure of one answer."""
+    odds = posterior_odds(coin.epsilon)
+    return (
+        f"Nobody can know your true answer: a 'yes' from you is {odds:.3g} times as likely if "
+        f"your true answer is yes as if it is no, so from an even guess anyone can be at most "
+        f"{odds_text(odds)} sure of your true answer "
+        f"(ε = {epsilon_text(coin.epsilon)} for this one question). The server never sees a "
+        "coin."
+    )
+
+
+def randomised_response_result_text(result: RandomisedResponseEstimate) -> str:
+    """The revealed result as a phone shows it (Markdown); needs at least one answer."""
+    if result.answers == 0:
+        raise ValueError("The 'result' parameter must count at least one answer. Got 0 instead.")
+    odds = posterior_odds(result.epsilon)
+    return (
+        f"95% interval: **{result.low:.0%} to {result.high:.0%}**, from "
+        f"{count_text(result.answers, 'answer')}, of which {result.yes_share:.0%} said yes "
+        "after the coin.\n\n"
+        f"How sure could anyone be about one person's answer? At most **{odds_text(odds)}** "
+        f"({odds / (1 + odds):.0%}), starting from an even guess: "
+        f"ε = {epsilon_text(result.epsilon)}."
+    )
+
+
 def consent_headlines(
     result: Mapping, everyone: Mapping, shares: Mapping[str, float], epsilon: float
 ) -> list[Headline]:
@@ -579,6 +606,13 @@ def consent_headlines(
             "People who opt out get the differentially private popular-items list.",
         ),
     ]
+
+
+def consent_totals_text(shares: Mapping[str, float], category_labels: Mapping[str, str]) -> str:
+    """The room's consent totals as a phone lists them (Markdown): each category, then opt-out."""
+    lines = [f"- {category_labels[c]}: **{shares[f'consent_{c}']:.0%}**" for c in CATEGORIES]
+    lines.append(f"- Opt out entirely: **{shares['opt_out']:.0%}**")
+    return "#### What the room would share\n" + "\n".join(lines)
 
 
 def epsilon_headlines(choices: EpsilonChoices) -> list[Headline]:

@@ -348,3 +348,35 @@ def test_epsilon_headlines():
         ("—", ""),
         ("—", ""),
     ]
+
+
+@pytest.mark.parametrize(("name", "odds"), [("fair", "3 : 1"), ("cautious", "5 : 3")])
+def test_a_phone_says_how_sure_anyone_can_be(name, odds):
+    """Before answering, a phone names the coin's likelihood ratio, the odds and its ε."""
+    coin = COINS[name]
+    text = rooms.randomised_response_odds_text(coin)
+    assert f"at most {odds} sure" in text
+    assert f"{math.exp(coin.epsilon):.3g} times as likely" in text
+    assert f"(ε = {rooms.epsilon_text(coin.epsilon)} for this one question)" in text
+    assert text.endswith("The server never sees a coin.")
+
+
+def test_a_phone_reads_the_revealed_result():
+    """The interval, the count and raw yes share, and the odds about one person; none from 0."""
+    text = rooms.randomised_response_result_text(estimate_true_share(2, 3, 0.5))
+    assert text.startswith("95% interval: **")
+    assert "from 3 answers, of which 67% said yes after the coin." in text
+    assert "At most **3 : 1** (75%)" in text and text.endswith("ε = ln 3 ≈ 1.10.")
+    assert "from 1 answer," in rooms.randomised_response_result_text(estimate_true_share(1, 1, 0.5))
+    with pytest.raises(ValueError, match="at least one answer"):
+        rooms.randomised_response_result_text(estimate_true_share(0, 0, 0.5))
+
+
+def test_a_phone_lists_the_consent_totals():
+    """One line per category in the schema's order, under its label, then opting out."""
+    shares = {f"consent_{c}": i / 4 for i, c in enumerate(CATEGORIES)} | {"opt_out": 0.4}
+    text = rooms.consent_totals_text(shares, {c: c.title() for c in CATEGORIES})
+    lines = text.splitlines()
+    assert lines[0] == "#### What the room would share"
+    assert lines[1:-1] == [f"- {c.title()}: **{i / 4:.0%}**" for i, c in enumerate(CATEGORIES)]
+    assert lines[-1] == "- Opt out entirely: **40%**"
