@@ -11,8 +11,9 @@ Modules, each importing only those above it:
 - :mod:`ui.state`: Scenario <-> session_state <-> URL <-> widgets (the shared controls).
 - :mod:`ui.chrome`: the top of every page, the page list and links, the app's CSS.
 
-The planner's and the rooms' helpers (:mod:`ui.plan`, :mod:`ui.room`) are imported by the pages
-that use them (``from ui import plan as plan_ui``), not here: most pages need neither.
+The planner's and the rooms' helpers (:mod:`ui.plan`, :mod:`ui.room`, and for the two room pages
+:mod:`ui.room_facilitator` and :mod:`ui.room_participant`) are imported by the pages that use
+them (``from ui import plan as plan_ui``), not here: most pages need none of them.
 """
 
 import gc

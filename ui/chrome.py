@@ -43,8 +43,8 @@ PAGES = (
     ("pages/12_Saved_and_compare.py", "Save & compare", ":material/compare:"),
     ("pages/14_Your_data.py", "Your own data", ":material/upload_file:"),
     ("pages/13_Guided_tour.py", "Guided tour", ":material/school:"),
-    # The participants' page (pages/15_Room.py) is reached by link or QR code, not from here.
-    ("pages/16_Room_facilitator.py", "Run a room", ":material/co_present:"),
+    # The participants' page (pages/16_Room.py) is reached by link or QR code, not from here.
+    ("pages/17_Room_facilitator.py", "Run a room", ":material/co_present:"),
     ("pages/11_How_it_works.py", "How it works", ":material/menu_book:"),
 )
 

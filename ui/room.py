@@ -46,8 +46,8 @@ from ui.display import plain
 TOKEN_COOKIE = "pte_browser"
 TOKEN_COOKIE_MAX_AGE_S = 7 * 24 * 3600
 COOKIE_NAME_PATTERN = re.compile(r"^pte_[a-z_]+[A-Z0-9]*$")
-PARTICIPANT_PAGE = "pages/15_Room.py"
-PARTICIPANT_PATH = "Room"  # the URL path Streamlit gives pages/15_Room.py
+PARTICIPANT_PAGE = "pages/16_Room.py"
+PARTICIPANT_PATH = "Room"  # the URL path Streamlit gives pages/16_Room.py
 FACILITATOR_PATH = "Room_facilitator"
 PUBLIC_URL_ENV = "PTE_PUBLIC_URL"  # e.g. https://workshop.example.org behind a proxy
 FALLBACK_BASE_URL = "http://localhost:8501"

@@ -6,11 +6,13 @@ a room reading a projector: few bars, big labels, numbers printed on the bars.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.presentation.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE
+from core.presentation.figures import EPSILON_AXIS_TITLE, EPSILON_TICKS, PALETTE, group_bars
 from core.rooms.workshop import EpsilonChoices, RandomisedResponseEstimate
 from core.setting.formatting import format_epsilon, plotly_text
 from core.setting.schema import CATEGORIES
@@ -92,6 +94,30 @@ def consent_shares_figure(
         xaxis={"range": [0, 1.0], "tickformat": ".0%"},
         yaxis={"autorange": "reversed"},
     )
+    return figure
+
+
+def consent_who_pays_figure(
+    result: Mapping, segment_labels: Mapping[str, str], *, font_size: int = 18, height: int = 330
+) -> go.Figure:
+    """Who pays for the room's consent choices: right recommendations per group, ±1 sd bars.
+
+    ``result`` is an evaluation of the room's Scenario (accuracy and its spread over noise
+    draws, per segment): the opted-in and opted-out bars first, then each population segment
+    under its label from ``segment_labels`` (its name when it has none).
+    """
+    segments = result["segments"]
+    bars = {
+        "Opted in": (segments["opted_in"]["accuracy"], segments["opted_in"]["accuracy_std"]),
+        "Opted out": (segments["opted_out"]["accuracy"], segments["opted_out"]["accuracy_std"]),
+    }
+    for name in result["segment_names"]:
+        label = segment_labels.get(name, name)
+        bars[label.capitalize()] = (segments[name]["accuracy"], segments[name]["accuracy_std"])
+    figure = group_bars(
+        bars, title="Who pays: right recommendations per group", font_size=font_size
+    )
+    figure.update_layout(height=height)
     return figure
 
 

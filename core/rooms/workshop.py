@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from core.setting.formatting import format_epsilon
 from core.setting.scenario import EPSILON_STOPS, FIELDS_BY_NAME, Scenario
 from core.setting.schema import CATEGORIES
 
@@ -326,6 +327,14 @@ def estimate_true_share(
     )
 
 
+def estimate_from_answers(
+    answers: Iterable[Mapping], truth_probability: float
+) -> RandomisedResponseEstimate:
+    """The room's estimate from its randomised answers (each ``{"said_yes": bool}``)."""
+    said_yes = [check_answer(RANDOMISED_RESPONSE, a)["said_yes"] for a in answers]
+    return estimate_true_share(sum(said_yes), len(said_yes), truth_probability)
+
+
 # -- answers, checked before they reach the store ------------------------------------------------
 def check_answer(kind: str, answer: Any, truth_probability: float | None = None) -> dict:
     """Validate one participant's answer to an activity of ``kind``; return its canonical form.
@@ -443,6 +452,11 @@ class EpsilonChoices:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def most_private(self) -> float | None:
+        """The smallest ε anybody picked; None with no picks."""
+        return min((epsilon for epsilon, n in self.counts.items() if n), default=None)
+
 
 def epsilon_choices(answers: Iterable[Mapping]) -> EpsilonChoices:
     """Count the room's ε picks per stop (every stop listed, zeros included) and their median."""
@@ -452,3 +466,172 @@ def epsilon_choices(answers: Iterable[Mapping]) -> EpsilonChoices:
     # The lower median: an ε somebody actually picked, never an average of two stops.
     median = picks[(len(picks) - 1) // 2] if picks else None
     return EpsilonChoices(counts, median)
+
+
+# -- what the room pages say ---------------------------------------------------------------------
+# The projector's and the phones' numbers and sentences, so the pages only lay them out. A
+# headline is (label, value, note, explanation): the row ``ui.headline_numbers`` draws.
+Headline = tuple[str, str, str, str]
+
+
+def _percent(share: float | None) -> str:
+    # As the app shows every share in a headline (ui.display.percent): "—" until there is one.
+    return "—" if share is None else f"{share:.0%}"
+
+
+def count_text(number: int, noun: str) -> str:
+    """A count and its noun, plural unless exactly one: '1 answer', '3 answers'."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def closed_room_text(code: str, deleted: int) -> str:
+    """What the facilitator reads after closing room ``code`` and deleting ``deleted`` answers."""
+    return f"Room {code} closed; {count_text(deleted, 'answer')} deleted."
+
+
+def coin_choice_text(coin: Coin) -> str:
+    """A coin as the facilitator picks it: its label and the ε of one answer."""
+    return f"{coin.label}: ε = {epsilon_text(coin.epsilon)}"
+
+
+def projector_status_text(code: str, answers: int, revealed: bool, refresh_s: float) -> str:
+    """The projector's status line: room, answers so far, and whether they are still open.
+
+    ``refresh_s`` is how often (seconds) the open view rereads the room. The load test reads the
+    count from this line (scripts/room_load_test.py).
+    """
+    state = "revealed" if revealed else f"answers open · updates every {refresh_s:g} s"
+    return f"Room {code} · {count_text(answers, 'answer')} · {state}"
+
+
+def randomised_response_headlines(
+    result: RandomisedResponseEstimate, coin: Coin, revealed: bool
+) -> list[Headline]:
+    """The projector's numbers for a randomised-response question: the estimate, the raw yes
+    share and ε per answer; once revealed, also how sure anyone can be about one person."""
+    interval = "—" if result.low is None else f"95% interval {result.low:.0%}–{result.high:.0%}"
+    items = [
+        (
+            "Truly yes (estimate)",
+            _percent(result.shown_estimate),
+            interval,
+            "Unbiased estimate: (share of yes − (1 − p)/2) / p, with p the chance the coin says "
+            "'tell the truth'. Interval: Wilson's 95% interval of the yes share, mapped the same "
+            "way and clipped to 0–100%.",
+        ),
+        (
+            "Said yes after the coin",
+            _percent(result.yes_share),
+            f"{result.answers} answers",
+            "The raw share of 'yes' the server received. The coin adds yes and no at random.",
+        ),
+        (
+            "ε per answer",
+            epsilon_text(result.epsilon).split(" ≈ ")[0],
+            f"≈ {result.epsilon:.2f} · {coin.label.split(' (')[0].lower()}",
+            "ln(P(yes | truly yes) / P(yes | truly no)) for this coin: local differential "
+            "privacy of one answer to this one question.",
+        ),
+    ]
+    if revealed:
+        odds = posterior_odds(result.epsilon)
+        items.append(
+            (
+                "How sure about one person?",
+                odds_text(odds),
+                f"at most {odds / (1 + odds):.0%}, from an even guess",
+                "Seeing one person's answer moves even odds (1 : 1) about their true answer at "
+                "most to e^ε : 1.",
+            )
+        )
+    return items
+
+
+def randomised_response_odds_text(coin: Coin) -> str:
+    """What a phone says before answering with ``coin``: nobody can be sure of one answer."""
+    odds = posterior_odds(coin.epsilon)
+    return (
+        f"Nobody can know your true answer: a 'yes' from you is {odds:.3g} times as likely if "
+        f"your true answer is yes as if it is no, so from an even guess anyone can be at most "
+        f"{odds_text(odds)} sure of your true answer "
+        f"(ε = {epsilon_text(coin.epsilon)} for this one question). The server never sees a "
+        "coin."
+    )
+
+
+def randomised_response_result_text(result: RandomisedResponseEstimate) -> str:
+    """The revealed result as a phone shows it (Markdown); needs at least one answer."""
+    if result.answers == 0:
+        raise ValueError("The 'result' parameter must count at least one answer. Got 0 instead.")
+    odds = posterior_odds(result.epsilon)
+    return (
+        f"95% interval: **{result.low:.0%} to {result.high:.0%}**, from "
+        f"{count_text(result.answers, 'answer')}, of which {result.yes_share:.0%} said yes "
+        "after the coin.\n\n"
+        f"How sure could anyone be about one person's answer? At most **{odds_text(odds)}** "
+        f"({odds / (1 + odds):.0%}), starting from an even guess: "
+        f"ε = {epsilon_text(result.epsilon)}."
+    )
+
+
+def consent_headlines(
+    result: Mapping, everyone: Mapping, shares: Mapping[str, float], epsilon: float
+) -> list[Headline]:
+    """The projector's numbers for the room's consent choices.
+
+    ``result`` and ``everyone`` are evaluations (accuracy, its spread over noise draws, share
+    of data collected, per segment) of the room's Scenario and of the same ε with everyone
+    sharing everything; ``shares`` is :func:`consent_shares`.
+    """
+    return [
+        (
+            "The room's choices",
+            _percent(result["accuracy"]),
+            f"± {100 * result['accuracy_std']:.1f} pp · "
+            f"{result['data_collected_share']:.0%} of the data collected",
+            "Right first suggestions for everyone, with the room's consent and opt-out "
+            "shares applied to the synthetic shoppers; ± is the spread over noise draws. "
+            "Data collected: share of person × category cells the platform holds.",
+        ),
+        (
+            "Everyone shares all",
+            _percent(everyone["accuracy"]),
+            f"same ε = {format_epsilon(epsilon)}, nobody opts out",
+            "",
+        ),
+        (
+            "Opted out get",
+            _percent(result["segments"]["opted_out"]["accuracy"]),
+            f"popular items · {shares['opt_out']:.0%} of the room",
+            "People who opt out get the differentially private popular-items list.",
+        ),
+    ]
+
+
+def consent_totals_text(shares: Mapping[str, float], category_labels: Mapping[str, str]) -> str:
+    """The room's consent totals as a phone lists them (Markdown): each category, then opt-out."""
+    lines = [f"- {category_labels[c]}: **{shares[f'consent_{c}']:.0%}**" for c in CATEGORIES]
+    lines.append(f"- Opt out entirely: **{shares['opt_out']:.0%}**")
+    return "#### What the room would share\n" + "\n".join(lines)
+
+
+def epsilon_headlines(choices: EpsilonChoices) -> list[Headline]:
+    """The projector's numbers for the room's ε picks: how many, the median, the smallest."""
+    median, most_private = choices.median, choices.most_private
+    return [
+        ("Picks", str(choices.total), "from the room", ""),
+        (
+            "Median ε",
+            "—" if median is None else format_epsilon(median),
+            ""
+            if median is None
+            else f"odds about you grow at most {odds_text(posterior_odds(median))}",
+            "",
+        ),
+        (
+            "Most private pick",
+            "—" if most_private is None else format_epsilon(most_private),
+            "",
+            "",
+        ),
+    ]

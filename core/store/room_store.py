@@ -76,6 +76,11 @@ class Activity:
                 return coin
         return None
 
+    @property
+    def title(self) -> str:
+        """What the projector shows above the activity: its question, or the activity's name."""
+        return self.question if self.kind == RANDOMISED_RESPONSE else ACTIVITY_KINDS[self.kind]
+
 
 class FacilitatorKeyError(RoomError):
     """A facilitator action without the room's key, or with a wrong one."""

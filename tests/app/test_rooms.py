@@ -18,10 +18,11 @@ from core.setting.scenario import Scenario
 from core.store.room_store import RoomStore
 from core.store.storage import DB_NAME, ScenarioStore, owner_of_room
 from tests.app.conftest import chart_specs, open_page, values
-from ui.chrome import PAGES
+from ui.chrome import PAGES, page_url_path
+from ui.room import FACILITATOR_PATH, PARTICIPANT_PAGE, PARTICIPANT_PATH
 
-PARTICIPANT = "pages/15_Room.py"
-FACILITATOR = "pages/16_Room_facilitator.py"
+PARTICIPANT = "pages/16_Room.py"
+FACILITATOR = "pages/17_Room_facilitator.py"
 SAVED = "pages/12_Saved_and_compare.py"
 HOSTILE = "<img src=x onerror=alert(1)> **bold** [link](http://example.com)?"
 
@@ -79,6 +80,13 @@ def start(at, kind: str, question: str | None = None, coin: str = "fair"):
         at.radio(key="coin_pick").set_value(coin).run()
     at.button(key="start_activity").click().run()
     return at
+
+
+def test_room_pages_keep_their_urls():
+    """The links and QR codes point at /Room and /Room_facilitator, the paths of the page files."""
+    assert PARTICIPANT_PAGE == PARTICIPANT
+    assert page_url_path(PARTICIPANT) == PARTICIPANT_PATH == "Room"
+    assert page_url_path(FACILITATOR) == FACILITATOR_PATH == "Room_facilitator"
 
 
 # -- facilitator ---------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_room_facilitator_key_gives_the_rights_over_the_room_scenario(no_excepti
     assert at.dataframe[0].value["Name"].tolist() == ["Our room, renamed"]
 
 
-@pytest.mark.parametrize("page", ["pages/12_Saved_and_compare.py", "pages/15_Room.py"])
+@pytest.mark.parametrize("page", ["pages/12_Saved_and_compare.py", "pages/16_Room.py"])
 def test_a_bad_database_url_is_a_message_not_a_traceback(monkeypatch, no_exceptions, page):
     """PTE_DATABASE_URL that is not a supported database URL: the store's pages say so and stop;
     Explore still runs."""

@@ -5,6 +5,8 @@ exception. The other tests in tests/app say what each page shows; this one only 
 of them is broken, in seconds, for the inner loop.
 """
 
+from pathlib import Path
+
 import pytest
 
 import ui
@@ -26,3 +28,10 @@ def test_page_runs(script, label, no_exceptions, tmp_path, monkeypatch):
     no_exceptions(at)
     assert at.title or at.markdown, f"{label}: an empty page"
     assert not at.error, (label, [e.value for e in at.error])
+
+
+def test_no_two_pages_share_a_number():
+    """Every file in pages/ has its own number: Streamlit orders pages by it, a tie is ambiguous."""
+    pages = Path(__file__).resolve().parents[2] / "pages"
+    numbers = [int(path.name.split("_", 1)[0]) for path in pages.glob("*.py")]
+    assert numbers and len(numbers) == len(set(numbers)), sorted(numbers)

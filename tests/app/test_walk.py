@@ -60,7 +60,7 @@ MOVED = (
 SCRIPTS = [script for script, _, _ in ui.PAGES]
 # The facilitator's room page draws its own sidebar, not the shared controls: a stop of the
 # walk (the settings must survive a visit), not a place to set them.
-WITHOUT_SHARED_CONTROLS = {"pages/16_Room_facilitator.py"}
+WITHOUT_SHARED_CONTROLS = {"pages/17_Room_facilitator.py"}
 
 
 def _widget(at, name):

@@ -6,6 +6,7 @@ import pytest
 
 from core.rooms.room_figures import (
     consent_shares_figure,
+    consent_who_pays_figure,
     epsilon_choices_figure,
     randomised_response_figure,
 )
@@ -50,3 +51,22 @@ def test_epsilon_bubbles_sit_on_the_frontier():
     assert figure.layout.title.text == "3 picks · median ε = 1"
     empty = epsilon_choices_figure(table, epsilon_choices([]), ceiling=0.7, floor=0.15)
     assert all(t.name != "The room's picks" for t in empty.data)
+
+
+def test_who_pays_bars_follow_the_segments():
+    """Opted in, opted out, then each segment under its label (its name without one), ±1 sd."""
+    result = {
+        "segments": {
+            "opted_in": {"accuracy": 0.5, "accuracy_std": 0.01},
+            "opted_out": {"accuracy": 0.2, "accuracy_std": 0.02},
+            "young": {"accuracy": 0.45, "accuracy_std": 0.03},
+            "other": {"accuracy": 0.4, "accuracy_std": 0.04},
+        },
+        "segment_names": ["young", "other"],
+    }
+    figure = consent_who_pays_figure(result, {"young": "under 30"}, height=330)
+    bar = figure.data[0]
+    assert list(bar.x) == ["Opted in", "Opted out", "Under 30", "Other"]
+    assert list(bar.y) == [0.5, 0.2, 0.45, 0.4]
+    assert list(bar.error_y.array) == [0.01, 0.02, 0.03, 0.04]
+    assert figure.layout.height == 330

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.rooms.workshop import (
+    ACTIVITY_KINDS,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
     ROOM_CONSENT,
@@ -15,7 +16,7 @@ from core.rooms.workshop import (
     new_secret,
 )
 from core.setting.schema import CATEGORIES
-from core.store.room_store import FacilitatorKeyError, RoomStore
+from core.store.room_store import Activity, FacilitatorKeyError, RoomStore
 from core.store.storage import ScenarioStore
 
 
@@ -403,3 +404,17 @@ def test_a_store_opened_while_the_database_is_away_reports_it_per_operation(tmp_
         rooms.room("K7Q-2MF")
     with pytest.raises(DatabaseUnavailableError, match="nothing was saved"):
         ScenarioStore(url).list()
+
+
+@pytest.mark.parametrize(
+    ("kind", "question", "title"),
+    [
+        (RANDOMISED_RESPONSE, "Ever lied?", "Ever lied?"),
+        (ROOM_CONSENT, "", ACTIVITY_KINDS[ROOM_CONSENT]),
+        (PICK_EPSILON, "", ACTIVITY_KINDS[PICK_EPSILON]),
+    ],
+)
+def test_an_activity_is_titled_by_its_question_or_its_kind(kind, question, title):
+    """The projector shows a question's own text, and the other activities' names."""
+    activity = Activity(1, "K7Q-2MF", kind, question, None, "2026-12-01T09:00:00+00:00", False)
+    assert activity.title == title

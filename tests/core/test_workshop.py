@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
-from core.rooms import workshop as rooms
 from core.rooms.workshop import (
     COINS,
     PICK_EPSILON,
@@ -20,6 +19,7 @@ from core.rooms.workshop import (
     estimate_true_share,
     randomise,
 )
+from core.rooms import workshop as rooms
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES
 
@@ -247,3 +247,136 @@ def test_consent_totals_only_once_revealed_and_from_the_minimum(choices, reveale
     if not shown:
         text = rooms.consent_withheld_text(choices, revealed)
         assert str(choices) in text and str(rooms.MIN_CONSENT_CHOICES) in text
+
+
+def test_most_private_pick_is_the_smallest_epsilon_picked():
+    """The smallest ε somebody picked, whatever the order; None with no picks."""
+    picks = [{"epsilon": e} for e in (5.0, 0.5, 1.0)]
+    assert rooms.epsilon_choices(picks).most_private == 0.5
+    assert rooms.epsilon_choices([]).most_private is None
+
+
+def test_estimate_from_answers_counts_the_yes_answers():
+    """Stored answers give the same estimate as their counts; malformed ones are refused."""
+    answers = [{"said_yes": True}, {"said_yes": True}, {"said_yes": False}]
+    assert rooms.estimate_from_answers(answers, 0.5) == estimate_true_share(2, 3, 0.5)
+    assert rooms.estimate_from_answers([], 0.25) == estimate_true_share(0, 0, 0.25)
+    with pytest.raises(RoomError):
+        rooms.estimate_from_answers([{"said_yes": "yes"}], 0.5)
+
+
+# -- what the room pages say ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("number", "text"), [(0, "0 answers"), (1, "1 answer"), (2, "2 answers"), (60, "60 answers")]
+)
+def test_counts_are_plural_unless_one(number, text):
+    """A count reads '1 answer' and otherwise takes the plural."""
+    assert rooms.count_text(number, "answer") == text
+
+
+def test_closing_and_status_lines():
+    """The facilitator's close message and the projector's status line name room and count."""
+    assert rooms.closed_room_text("K7Q-2MF", 1) == "Room K7Q-2MF closed; 1 answer deleted."
+    assert rooms.closed_room_text("K7Q-2MF", 0) == "Room K7Q-2MF closed; 0 answers deleted."
+    assert (
+        rooms.projector_status_text("K7Q-2MF", 3, False, 1.5)
+        == "Room K7Q-2MF · 3 answers · answers open · updates every 1.5 s"
+    )
+    assert (
+        rooms.projector_status_text("K7Q-2MF", 1, True, 1.5) == "Room K7Q-2MF · 1 answer · revealed"
+    )
+
+
+@pytest.mark.parametrize(("name", "epsilon"), [("fair", "ln 3"), ("candid", "ln 7")])
+def test_coin_choice_names_its_epsilon(name, epsilon):
+    """Each coin is offered with its label and the ε of one answer."""
+    text = rooms.coin_choice_text(COINS[name])
+    assert text.startswith(COINS[name].label + ": ε = " + epsilon + " ≈ ")
+
+
+def test_randomised_response_headlines():
+    """Estimate, raw share and ε per answer; how sure about one person only once revealed."""
+    result = estimate_true_share(2, 3, 0.5)
+    live = rooms.randomised_response_headlines(result, COINS["fair"], revealed=False)
+    assert [item[0] for item in live] == [
+        "Truly yes (estimate)",
+        "Said yes after the coin",
+        "ε per answer",
+    ]
+    assert live[0][1] == "83%" and live[0][2].startswith("95% interval ")
+    assert live[1][1:3] == ("67%", "3 answers")
+    assert live[2][1:3] == ("ln 3", "≈ 1.10 · fair coin")
+    revealed = rooms.randomised_response_headlines(result, COINS["fair"], revealed=True)
+    assert revealed[:3] == live
+    assert revealed[3][:3] == (
+        "How sure about one person?",
+        "3 : 1",
+        "at most 75%, from an even guess",
+    )
+    empty = rooms.randomised_response_headlines(
+        estimate_true_share(0, 0, 0.5), COINS["fair"], revealed=False
+    )
+    assert [item[1] for item in empty[:2]] == ["—", "—"] and empty[0][2] == "—"
+
+
+def test_consent_headlines():
+    """The room's accuracy with its spread and data collected, everyone's, and the opted-out's."""
+    result = {
+        "accuracy": 0.41,
+        "accuracy_std": 0.0123,
+        "data_collected_share": 0.55,
+        "segments": {"opted_out": {"accuracy": 0.2}},
+    }
+    items = rooms.consent_headlines(result, {"accuracy": 0.5}, {"opt_out": 0.4}, epsilon=1.0)
+    assert [item[:3] for item in items] == [
+        ("The room's choices", "41%", "± 1.2 pp · 55% of the data collected"),
+        ("Everyone shares all", "50%", "same ε = 1, nobody opts out"),
+        ("Opted out get", "20%", "popular items · 40% of the room"),
+    ]
+
+
+def test_epsilon_headlines():
+    """How many picked, the median with its odds, the most private pick; dashes with none."""
+    picks = rooms.epsilon_choices([{"epsilon": e} for e in (0.5, 1.0, 1.0)])
+    assert rooms.epsilon_headlines(picks) == [
+        ("Picks", "3", "from the room", ""),
+        ("Median ε", "1", f"odds about you grow at most {rooms.odds_text(math.e)}", ""),
+        ("Most private pick", "0.5", "", ""),
+    ]
+    assert [item[1:3] for item in rooms.epsilon_headlines(rooms.epsilon_choices([]))] == [
+        ("0", "from the room"),
+        ("—", ""),
+        ("—", ""),
+    ]
+
+
+@pytest.mark.parametrize(("name", "odds"), [("fair", "3 : 1"), ("cautious", "5 : 3")])
+def test_a_phone_says_how_sure_anyone_can_be(name, odds):
+    """Before answering, a phone names the coin's likelihood ratio, the odds and its ε."""
+    coin = COINS[name]
+    text = rooms.randomised_response_odds_text(coin)
+    assert f"at most {odds} sure" in text
+    assert f"{math.exp(coin.epsilon):.3g} times as likely" in text
+    assert f"(ε = {rooms.epsilon_text(coin.epsilon)} for this one question)" in text
+    assert text.endswith("The server never sees a coin.")
+
+
+def test_a_phone_reads_the_revealed_result():
+    """The interval, the count and raw yes share, and the odds about one person; none from 0."""
+    text = rooms.randomised_response_result_text(estimate_true_share(2, 3, 0.5))
+    assert text.startswith("95% interval: **")
+    assert "from 3 answers, of which 67% said yes after the coin." in text
+    assert "At most **3 : 1** (75%)" in text and text.endswith("ε = ln 3 ≈ 1.10.")
+    assert "from 1 answer," in rooms.randomised_response_result_text(estimate_true_share(1, 1, 0.5))
+    with pytest.raises(ValueError, match="at least one answer"):
+        rooms.randomised_response_result_text(estimate_true_share(0, 0, 0.5))
+
+
+def test_a_phone_lists_the_consent_totals():
+    """One line per category in the schema's order, under its label, then opting out."""
+    shares = {f"consent_{c}": i / 4 for i, c in enumerate(CATEGORIES)} | {"opt_out": 0.4}
+    text = rooms.consent_totals_text(shares, {c: c.title() for c in CATEGORIES})
+    lines = text.splitlines()
+    assert lines[0] == "#### What the room would share"
+    assert lines[1:-1] == [f"- {c.title()}: **{i / 4:.0%}**" for i, c in enumerate(CATEGORIES)]
+    assert lines[-1] == "- Opt out entirely: **40%**"
