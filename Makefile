@@ -39,7 +39,7 @@ check: install
 	$(PYTEST) tests/core tests/app/test_smoke.py
 
 bench: install
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python -m scripts.bench
 
 lint: install
 	$(BIN)/ruff check .

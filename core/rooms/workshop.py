@@ -498,7 +498,7 @@ def projector_status_text(code: str, answers: int, revealed: bool, refresh_s: fl
     """The projector's status line: room, answers so far, and whether they are still open.
 
     ``refresh_s`` is how often (seconds) the open view rereads the room. The load test reads the
-    count from this line (scripts/room_load_test.py).
+    count from this line (scripts/load/room_scenario.py).
     """
     state = "revealed" if revealed else f"answers open · updates every {refresh_s:g} s"
     return f"Room {code} · {count_text(answers, 'answer')} · {state}"

@@ -1,7 +1,7 @@
 """Two app replicas on one PostgreSQL: a phone on one, the facilitator on the other.
 
 Replica A is a real `streamlit run app.py` process; its phone speaks Streamlit's WebSocket
-protocol as a browser does (the load test's client, scripts/room_load_test.py). Replica B is this
+protocol as a browser does (the load test's phone, scripts/load/room_phone.py). Replica B is this
 test process running the pages with AppTest. Nothing is shared between them but the database
 named by PTE_DATABASE_URL: an answer sent through A shows on B's projector, closing the room on B
 deletes the answers for both and A's phone is told the room is closed.
@@ -14,8 +14,8 @@ import pytest
 
 from core.rooms.workshop import RANDOMISED_RESPONSE
 from core.store.room_store import RoomStore
-from scripts.load_test import fetch_page, open_stream
-from scripts.room_load_test import Phone, run
+from scripts.load.protocol import fetch_page, open_stream
+from scripts.load.room_phone import Phone, run
 from scripts.streamlit_server import StreamlitServer
 from tests.app.test_rooms import open_room, start, texts
 from tests.postgres import fresh_schema_url

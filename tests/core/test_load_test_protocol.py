@@ -1,10 +1,8 @@
 """The load test's protocol client: widget states and rerun messages as the browser sends them."""
 
 import base64
-import importlib.util
 import json
 import struct
-from pathlib import Path
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -13,10 +11,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Slider_pb2 import Slider
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "load_test.py"
-_spec = importlib.util.spec_from_file_location("load_test", SCRIPT)
-load_test = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(load_test)
+from scripts.load import protocol
 
 EPSILON_ID = "$$ID-2640a633e8c29c0535743a7c78876ed6-epsilon"
 LABELS = ["0.1", "0.2", "0.5", "1", "2"]
@@ -55,14 +50,14 @@ def chart(x) -> ForwardMsg:
 
 def test_widget_key_reads_the_user_key():
     """The key is everything after the id's hash, dashes included; other ids have none."""
-    assert load_test.widget_key(EPSILON_ID) == "epsilon"
-    assert load_test.widget_key("$$ID-abc-consent-rate") == "consent-rate"
-    assert load_test.widget_key("plain") is None
+    assert protocol.widget_key(EPSILON_ID) == "epsilon"
+    assert protocol.widget_key("$$ID-abc-consent-rate") == "consent-rate"
+    assert protocol.widget_key("plain") is None
 
 
 def test_select_slider_state_is_its_option_label():
     """A select slider is sent as its formatted label (string_array_value), as Chromium does."""
-    state = load_test.widget_state(epsilon_delta("0.5").delta.new_element)
+    state = protocol.widget_state(epsilon_delta("0.5").delta.new_element)
     assert state.id == EPSILON_ID
     assert list(state.string_array_value.data) == ["0.5"]
 
@@ -87,7 +82,7 @@ def test_select_slider_state_is_its_option_label():
 def test_widget_state_of_each_kind(kind, fields, value_field, expected):
     """Each widget kind carries the browser's value field: the script's value, else the default."""
     element = Element(**{kind: {"id": "$$ID-hash-key", **fields}})
-    state = load_test.widget_state(element)
+    state = protocol.widget_state(element)
     value = getattr(state, value_field)
     assert (list(value.data) if hasattr(value, "data") else value) == expected
 
@@ -97,7 +92,7 @@ def test_selectbox_without_choice_sends_the_id_alone():
     element = Element()
     element.selectbox.id = "$$ID-hash-preset"
     element.selectbox.options.extend(["A", "B"])
-    state = load_test.widget_state(element)
+    state = protocol.widget_state(element)
     assert state.id == "$$ID-hash-preset" and state.WhichOneof("value") is None
 
 
@@ -105,7 +100,7 @@ def test_buttons_are_not_kept():
     """Buttons send a trigger only when clicked: no state is kept for them."""
     element = Element()
     element.button.id = "$$ID-hash-reset"
-    assert load_test.widget_state(element) is None
+    assert protocol.widget_state(element) is None
 
 
 @pytest.mark.parametrize(
@@ -115,13 +110,13 @@ def test_buttons_are_not_kept():
 def test_your_setting_x_reads_lists_and_typed_arrays(x):
     """The marker's x is found in a plain list and in Plotly's base64 typed array."""
     spec = chart(x).delta.new_element.plotly_chart.spec
-    assert load_test.your_setting_x(spec) == 2.0
-    assert load_test.your_setting_x('{"data": []}') is None
+    assert protocol.your_setting_x(spec) == 2.0
+    assert protocol.your_setting_x('{"data": []}') is None
 
 
 def test_page_follows_a_run_and_builds_the_fragment_rerun():
     """A run is over at its own script_finished; the ε move is a fragment rerun of every widget."""
-    page = load_test.ProtocolPage("epsilon=1&seed=42")
+    page = protocol.ProtocolPage("epsilon=1&seed=42")
     page.apply(finished("old-run"), now=0.5)  # a run that started before: ignored
     assert page.finished is None
     for msg in (new_session("run-1"), epsilon_delta("1"), chart([1.0])):
@@ -150,7 +145,7 @@ def test_page_follows_a_run_and_builds_the_fragment_rerun():
 
 def test_first_rerun_has_empty_widget_states_and_no_fragment():
     """The landing rerun carries the link's query string, an empty widget list, no fragment."""
-    rerun = load_test.ProtocolPage("epsilon=1&seed=7").rerun("http://host/").rerun_script
+    rerun = protocol.ProtocolPage("epsilon=1&seed=7").rerun("http://host/").rerun_script
     assert rerun.query_string == "epsilon=1&seed=7"
     assert rerun.HasField("widget_states") and not rerun.widget_states.widgets
     assert rerun.fragment_id == "" and rerun.page_script_hash == ""

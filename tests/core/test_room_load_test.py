@@ -3,7 +3,8 @@
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from core.rooms.workshop import PICK_EPSILON, RANDOMISED_RESPONSE, ROOM_CONSENT
-from scripts.room_load_test import Phone, nearest_rank
+from scripts.load.room_phone import Phone
+from scripts.load.room_report import nearest_rank
 
 
 def button(key: str, form_id: str = "") -> ForwardMsg:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
+from core.rooms import workshop as rooms
 from core.rooms.workshop import (
     COINS,
     PICK_EPSILON,
@@ -19,7 +20,6 @@ from core.rooms.workshop import (
     estimate_true_share,
     randomise,
 )
-from core.rooms import workshop as rooms
 from core.setting.scenario import EPSILON_STOPS, Scenario
 from core.setting.schema import CATEGORIES
 
