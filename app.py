@@ -6,8 +6,9 @@ import streamlit as st
 import ui
 from core.presentation.explain import epsilon_card, frontier_takeaway, local_dp_words, spread_words
 from core.presentation.export import report_html, settings_table, to_safe_csv
-from core.presentation.figures import format_epsilon, frontier_figure
+from core.presentation.figures import frontier_figure
 from core.privacy.guarantee import one_line, person_epsilon
+from core.setting.formatting import format_epsilon
 
 scenario = ui.page_setup(
     "Privacy Tradeoff Explorer",

@@ -5,10 +5,10 @@ import streamlit as st
 import ui
 from core.engine import POPULARITY_BUDGET_SHARE
 from core.people.population import describe, generate_profiles
-from core.presentation.figures import format_epsilon
 from core.presentation.glossary import define, load_glossary
 from core.privacy import guarantee
 from core.privacy.guarantee import one_line
+from core.setting.formatting import format_epsilon
 
 scenario = ui.page_setup(
     "How it works",

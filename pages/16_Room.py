@@ -9,7 +9,6 @@ waiting and the results are in :mod:`ui.room_participant`.
 import streamlit as st
 
 import ui
-from core.presentation.figures import format_epsilon
 from core.rooms.workshop import (
     MIN_CONSENT_CHOICES,
     PICK_EPSILON,
@@ -17,6 +16,7 @@ from core.rooms.workshop import (
     ROOM_CONSENT,
     randomised_response_odds_text,
 )
+from core.setting.formatting import format_epsilon
 from core.setting.scenario import EPSILON_STOPS
 from core.setting.schema import CATEGORIES
 from core.store.room_store import Activity, RoomUnavailableError

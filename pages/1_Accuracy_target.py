@@ -9,7 +9,8 @@ from core.presentation.explain import (
     smallest_epsilon_for,
     structure_limit_sentence,
 )
-from core.presentation.figures import PALETTE, format_epsilon, frontier_figure
+from core.presentation.figures import PALETTE, frontier_figure
+from core.setting.formatting import format_epsilon
 
 scenario = ui.page_setup(
     "Accuracy target",

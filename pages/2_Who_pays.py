@@ -5,7 +5,8 @@ import streamlit as st
 
 import ui
 from core.presentation.explain import group_gap_sentence, noise_reversal_sentence
-from core.presentation.figures import format_epsilon, frontier_summary, segment_figure
+from core.presentation.figures import frontier_summary, segment_figure
+from core.setting.formatting import format_epsilon
 
 dataset = ui.current_dataset()
 scenario = ui.page_setup(

@@ -8,10 +8,11 @@ from core.engine.lenses import LENS_EPSILONS, LENS_REPEATS
 from core.engine.persona import persona_matrix
 from core.people.encoding import model_bounds
 from core.presentation.explain import local_central_headline
-from core.presentation.figures import format_epsilon, local_central_figure
+from core.presentation.figures import local_central_figure
 from core.privacy.controls import LOCAL_LABEL_SHARE, stream
 from core.privacy.guarantee import local_k_anonymity_caveat
 from core.privacy.mechanisms import laplace_truncated
+from core.setting.formatting import format_epsilon
 from core.setting.schema import CATEGORIES
 
 scenario = ui.page_setup(

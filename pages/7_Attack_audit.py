@@ -13,10 +13,10 @@ from core.presentation.explain import (
     audit_scope_sentence,
     model_budget_words,
 )
-from core.presentation.figures import attack_figure, format_epsilon
+from core.presentation.figures import attack_figure
 from core.presentation.glossary import explain
 from core.privacy.audit import one_audit_words
-from core.setting.formatting import guess_text
+from core.setting.formatting import format_epsilon, guess_text
 from core.setting.scenario import MODELS
 
 scenario = ui.page_setup(

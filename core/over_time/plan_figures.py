@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.over_time.plan import CADENCES, METHOD_LABELS, METHODS
-from core.presentation.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba, format_epsilon
+from core.presentation.figures import CEILING_NAME, FLOOR_NAME, PALETTE, _rgba
+from core.setting.formatting import format_epsilon
 
 METHOD_STYLE = {
     "basic": {"color": "#7F7F7F", "dash": "dot"},  # grey: readable on light and dark

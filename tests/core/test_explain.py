@@ -19,7 +19,7 @@ from core.presentation.explain import (
     smallest_epsilon_for,
     spread_words,
 )
-from core.presentation.figures import format_epsilon
+from core.setting.formatting import format_epsilon
 from core.setting.scenario import EPSILON_STOPS, Scenario
 
 SMALL = {"profiles": 3_000, "repeats": 2}
