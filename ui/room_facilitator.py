@@ -352,8 +352,8 @@ def projector(store: RoomStore, code: str, shown: Activity | None) -> None:
             unsafe_allow_html=True,
         )
         return
-    if current.id != shown.id or current.revealed != shown.revealed:
-        st.rerun()  # the activity changed elsewhere: redraw the controls too
+    if shown is None or current.id != shown.id or current.revealed != shown.revealed:
+        st.rerun()  # the activity started or changed elsewhere: redraw the controls too
     st.markdown(
         f"<div class='pte-projector-question'>{html.escape(current.title)}</div>",
         unsafe_allow_html=True,

@@ -522,7 +522,7 @@ def randomised_response_headlines(
         (
             "Said yes after the coin",
             _percent(result.yes_share),
-            f"{result.answers} answers",
+            count_text(result.answers, "answer"),
             "The raw share of 'yes' the server received. The coin adds yes and no at random.",
         ),
         (

@@ -317,6 +317,10 @@ def test_randomised_response_headlines():
         estimate_true_share(0, 0, 0.5), COINS["fair"], revealed=False
     )
     assert [item[1] for item in empty[:2]] == ["—", "—"] and empty[0][2] == "—"
+    one = rooms.randomised_response_headlines(
+        estimate_true_share(1, 1, 0.5), COINS["fair"], revealed=False
+    )
+    assert one[1][2] == "1 answer"
 
 
 def test_consent_headlines():
