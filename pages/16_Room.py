@@ -10,10 +10,12 @@ import streamlit as st
 
 import ui
 from core.rooms.workshop import (
-    MIN_CONSENT_CHOICES,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
     ROOM_CONSENT,
+    SERVER_SEES,
+    coin_instructions_text,
+    consent_not_private_text,
     randomised_response_odds_text,
 )
 from core.setting.formatting import format_epsilon
@@ -41,10 +43,7 @@ st.caption(f"Room **{code}** · Privacy Tradeoff Explorer")
 def _randomised_response(activity: Activity) -> None:
     coin = activity.coin
     participant_ui.question(activity.question)
-    st.markdown(
-        f"**Before you answer:** {coin.real_coins} Use a real coin, or this "
-        "page's coin, which is flipped in your browser and never sent."
-    )
+    st.markdown(coin_instructions_text(coin))
     participant_ui.coin_flipper(activity)
     yes, no = st.columns(2)
     yes.button(
@@ -63,7 +62,7 @@ def _randomised_response(activity: Activity) -> None:
         on_click=participant_ui.send,
         args=(store, token, activity, {"said_yes": False}),
     )
-    st.caption(randomised_response_odds_text(coin) + " " + participant_ui.SERVER_SEES)
+    st.caption(randomised_response_odds_text(coin) + " " + SERVER_SEES)
 
 
 # -- activity 2: the room's consent --------------------------------------------------------------
@@ -87,12 +86,7 @@ def _consent(activity: Activity) -> None:
         if st.form_submit_button("Send my choices", type="primary", width="stretch"):
             participant_ui.send(store, token, activity, {"share": share, "opt_out": opt_out})
             st.rerun()
-    st.caption(
-        "This activity is not randomised and not differentially private: your choices are "
-        "stored as you send them. The projector shows only the room's totals, once, when the "
-        f"answers close, and only if at least {MIN_CONSENT_CHOICES} people sent choices (a "
-        "total of a few people can still give someone away). " + participant_ui.SERVER_SEES
-    )
+    st.caption(consent_not_private_text())
 
 
 # -- activity 3: pick your ε ---------------------------------------------------------------------
@@ -114,7 +108,7 @@ def _pick_epsilon(activity: Activity) -> None:
         on_click=participant_ui.send,
         args=(store, token, activity, {"epsilon": epsilon}),
     )
-    st.caption(participant_ui.SERVER_SEES)
+    st.caption(SERVER_SEES)
 
 
 ANSWER = {

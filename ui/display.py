@@ -14,6 +14,7 @@ import streamlit as st
 
 from core.presentation.figure_data import figure_table
 from core.presentation.figures import placeholder_figure
+from core.setting.formatting import percent  # noqa: F401  (ui.percent, as pages call it)
 
 PROJECTOR_CHART_HEIGHT = 340  # px: fits under the headline row at 1280×720
 
@@ -119,7 +120,3 @@ def chart(figure, *, key: str, caption: str = "", container=st, config: dict | N
     if numbers.open:
         table = figure_table(figure)
         numbers.table(table.map(_cell).set_index(table.columns[0]))
-
-
-def percent(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:.{digits}%}"

@@ -22,6 +22,7 @@ from core.rooms.room_figures import (
 )
 from core.rooms.workshop import (
     COINS,
+    CONSENT_PROJECTOR_NOTE,
     DEFAULT_ROOM_HOURS,
     PICK_EPSILON,
     RANDOMISED_RESPONSE,
@@ -37,6 +38,7 @@ from core.rooms.workshop import (
     estimate_from_answers,
     projector_status_text,
     randomised_response_headlines,
+    randomised_response_server_text,
     room_scenario,
 )
 from core.setting.scenario import Scenario
@@ -201,6 +203,7 @@ def start_activity(store: RoomStore, code: str, key: str) -> None:
 
 
 def close_room(store: RoomStore, code: str, key: str) -> None:
+    """Close the room and delete its answers; the next run says how many were deleted."""
     deleted = store.close_room(code, key)
     st.session_state["_facilitator_message"] = closed_room_text(code, deleted)
 
@@ -232,7 +235,8 @@ def join_panel(code: str) -> None:
     """The room code, a QR code and the participants' link, large enough for the back row."""
     link = participant_link(code)
     st.markdown(
-        f"<div class='pte-join'>Join on your phone</div><div class='pte-code'>{code}</div>",
+        "<div class='pte-join'>Join on your phone</div>"
+        f"<div class='pte-code'>{html.escape(code)}</div>",
         unsafe_allow_html=True,
     )
     st.image(qr_png(link), width=230, caption="Scan to join")
@@ -240,6 +244,7 @@ def join_panel(code: str) -> None:
 
 
 def facilitator_link_panel(code: str, key: str) -> None:
+    """The facilitator's own link (room code and key), to reopen the room from another device."""
     st.markdown(
         "Whoever has it can run and close this room. This browser remembers the key; the "
         "address bar shows only the room code, so projecting this page does not show it."
@@ -257,10 +262,7 @@ def _randomised_response_view(activity: Activity, answers: list[dict]) -> None:
         key="rr_chart",
         config=NO_MODE_BAR,
     )
-    st.caption(
-        "The server received only the randomised yes/no of each phone, never a coin. "
-        f"Coin: {coin.real_coins}"
-    )
+    st.caption(randomised_response_server_text(coin))
 
 
 def _consent_view(activity: Activity, answers: list[dict]) -> None:
@@ -298,10 +300,7 @@ def _consent_view(activity: Activity, answers: list[dict]) -> None:
             on_click=run,
             args=(save_room_scenario, activity.room_code, scenario),
         )
-    st.caption(
-        "Not differential privacy: an aggregate of the choices each phone declared, shown to "
-        "the room. Bars: ±1 standard deviation over noise draws."
-    )
+    st.caption(CONSENT_PROJECTOR_NOTE)
 
 
 def _epsilon_view(activity: Activity, answers: list[dict]) -> None:

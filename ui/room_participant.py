@@ -41,12 +41,6 @@ PHONE_CSS = (
     "border:1px solid #0072B2;background:#fff;color:#0072B2}"
     ".pte-coin-out{font-size:1.2rem;margin:.6rem 0;min-height:1.5em}</style>"
 )
-SERVER_SEES = (
-    "**What the server sees:** only the answer you send, and a random token kept by this "
-    "browser. The token stops double votes; it also links your answers to the activities of "
-    "this room (not to other rooms), so the server could tell that the same unnamed browser "
-    "gave them. The app stores no name and no IP address. Closing the room deletes the answers."
-)
 
 
 # -- which room: the link's, or the one typed ----------------------------------------------------
@@ -233,6 +227,7 @@ def epsilon_pick_text(epsilon: float) -> str:
 
 
 def category_info() -> dict:
+    """The data categories' labels and descriptions from the current dataset's public schema."""
     return current_dataset().schema.category_info
 
 

@@ -1,7 +1,8 @@
 """Workshop rooms: codes, facilitator keys, and the maths of the three room activities.
 
-Pure functions only (no storage, no Streamlit): :mod:`core.store.storage` keeps rooms and answers,
-the pages draw them.
+Pure functions only (no storage, no Streamlit): :mod:`core.store.room_store` keeps rooms and
+answers; the room pages draw them (:mod:`ui.room_facilitator`, :mod:`ui.room_participant`) with the
+numbers and sentences built here.
 
 **Randomised response** (Warner 1965, in its "forced yes" coin form). Before answering a yes/no
 question each participant flips a *truth coin* that lands heads with probability ``p``:
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from core.setting.formatting import format_epsilon
+from core.setting.formatting import format_epsilon, percent
 from core.setting.scenario import EPSILON_STOPS, FIELDS_BY_NAME, Scenario
 from core.setting.schema import CATEGORIES
 
@@ -474,11 +475,6 @@ def epsilon_choices(answers: Iterable[Mapping]) -> EpsilonChoices:
 Headline = tuple[str, str, str, str]
 
 
-def _percent(share: float | None) -> str:
-    # As the app shows every share in a headline (ui.display.percent): "—" until there is one.
-    return "—" if share is None else f"{share:.0%}"
-
-
 def count_text(number: int, noun: str) -> str:
     """A count and its noun, plural unless exactly one: '1 answer', '3 answers'."""
     return f"{number} {noun}" + ("" if number == 1 else "s")
@@ -492,6 +488,53 @@ def closed_room_text(code: str, deleted: int) -> str:
 def coin_choice_text(coin: Coin) -> str:
     """A coin as the facilitator picks it: its label and the ε of one answer."""
     return f"{coin.label}: ε = {epsilon_text(coin.epsilon)}"
+
+
+# What a phone's server learns, said on every activity of the participants' page. The token is a
+# random value the browser keeps (ui.room.remember_browser); the store keeps its SHA-256 only.
+SERVER_SEES = (
+    "**What the server sees:** only the answer you send, and a random token kept by this "
+    "browser. The token stops double votes; it also links your answers to the activities of "
+    "this room (not to other rooms), so the server could tell that the same unnamed browser "
+    "gave them. The app stores no name and no IP address. Closing the room deletes the answers."
+)
+
+
+def coin_instructions_text(coin: Coin) -> str:
+    """What a phone reads before a randomised-response answer (Markdown): which coin to flip.
+
+    The page's coin is flipped in the browser and never sent: only the resulting yes/no is.
+    """
+    return (
+        f"**Before you answer:** {coin.real_coins} Use a real coin, or this page's coin, which is "
+        "flipped in your browser and never sent."
+    )
+
+
+def randomised_response_server_text(coin: Coin) -> str:
+    """The projector's note under the randomised-response chart: what the server received."""
+    return (
+        "The server received only the randomised yes/no of each phone, never a coin. "
+        f"Coin: {coin.real_coins}"
+    )
+
+
+def consent_not_private_text() -> str:
+    """The phone's note under the consent choices (Markdown): not DP, and what protects them."""
+    return (
+        "This activity is not randomised and not differentially private: your choices are "
+        "stored as you send them. The projector shows only the room's totals, once, when the "
+        f"answers close, and only if at least {MIN_CONSENT_CHOICES} people sent choices (a "
+        "total of a few people can still give someone away). " + SERVER_SEES
+    )
+
+
+# The projector's note under the room's consent result: totals of declared choices, not DP; the
+# accuracy bars still carry the model's noise.
+CONSENT_PROJECTOR_NOTE = (
+    "Not differential privacy: an aggregate of the choices each phone declared, shown to "
+    "the room. Bars: ±1 standard deviation over noise draws."
+)
 
 
 def projector_status_text(code: str, answers: int, revealed: bool, refresh_s: float) -> str:
@@ -513,7 +556,7 @@ def randomised_response_headlines(
     items = [
         (
             "Truly yes (estimate)",
-            _percent(result.shown_estimate),
+            percent(result.shown_estimate),
             interval,
             "Unbiased estimate: (share of yes − (1 − p)/2) / p, with p the chance the coin says "
             "'tell the truth'. Interval: Wilson's 95% interval of the yes share, mapped the same "
@@ -521,7 +564,7 @@ def randomised_response_headlines(
         ),
         (
             "Said yes after the coin",
-            _percent(result.yes_share),
+            percent(result.yes_share),
             count_text(result.answers, "answer"),
             "The raw share of 'yes' the server received. The coin adds yes and no at random.",
         ),
@@ -586,7 +629,7 @@ def consent_headlines(
     return [
         (
             "The room's choices",
-            _percent(result["accuracy"]),
+            percent(result["accuracy"]),
             f"± {100 * result['accuracy_std']:.1f} pp · "
             f"{result['data_collected_share']:.0%} of the data collected",
             "Right first suggestions for everyone, with the room's consent and opt-out "
@@ -595,13 +638,13 @@ def consent_headlines(
         ),
         (
             "Everyone shares all",
-            _percent(everyone["accuracy"]),
+            percent(everyone["accuracy"]),
             f"same ε = {format_epsilon(epsilon)}, nobody opts out",
             "",
         ),
         (
             "Opted out get",
-            _percent(result["segments"]["opted_out"]["accuracy"]),
+            percent(result["segments"]["opted_out"]["accuracy"]),
             f"popular items · {shares['opt_out']:.0%} of the room",
             "People who opt out get the differentially private popular-items list.",
         ),

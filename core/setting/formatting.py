@@ -75,3 +75,8 @@ def signed_points(before: float, after: float) -> str:
     else:
         words = f"{abs(change)} {unit} {'lower' if change < 0 else 'higher'}"
     return f"{shown_before}% → {shown_after}%: {words}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A share as a percent with ``digits`` decimals, or "—" while there is none yet."""
+    return "—" if value is None else f"{value:.{digits}%}"

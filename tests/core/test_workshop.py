@@ -384,3 +384,37 @@ def test_a_phone_lists_the_consent_totals():
     assert lines[0] == "#### What the room would share"
     assert lines[1:-1] == [f"- {c.title()}: **{i / 4:.0%}**" for i, c in enumerate(CATEGORIES)]
     assert lines[-1] == "- Opt out entirely: **40%**"
+
+
+@pytest.mark.parametrize("name", sorted(COINS))
+def test_randomised_response_sentences_say_the_coin_is_never_sent(name):
+    """The phone's instructions and the projector's note: only the randomised yes/no is sent
+    (check_answer accepts nothing but a yes/no for this activity)."""
+    coin = COINS[name]
+    instructions = rooms.coin_instructions_text(coin)
+    assert coin.real_coins in instructions and "never sent" in instructions
+    note = rooms.randomised_response_server_text(coin)
+    assert "only the randomised yes/no" in note and "never a coin" in note
+    assert note.endswith(coin.real_coins)
+    with pytest.raises(RoomError):
+        check_answer(RANDOMISED_RESPONSE, {"said_yes": True, "coin": "heads"})
+
+
+def test_consent_sentences_say_not_private_and_name_the_threshold():
+    """The consent activity is not DP, and both the phone and the projector say so; the phone's
+    note names the same minimum the projector enforces (consent_totals_shown)."""
+    text = rooms.consent_not_private_text()
+    assert "not differentially private" in text
+    assert f"at least {rooms.MIN_CONSENT_CHOICES} people" in text
+    assert not rooms.consent_totals_shown(rooms.MIN_CONSENT_CHOICES - 1, revealed=True)
+    assert rooms.consent_totals_shown(rooms.MIN_CONSENT_CHOICES, revealed=True)
+    assert text.endswith(rooms.SERVER_SEES)
+    assert rooms.CONSENT_PROJECTOR_NOTE.startswith("Not differential privacy")
+
+
+def test_what_the_server_sees_names_the_token_and_no_identifiers():
+    """The phones' note on what the server keeps: the answer and a browser token, no name or IP
+    (tests/core/test_room_store.py checks the stored rows hold no identifier)."""
+    assert "only the answer you send, and a random token" in rooms.SERVER_SEES
+    assert "no name and no IP address" in rooms.SERVER_SEES
+    assert "Closing the room deletes the answers" in rooms.SERVER_SEES
