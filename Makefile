@@ -1,6 +1,6 @@
 # Two entry points: `make run` starts the app, `make test` runs ruff and the whole test suite.
 # Both create .venv on first use and reinstall when pyproject.toml changes. `make check` is the
-# inner loop: ruff, tests/core and a smoke run of every page (tests/app/test_smoke.py).
+# inner loop: ruff, tests/core, tests/scripts and a smoke run of every page (tests/app/test_smoke.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -36,7 +36,7 @@ test: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(PYTEST) tests/core tests/app/test_smoke.py
+	$(PYTEST) tests/core tests/scripts tests/app/test_smoke.py
 
 bench: install
 	$(BIN)/python -m scripts.bench

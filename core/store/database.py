@@ -96,8 +96,8 @@ ALEMBIC_USER_VERSION = LEGACY_VERSION + 1
 BASELINE_REVISION = "0001"
 
 # The tables as the newest migration leaves them (the migrations are the source of truth;
-# tests/core/test_database.py checks that the two agree). Times are ISO 8601 UTC text to the
-# second, so text order is time order on both back ends.
+# tests/core/test_storage.py::test_schema_is_the_tables_core_declares checks that the two agree).
+# Times are ISO 8601 UTC text to the second, so text order is time order on both back ends.
 METADATA = sa.MetaData()
 SCENARIOS = sa.Table(
     "scenarios",
