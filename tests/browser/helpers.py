@@ -71,6 +71,32 @@ def wait_for_app(page: Page, *, chart: bool = True, timeout_ms: int = WAIT_MS) -
         page.wait_for_timeout(150)
 
 
+def pick_option(page: Page, key: str, choice: str, *, attempts: int = 3) -> None:
+    """Choose ``choice`` in the selectbox with widget key ``key``, as a person would.
+
+    The list can close under the pointer (a rerun redraws the sidebar, or the click that opened
+    it landed while the list was still animating), which detaches the option Playwright
+    resolved; so each attempt reopens the list and clicks with a short timeout.
+    """
+    combo = page.locator(f".st-key-{key} input")
+    option = page.get_by_role("option", name=choice, exact=True)
+    for attempt in range(attempts):
+        wait_for_app(page, chart=False)
+        combo.scroll_into_view_if_needed()
+        combo.click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeoutError:  # the click did not open the list: open it by keyboard
+            combo.press("ArrowDown")
+        try:
+            option.click(timeout=10_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+
+
 def capture_whole_page(
     page: Page, path: Path, *, width: int = 1400, height: int = 1000, chart: bool = False
 ) -> Path:

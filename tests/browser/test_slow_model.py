@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import EXCEPTION, wait_for_app
+from tests.browser.helpers import EXCEPTION, pick_option, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +28,7 @@ def test_leaving_while_logistic_regression_trains_and_coming_back(app_url, brows
         wait_for_app(page)
         expander = page.locator('[data-testid="stSidebar"] details').filter(has_text=ADVANCED)
         expander.locator("summary").click()
-        combo = page.locator(".st-key-model input")
-        combo.scroll_into_view_if_needed()
-        combo.click()
-        option = page.get_by_role("option", name="Logistic regression", exact=True)
-        if not option.is_visible():
-            combo.press("ArrowDown")
-        option.click()
+        pick_option(page, "model", "Logistic regression")
         page.locator('[data-testid="stSidebar"] a').filter(has_text="Who pays").first.click()
         wait_for_app(page)
         assert page.locator(EXCEPTION).count() == 0

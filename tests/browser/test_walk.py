@@ -30,11 +30,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import ui
 from core.setting.scenario import FIELDS_BY_NAME
-from tests.browser.helpers import APP_IDLE, CHART, EXCEPTION, WAIT_MS, wait_for_app
+from tests.browser.helpers import APP_IDLE, CHART, EXCEPTION, WAIT_MS, pick_option, wait_for_app
 from tests.browser.test_browser import PAGES, epsilon_slider
 
 pytestmark = pytest.mark.browser
@@ -142,17 +141,9 @@ def move_shared(page: Page, name: str, path: str) -> None:
         _open_advanced(page)
     before = params_of(page.url).get(name)
     if name == "model":
-        combo = page.locator(".st-key-model input")
-        current = combo.input_value()
+        current = page.locator(".st-key-model input").input_value()
         choice = "Naive Bayes (GaussianNB)" if current == "Random forest" else "Random forest"
-        combo.scroll_into_view_if_needed()
-        combo.click()
-        option = page.get_by_role("option", name=choice, exact=True)
-        try:
-            option.wait_for(state="visible", timeout=5_000)
-        except PlaywrightTimeout:  # the list did not open on the click: open it by keyboard
-            combo.press("ArrowDown")
-        option.click()
+        pick_option(page, "model", choice)
         _wait_for_param(page, name, before)
     elif name == "seed":
         field = page.locator(".st-key-seed input")
