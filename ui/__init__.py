@@ -19,6 +19,7 @@ them (``from ui import plan as plan_ui``), not here: most pages need none of the
 import gc
 
 from core.engine.threads import limit_blas_threads
+from core.setting.formatting import percent
 from core.setting.scenario import EPSILON_STOPS
 from ui.cached import (
     _builtin_dataset,
@@ -66,7 +67,6 @@ from ui.display import (
     chart_placeholder,
     font_size,
     headline_numbers,
-    percent,
     plain,
 )
 from ui.state import (

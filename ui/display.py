@@ -14,7 +14,6 @@ import streamlit as st
 
 from core.presentation.figure_data import figure_table
 from core.presentation.figures import placeholder_figure
-from core.setting.formatting import percent  # noqa: F401  (ui.percent, as pages call it)
 
 PROJECTOR_CHART_HEIGHT = 340  # px: fits under the headline row at 1280×720
 

@@ -27,10 +27,10 @@ from core.rooms.workshop import (
     posterior_odds,
     randomised_response_result_text,
 )
-from core.setting.formatting import format_epsilon
+from core.setting.formatting import format_epsilon, percent
 from core.store.room_store import Activity, RoomStore, RoomUnavailableError
 from ui.cached import current_dataset
-from ui.display import percent, plain
+from ui.display import plain
 from ui.room import HIDE_SIDEBAR_CSS, ended_message, remember_browser, wait_for_database
 
 WAIT_POLL_S = 4  # 60 idle phones: 15 cheap reads a second in all

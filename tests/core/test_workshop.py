@@ -414,7 +414,8 @@ def test_consent_sentences_say_not_private_and_name_the_threshold():
 
 def test_what_the_server_sees_names_the_token_and_no_identifiers():
     """The phones' note on what the server keeps: the answer and a browser token, no name or IP
-    (tests/core/test_room_store.py checks the stored rows hold no identifier)."""
+    (held in tests/core/test_room_store.py: test_only_hashes_are_stored,
+    test_closing_deletes_answers_and_refuses_new_ones)."""
     assert "only the answer you send, and a random token" in rooms.SERVER_SEES
     assert "no name and no IP address" in rooms.SERVER_SEES
     assert "Closing the room deletes the answers" in rooms.SERVER_SEES
